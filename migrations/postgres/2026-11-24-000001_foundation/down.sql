@@ -1,0 +1,17 @@
+DROP TABLE import_runs;
+DROP TABLE jobs;
+DROP TABLE audit_log;
+DROP TABLE revisions;
+DROP TABLE announcement_sources;
+DROP TABLE attachments;
+DROP TABLE sub_programs;
+DROP TABLE announcement_targets;
+DROP TABLE announcement_regions;
+DROP TABLE announcements;
+DROP TABLE invitations;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE agencies;
+DROP TABLE ksic;
+DROP TABLE regions;
+DROP TABLE categories;

@@ -1,0 +1,498 @@
+//! Sign-in, sign-out, accepting an invitation, and the agency's staff page.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::model::{AgencyRole, Invitation, User};
+use super::{client_ip, new_id, password, random_token, sha256_hex, store, Csrf, CurrentUser};
+use crate::audit;
+use crate::error::{AppError, AppResult};
+use crate::web::{page, redirect, render, render_status, safe_next};
+use crate::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login_form))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout))
+        .route("/invite/{token}", web::get().to(invite_form))
+        .route("/invite/{token}", web::post().to(accept_invite))
+        .route("/console/staff", web::get().to(staff_page))
+        .route("/console/staff/invite", web::post().to(invite))
+        .route("/console/staff/{id}/remove", web::post().to(remove_staff))
+        .route("/console/staff/{id}/role", web::post().to(change_role));
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_form(
+    state: web::Data<AppState>,
+    csrf: Csrf,
+    q: web::Query<NextQuery>,
+) -> AppResult<HttpResponse> {
+    let mut ctx = page(None, Some(&csrf));
+    ctx.insert("next", &safe_next(q.next.as_deref()));
+    ctx.insert("email", "");
+    render(&state, "accounts/login.html", &ctx)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    csrf_token: String,
+    next: Option<String>,
+}
+
+fn session_cookie(state: &AppState, token: String, max_age_days: i64) -> Cookie<'static> {
+    Cookie::build(super::SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(state.config.is_production())
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(max_age_days))
+        .finish()
+}
+
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: Csrf,
+    form: web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    state.limiter.check(
+        "login",
+        &client_ip(&req),
+        state.config.login_rate_limit,
+        Duration::from_secs(15 * 60),
+    )?;
+    let email = form.email.trim().to_lowercase();
+    let lookup = email.clone();
+    let user = state
+        .db(move |conn| store::find_user_by_email(conn, &lookup))
+        .await?;
+    let pw = form.password.clone();
+    let stored = user
+        .as_ref()
+        .filter(|u| u.active)
+        .map(|u| u.password_hash.clone());
+    let ok = web::block(move || password::verify_password(&pw, stored.as_deref())).await?;
+    let next = safe_next(form.next.as_deref());
+    let user = match (ok, user) {
+        (true, Some(u)) => u,
+        _ => {
+            let mut ctx = page(None, Some(&csrf));
+            ctx.insert("next", &next);
+            ctx.insert("email", &email);
+            ctx.insert("error", "이메일 또는 비밀번호가 올바르지 않습니다.");
+            return render_status(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "accounts/login.html",
+                &ctx,
+            );
+        }
+    };
+    let token = random_token(48);
+    let hash = sha256_hex(&token);
+    let now = state.now();
+    let uid = user.id.clone();
+    state
+        .db(move |conn| store::create_session(conn, &hash, &uid, now))
+        .await?;
+    let mut resp = redirect(&next);
+    resp.add_cookie(&session_cookie(&state, token, super::SESSION_DAYS))
+        .map_err(AppError::internal)?;
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf_token: String,
+}
+
+async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: Csrf,
+    form: web::Form<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    if let Some(c) = req.cookie(super::SESSION_COOKIE) {
+        let hash = sha256_hex(c.value());
+        state
+            .db(move |conn| store::delete_session(conn, &hash))
+            .await?;
+    }
+    let mut resp = redirect("/");
+    let mut gone = session_cookie(&state, String::new(), 0);
+    gone.make_removal();
+    resp.add_cookie(&gone).map_err(AppError::internal)?;
+    Ok(resp)
+}
+
+async fn staff_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+) -> AppResult<HttpResponse> {
+    let staff = user.staff()?;
+    let agency_id = staff.agency.id.clone();
+    let now = state.now();
+    let (members, invites) = state
+        .db(move |conn| {
+            Ok((
+                store::list_staff(conn, &agency_id)?,
+                store::pending_invitations(conn, &agency_id, now)?,
+            ))
+        })
+        .await?;
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("agency", &staff.agency);
+    ctx.insert("is_admin", &(staff.role == AgencyRole::Admin));
+    ctx.insert("me", &staff.user.id);
+    let members: Vec<_> = members
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "id": m.id, "email": m.email, "name": m.display_name,
+                "role": m.agency_role,
+                "role_label": m.agency_role.as_deref().and_then(AgencyRole::parse).map(|r| r.label()).unwrap_or("-"),
+            })
+        })
+        .collect();
+    ctx.insert("members", &members);
+    ctx.insert("invites", &invites);
+    ctx.insert(
+        "roles",
+        &[
+            ("admin", "기관 관리자"),
+            ("editor", "공고 담당자"),
+            ("reviewer", "검토자"),
+        ],
+    );
+    render(&state, "accounts/staff.html", &ctx)
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    email: String,
+    role: String,
+    csrf_token: String,
+}
+
+async fn invite(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    form: web::Form<InviteForm>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    let staff = user.require_admin()?;
+    let email = form.email.trim().to_lowercase();
+    let mut errors = HashMap::new();
+    if !looks_like_email(&email) {
+        errors.insert("email", "올바른 이메일 주소를 입력해 주세요.");
+    }
+    let Some(role) = AgencyRole::parse(&form.role) else {
+        return Err(AppError::BadRequest("알 수 없는 역할입니다.".into()));
+    };
+    let lookup = email.clone();
+    if errors.is_empty() {
+        if let Some(existing) = state
+            .db(move |c| store::find_user_by_email(c, &lookup))
+            .await?
+        {
+            if existing.active {
+                errors.insert("email", "이미 가입된 이메일입니다.");
+            }
+        }
+    }
+    if !errors.is_empty() {
+        let mut ctx = page(Some(&user), Some(&csrf));
+        ctx.insert("errors", &errors);
+        ctx.insert("email", &email);
+        ctx.insert("agency", &staff.agency);
+        ctx.insert("back", "/console/staff");
+        return render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "accounts/invite_error.html",
+            &ctx,
+        );
+    }
+    let token = random_token(40);
+    let now = state.now();
+    let inv = Invitation {
+        id: new_id(),
+        agency_id: staff.agency.id.clone(),
+        email: email.clone(),
+        agency_role: role.as_str().to_string(),
+        token_hash: sha256_hex(&token),
+        invited_by: staff.user.id.clone(),
+        created_at: now,
+        expires_at: now + chrono::Duration::days(7),
+        accepted_at: None,
+    };
+    let actor = user.clone();
+    state
+        .db(move |conn| {
+            conn_tx(conn, |conn| {
+                store::insert_invitation(conn, &inv)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    "staff.invite",
+                    "invitation",
+                    &inv.id,
+                    &format!("{} ({})", inv.email, inv.agency_role),
+                    now,
+                )
+            })
+        })
+        .await?;
+    let link = format!("{}/invite/{}", state.config.base_url, token);
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("email", &email);
+    ctx.insert("link", &link);
+    ctx.insert("role_label", role.label());
+    render(&state, "accounts/invite_sent.html", &ctx)
+}
+
+fn conn_tx<T>(
+    conn: &mut crate::db::DbConnection,
+    f: impl FnOnce(&mut crate::db::DbConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    use diesel::Connection;
+    conn.transaction(f)
+}
+
+pub fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && s.len() <= 254
+        && !s.contains(char::is_whitespace)
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    role: String,
+    csrf_token: String,
+}
+
+async fn change_role(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<RoleForm>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    let staff = user.require_admin()?;
+    let role = AgencyRole::parse(&form.role)
+        .ok_or_else(|| AppError::BadRequest("알 수 없는 역할입니다.".into()))?;
+    let target_id = path.into_inner();
+    if target_id == staff.user.id {
+        return Err(AppError::BadRequest(
+            "자신의 역할은 바꿀 수 없습니다.".into(),
+        ));
+    }
+    let agency_id = staff.agency.id.clone();
+    let now = state.now();
+    state
+        .db(move |conn| {
+            conn_tx(conn, |conn| {
+                let target = store::find_user(conn, &target_id)?.ok_or(AppError::NotFound)?;
+                if target.agency_id.as_deref() != Some(agency_id.as_str()) || !target.active {
+                    return Err(AppError::Forbidden);
+                }
+                store::set_role(conn, &target.id, role.as_str())?;
+                audit::record(
+                    conn,
+                    &user,
+                    "staff.role",
+                    "user",
+                    &target.id,
+                    &format!("{} → {}", target.email, role.as_str()),
+                    now,
+                )
+            })
+        })
+        .await?;
+    Ok(redirect("/console/staff"))
+}
+
+async fn remove_staff(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    let staff = user.require_admin()?;
+    let target_id = path.into_inner();
+    if target_id == staff.user.id {
+        return Err(AppError::BadRequest("자신은 삭제할 수 없습니다.".into()));
+    }
+    let agency_id = staff.agency.id.clone();
+    let now = state.now();
+    state
+        .db(move |conn| {
+            conn_tx(conn, |conn| {
+                let target = store::find_user(conn, &target_id)?.ok_or(AppError::NotFound)?;
+                if target.agency_id.as_deref() != Some(agency_id.as_str()) {
+                    return Err(AppError::Forbidden);
+                }
+                store::remove_staff(conn, &target.id)?;
+                audit::record(
+                    conn,
+                    &user,
+                    "staff.remove",
+                    "user",
+                    &target.id,
+                    &target.email,
+                    now,
+                )
+            })
+        })
+        .await?;
+    Ok(redirect("/console/staff"))
+}
+
+async fn invite_form(
+    state: web::Data<AppState>,
+    csrf: Csrf,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let hash = sha256_hex(&path.into_inner());
+    let now = state.now();
+    let inv = state
+        .db(move |conn| store::find_invitation(conn, &hash, now))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut ctx = page(None, Some(&csrf));
+    ctx.insert("invitation", &inv);
+    ctx.insert("name", "");
+    render(&state, "accounts/accept_invite.html", &ctx)
+}
+
+#[derive(Deserialize)]
+struct AcceptForm {
+    name: String,
+    password: String,
+    password_confirm: String,
+    csrf_token: String,
+}
+
+async fn accept_invite(
+    state: web::Data<AppState>,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<AcceptForm>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    let hash = sha256_hex(&path.into_inner());
+    let now = state.now();
+    let inv = state
+        .db(move |conn| store::find_invitation(conn, &hash, now))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut errors = HashMap::new();
+    let name = form.name.trim().to_string();
+    if name.is_empty() {
+        errors.insert("name", "이름을 입력해 주세요.");
+    }
+    if let Some(p) = password::password_problem(&form.password) {
+        errors.insert("password", p);
+    } else if form.password != form.password_confirm {
+        errors.insert("password_confirm", "비밀번호가 서로 다릅니다.");
+    }
+    if !errors.is_empty() {
+        let mut ctx = page(None, Some(&csrf));
+        ctx.insert("invitation", &inv);
+        ctx.insert("name", &name);
+        ctx.insert("errors", &errors);
+        return render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "accounts/accept_invite.html",
+            &ctx,
+        );
+    }
+    let pw = form.password.clone();
+    let hash = web::block(move || password::hash_password(&pw)).await??;
+    let token = random_token(48);
+    let session_hash = sha256_hex(&token);
+    state
+        .db(move |conn| {
+            conn_tx(conn, |conn| {
+                let user = match store::find_user_by_email(conn, &inv.email)? {
+                    Some(existing) if existing.active => {
+                        return Err(AppError::Conflict("이미 가입된 이메일입니다.".into()))
+                    }
+                    Some(existing) => {
+                        // A former staff member invited back: reactivate the account.
+                        use crate::db::schema::users;
+                        use diesel::prelude::*;
+                        diesel::update(users::table.find(&existing.id))
+                            .set((
+                                users::active.eq(true),
+                                users::agency_id.eq(&inv.agency_id),
+                                users::agency_role.eq(&inv.agency_role),
+                                users::password_hash.eq(&hash),
+                                users::display_name.eq(&name),
+                            ))
+                            .execute(conn)?;
+                        existing.id
+                    }
+                    None => {
+                        let u = User {
+                            id: new_id(),
+                            email: inv.email.clone(),
+                            password_hash: hash.clone(),
+                            display_name: name.clone(),
+                            is_operator: false,
+                            agency_id: Some(inv.agency_id.clone()),
+                            agency_role: Some(inv.agency_role.clone()),
+                            active: true,
+                            created_at: now,
+                            last_login_at: None,
+                        };
+                        store::insert_user(conn, &u)?;
+                        u.id
+                    }
+                };
+                store::mark_invitation_accepted(conn, &inv.id, now)?;
+                store::create_session(conn, &session_hash, &user, now)?;
+                audit::record_system(
+                    conn,
+                    &user,
+                    Some(&inv.agency_id),
+                    "staff.join",
+                    "user",
+                    &user,
+                    &inv.email,
+                    now,
+                )
+            })
+        })
+        .await?;
+    let mut resp = redirect("/console");
+    resp.add_cookie(&session_cookie(&state, token, super::SESSION_DAYS))
+        .map_err(AppError::internal)?;
+    Ok(resp)
+}

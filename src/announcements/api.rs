@@ -1,0 +1,58 @@
+//! `/api/v1` JSON for mobile apps: the same filters as the listing page.
+
+use actix_web::{web, HttpResponse};
+
+use super::store;
+use super::view::cards;
+use super::web::{detail_view, ListQuery, PER_PAGE};
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/announcements", web::get().to(list))
+        .route("/api/v1/announcements/{id}", web::get().to(get))
+        .route("/api/v1/{tail:.*}", web::route().to(unknown));
+}
+
+async fn list(state: web::Data<AppState>, query: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let (filter, notes) = query.to_filter();
+    let now = state.now();
+    let f = filter.clone();
+    let (items, total) = state
+        .db(move |conn| {
+            let (rows, total) = store::list(conn, &f, now)?;
+            Ok((cards(conn, &rows, now)?, total))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=60"))
+        .json(serde_json::json!({
+            "total": total,
+            "page": filter.page,
+            "per_page": PER_PAGE,
+            "items": items,
+            "notes": notes,
+        })))
+}
+
+async fn get(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let now = state.now();
+    let base = state.config.base_url.clone();
+    let view = state
+        .db(move |conn| {
+            let a = store::find(conn, &id)?.ok_or(AppError::NotFound)?;
+            if !a.is_public() {
+                return Err(AppError::NotFound);
+            }
+            detail_view(conn, &a, &base, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=60"))
+        .json(view))
+}
+
+async fn unknown() -> AppResult<HttpResponse> {
+    Err(AppError::NotFound)
+}

@@ -1,0 +1,11 @@
+//! Announcements (공고): what agencies post and imports bring in, and what owners read.
+
+pub mod api;
+pub mod console;
+pub mod model;
+pub mod service;
+pub mod store;
+pub mod view;
+pub mod web;
+
+pub use model::{Announcement, Status, WindowKind};

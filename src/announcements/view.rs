@@ -1,0 +1,166 @@
+//! What templates and the API show of an announcement: display strings in KST, D-day,
+//! region and window labels.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use super::model::{format_won, Announcement, Status, WindowKind};
+use super::store;
+use crate::accounts::Agency;
+use crate::clock::{format_kst, kst_today, to_kst};
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::reference::sido_name;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Card {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub category: Option<String>,
+    pub agency: Option<String>,
+    pub agency_id: Option<String>,
+    pub regions: String,
+    pub window: String,
+    pub dday: String,
+    /// open | soon | today | closed | upcoming | none — for styling.
+    pub dday_class: String,
+    pub status: String,
+    pub status_label: String,
+    pub targets: Vec<String>,
+    pub published: String,
+    pub apply_end: Option<String>,
+}
+
+/// "2026.08.20 ~ 2026.09.11", "~ 2026.09.11 18:00", or the state's label.
+pub fn window_label(a: &Announcement) -> String {
+    let kind = a.window_kind();
+    let date = |t: NaiveDateTime| {
+        let local = to_kst(t);
+        if local.format("%H:%M:%S").to_string() == "23:59:59" {
+            local.format("%Y.%m.%d").to_string()
+        } else {
+            local.format("%Y.%m.%d %H:%M").to_string()
+        }
+    };
+    match (kind, a.apply_start, a.apply_end) {
+        (WindowKind::Dated, Some(s), Some(e)) => format!("{} ~ {}", date(s), date(e)),
+        (WindowKind::Dated, None, Some(e)) => format!("~ {}", date(e)),
+        (WindowKind::Dated, Some(s), None) => format!("{} ~", date(s)),
+        (k, Some(s), _) => format!("{} ~ {}", date(s), k.label()),
+        (k, _, _) => k.label().to_string(),
+    }
+}
+
+/// ("D-3", "soon"), ("오늘 마감", "today"), ("마감", "closed"), ("상시", "open") …
+pub fn dday(a: &Announcement, now: NaiveDateTime) -> (String, &'static str) {
+    match a.status() {
+        Status::Closed | Status::Archived => return ("마감".into(), "closed"),
+        Status::Forecast => return ("예고".into(), "upcoming"),
+        Status::Draft | Status::Scheduled => return (a.status().label().into(), "none"),
+        Status::Published => {}
+    }
+    if let Some(start) = a.apply_start {
+        if start > now {
+            let days = (to_kst(start).date() - kst_today(now)).num_days();
+            return (format!("접수 D-{days}"), "upcoming");
+        }
+    }
+    match a.apply_end {
+        Some(end) if end < now => ("마감".into(), "closed"),
+        Some(end) => {
+            let days = (to_kst(end).date() - kst_today(now)).num_days();
+            if days == 0 {
+                ("오늘 마감".into(), "today")
+            } else if days <= 7 {
+                (format!("D-{days}"), "soon")
+            } else {
+                (format!("D-{days}"), "open")
+            }
+        }
+        None => (
+            match a.window_kind() {
+                WindowKind::Always => "상시".into(),
+                WindowKind::Tbd => "추후 공지".into(),
+                k => k.label().into(),
+            },
+            "open",
+        ),
+    }
+}
+
+pub fn regions_label(nationwide: bool, sido_codes: &[String]) -> String {
+    if nationwide {
+        return "전국".into();
+    }
+    let names: Vec<&str> = sido_codes.iter().filter_map(|c| sido_name(c)).collect();
+    match names.len() {
+        0 => "지역 미지정".into(),
+        1..=3 => names.join("·"),
+        n => format!("{} 외 {}곳", names[..2].join("·"), n - 2),
+    }
+}
+
+/// Cards for a page of announcements, with two queries for agencies and regions.
+pub fn cards(
+    conn: &mut DbConnection,
+    rows: &[Announcement],
+    now: NaiveDateTime,
+) -> AppResult<Vec<Card>> {
+    let ids: Vec<String> = rows.iter().map(|a| a.id.clone()).collect();
+    let agency_ids: Vec<String> = rows
+        .iter()
+        .flat_map(|a| a.owner_agency_id.iter().chain(a.exec_agency_id.iter()))
+        .cloned()
+        .collect();
+    let agencies = store::agencies_by_id(conn, &agency_ids)?;
+    let sido = store::sido_by_announcement(conn, &ids)?;
+    Ok(rows
+        .iter()
+        .map(|a| card(a, &agencies, &sido, now))
+        .collect())
+}
+
+fn card(
+    a: &Announcement,
+    agencies: &HashMap<String, Agency>,
+    sido: &HashMap<String, Vec<String>>,
+    now: NaiveDateTime,
+) -> Card {
+    let agency = a
+        .owner_agency_id
+        .as_ref()
+        .or(a.exec_agency_id.as_ref())
+        .and_then(|id| agencies.get(id));
+    let (dday, class) = dday(a, now);
+    let mut codes = sido.get(&a.id).cloned().unwrap_or_default();
+    codes.sort_by_key(|c| crate::reference::SIDO.iter().position(|(_, x)| x == c));
+    Card {
+        id: a.id.clone(),
+        title: a.title.clone(),
+        summary: a.summary.chars().take(140).collect(),
+        category: a.category.clone(),
+        agency: agency.map(|x| x.name.clone()),
+        agency_id: agency.map(|x| x.id.clone()),
+        regions: regions_label(a.nationwide, &codes),
+        window: window_label(a),
+        dday,
+        dday_class: class.into(),
+        status: a.status.clone(),
+        status_label: a.status().label().into(),
+        targets: a.target_list(),
+        published: a
+            .published_at
+            .map(|t| format_kst(t, "%Y.%m.%d"))
+            .unwrap_or_default(),
+        apply_end: a
+            .apply_end
+            .map(|t| format_kst(t, "%Y-%m-%dT%H:%M:%S+09:00")),
+    }
+}
+
+pub fn budget_label(won: Option<i64>) -> String {
+    won.map(format_won).unwrap_or_default()
+}

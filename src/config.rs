@@ -1,0 +1,120 @@
+//! Typed configuration, read once from the environment (and `.env` in development).
+//! Every key is listed with its default in `.env.example`.
+
+use std::path::PathBuf;
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite://var/jiwon.db` (default) or `postgres://user@host/db`.
+    pub database_url: String,
+    pub bind: String,
+    /// Public base URL, used in share links and emails.
+    pub base_url: String,
+    pub environment: Environment,
+    /// Secret for signing CSRF tokens. Generated per process in development when unset.
+    pub secret_key: Vec<u8>,
+    /// Where uploaded attachments are stored (under generated names).
+    pub upload_dir: PathBuf,
+    pub max_upload_bytes: usize,
+    pub db_pool_size: u32,
+    /// Run the scheduler and job worker inside `serve`.
+    pub run_worker: bool,
+    /// Seconds between scheduler ticks.
+    pub scheduler_interval_secs: u64,
+    /// Import sources polled on a schedule: `bizinfo=URL,kstartup=URL`.
+    pub import_sources: Vec<(String, String)>,
+    pub import_interval_minutes: u64,
+    /// Login attempts allowed per IP per 15 minutes.
+    pub login_rate_limit: u32,
+}
+
+fn var(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, AppError> {
+        let environment = match var("JIWON_ENV").as_deref() {
+            None | Some("development") | Some("dev") => Environment::Development,
+            Some("production") | Some("prod") => Environment::Production,
+            Some(other) => {
+                return Err(AppError::Config(format!(
+                    "JIWON_ENV must be development or production, not {other}"
+                )))
+            }
+        };
+        let secret_key = match var("JIWON_SECRET_KEY") {
+            Some(s) if s.len() >= 32 => s.into_bytes(),
+            Some(_) => {
+                return Err(AppError::Config(
+                    "JIWON_SECRET_KEY must be at least 32 characters".into(),
+                ))
+            }
+            None if environment == Environment::Production => {
+                return Err(AppError::Config(
+                    "JIWON_SECRET_KEY is required in production".into(),
+                ))
+            }
+            None => crate::accounts::random_token(32).into_bytes(),
+        };
+        let bind = var("JIWON_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let base_url = var("JIWON_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let import_sources = match var("JIWON_IMPORT_SOURCES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|item| {
+                    item.split_once('=')
+                        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                        .ok_or_else(|| {
+                            AppError::Config(format!(
+                                "JIWON_IMPORT_SOURCES entry '{item}' must be source=url"
+                            ))
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        Ok(Config {
+            database_url: var("JIWON_DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://var/jiwon.db".into()),
+            bind,
+            base_url,
+            environment,
+            secret_key,
+            upload_dir: var("JIWON_UPLOAD_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| "var/uploads".into()),
+            max_upload_bytes: parse_num("JIWON_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)?,
+            db_pool_size: parse_num("JIWON_DB_POOL_SIZE", 16)?,
+            run_worker: var("JIWON_RUN_WORKER")
+                .map(|v| v != "0" && v != "false")
+                .unwrap_or(true),
+            scheduler_interval_secs: parse_num("JIWON_SCHEDULER_INTERVAL_SECS", 15)?,
+            import_sources,
+            import_interval_minutes: parse_num("JIWON_IMPORT_INTERVAL_MINUTES", 60)?,
+            login_rate_limit: parse_num("JIWON_LOGIN_RATE_LIMIT", 10)?,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(key: &str, default: T) -> Result<T, AppError> {
+    match var(key) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| AppError::Config(format!("{key} must be a number, not '{v}'"))),
+    }
+}

@@ -1,0 +1,137 @@
+//! Storage: one `DbConnection` over SQLite (embedded default) and PostgreSQL, chosen by
+//! the URL scheme, pooled with r2d2. Per-backend SQL lives only in `match`es here.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+impl DbConnection {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, DbConnection::Postgres(_))
+    }
+}
+
+/// Which engine a URL names. `sqlite://path`, `sqlite:path`, or a bare file path mean
+/// SQLite; `postgres://` and `postgresql://` mean PostgreSQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres(url.to_string())
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            Backend::Sqlite(path.to_string())
+        }
+    }
+}
+
+/// r2d2 manager that builds the right variant from the URL and prepares each connection
+/// (SQLite: WAL, foreign keys, busy timeout).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    backend: Backend,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match &self.backend {
+            Backend::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConnection::Postgres)
+                .map_err(r2d2::Error::ConnectionError),
+            Backend::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(path)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // busy_timeout first, so the pragmas after it wait instead of failing.
+                // journal_mode=WAL is persistent and set once in `connect`.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// Build a pool. For SQLite, the parent directory is created first.
+pub fn connect(url: &str, max_size: u32) -> Result<Pool, AppError> {
+    let backend = Backend::from_url(url);
+    if let Backend::Sqlite(path) = &backend {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    AppError::Config(format!("cannot create {}: {e}", parent.display()))
+                })?;
+            }
+        }
+    }
+    if let Backend::Sqlite(path) = &backend {
+        let mut conn = diesel::SqliteConnection::establish(path)
+            .map_err(|e| AppError::Config(format!("cannot open {path}: {e}")))?;
+        conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+            .map_err(|e| AppError::Config(format!("cannot enable WAL on {path}: {e}")))?;
+    }
+    let size = match backend {
+        Backend::Sqlite(_) => max_size.min(8),
+        Backend::Postgres(_) => max_size,
+    };
+    r2d2::Pool::builder()
+        .max_size(size)
+        .connection_timeout(Duration::from_secs(30))
+        .build(ConnectionManager { backend })
+        .map_err(|e| AppError::Config(format!("database connection failed: {e}")))
+}
+
+/// Apply pending migrations for whichever engine the connection speaks.
+pub fn migrate(conn: &mut DbConnection) -> Result<usize, AppError> {
+    let applied = match conn {
+        DbConnection::Postgres(pg) => pg
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+        DbConnection::Sqlite(lite) => lite
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.len()),
+    }
+    .map_err(|e| AppError::Internal(format!("migration failed: {e}")))?;
+    Ok(applied)
+}

@@ -1,0 +1,232 @@
+//! The jobs table: every side effect (scheduled publication, closing at the deadline,
+//! imports, and later indexing and alerts) is a row written in the same transaction as
+//! the change that causes it, then claimed and run by a worker. Failures retry with
+//! exponential backoff and end in a dead-letter state that an operator can see and retry.
+
+pub mod scheduler;
+pub mod web;
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::accounts::new_id;
+use crate::db::schema::jobs;
+use crate::db::DbConnection;
+use crate::error::AppResult;
+
+pub const PUBLISH_ANNOUNCEMENT: &str = "publish_announcement";
+pub const CLOSE_ANNOUNCEMENT: &str = "close_announcement";
+pub const IMPORT_SOURCE: &str = "import_source";
+
+/// A job left `running` longer than this is assumed to belong to a dead worker.
+pub const STALE_AFTER_MINUTES: i64 = 10;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = jobs)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    pub payload: String,
+    pub dedupe_key: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: NaiveDateTime,
+    pub locked_by: Option<String>,
+    pub locked_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Job {
+    pub fn payload_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Queue a job. With a `dedupe_key`, a job with the same key still pending is not
+/// queued twice.
+pub fn enqueue(
+    conn: &mut DbConnection,
+    kind: &str,
+    payload: serde_json::Value,
+    run_at: NaiveDateTime,
+    dedupe_key: Option<String>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    if let Some(key) = &dedupe_key {
+        let exists: i64 = jobs::table
+            .filter(jobs::dedupe_key.eq(key))
+            .count()
+            .get_result(conn)?;
+        if exists > 0 {
+            return Ok(());
+        }
+    }
+    let job = Job {
+        id: new_id(),
+        kind: kind.to_string(),
+        payload: payload.to_string(),
+        dedupe_key,
+        status: "queued".into(),
+        attempts: 0,
+        max_attempts: 8,
+        run_at,
+        locked_by: None,
+        locked_at: None,
+        last_error: None,
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(jobs::table)
+        .values(&job)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Claim the next due job for `worker`. PostgreSQL uses `FOR UPDATE SKIP LOCKED` so
+/// workers never wait on each other; SQLite (one writer) uses a conditional UPDATE.
+pub fn claim(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> AppResult<Option<Job>> {
+    conn.transaction(|conn| {
+        let candidate: Option<String> = match conn {
+            DbConnection::Postgres(pg) => {
+                #[derive(QueryableByName)]
+                struct Row {
+                    #[diesel(sql_type = diesel::sql_types::Text)]
+                    id: String,
+                }
+                diesel::sql_query(
+                    "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 \
+                     ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                )
+                .bind::<diesel::sql_types::Timestamp, _>(now)
+                .get_result::<Row>(pg)
+                .optional()?
+                .map(|r| r.id)
+            }
+            DbConnection::Sqlite(_) => jobs::table
+                .filter(jobs::status.eq("queued"))
+                .filter(jobs::run_at.le(now))
+                .order((jobs::run_at.asc(), jobs::id.asc()))
+                .select(jobs::id)
+                .first(conn)
+                .optional()?,
+        };
+        let Some(id) = candidate else { return Ok(None) };
+        let updated = diesel::update(
+            jobs::table
+                .filter(jobs::id.eq(&id))
+                .filter(jobs::status.eq("queued")),
+        )
+        .set((
+            jobs::status.eq("running"),
+            jobs::locked_by.eq(worker),
+            jobs::locked_at.eq(now),
+            jobs::attempts.eq(jobs::attempts + 1),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if updated == 0 {
+            return Ok(None);
+        }
+        Ok(Some(
+            jobs::table.find(&id).select(Job::as_select()).first(conn)?,
+        ))
+    })
+}
+
+pub fn complete(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(jobs::table.find(id))
+        .set((
+            jobs::status.eq("done"),
+            jobs::dedupe_key.eq(None::<String>),
+            jobs::locked_by.eq(None::<String>),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Exponential backoff: 30 s, 1 min, 2 min … capped at 1 hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let secs = 30i64.saturating_mul(1i64 << attempts.clamp(0, 20).saturating_sub(1));
+    Duration::seconds(secs.min(3600))
+}
+
+/// Record a failure: retry later, or dead-letter once attempts are used up.
+pub fn fail(conn: &mut DbConnection, job: &Job, error: &str, now: NaiveDateTime) -> AppResult<()> {
+    let dead = job.attempts >= job.max_attempts;
+    let err: String = error.chars().take(2000).collect();
+    diesel::update(jobs::table.find(&job.id))
+        .set((
+            jobs::status.eq(if dead { "dead" } else { "queued" }),
+            jobs::run_at.eq(now + backoff(job.attempts)),
+            jobs::last_error.eq(err),
+            jobs::locked_by.eq(None::<String>),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Put jobs of crashed workers back in the queue.
+pub fn requeue_stale(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::update(
+        jobs::table
+            .filter(jobs::status.eq("running"))
+            .filter(jobs::locked_at.lt(now - Duration::minutes(STALE_AFTER_MINUTES))),
+    )
+    .set((
+        jobs::status.eq("queued"),
+        jobs::locked_by.eq(None::<String>),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(conn)?)
+}
+
+/// Operator retry of a dead (or queued) job: run it now, with a fresh attempt budget.
+pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<bool> {
+    let n = diesel::update(
+        jobs::table
+            .find(id)
+            .filter(jobs::status.eq_any(["dead", "queued"])),
+    )
+    .set((
+        jobs::status.eq("queued"),
+        jobs::run_at.eq(now),
+        jobs::attempts.eq(0),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+pub fn list(conn: &mut DbConnection, status: &str, limit: i64) -> AppResult<Vec<Job>> {
+    Ok(jobs::table
+        .filter(jobs::status.eq(status))
+        .order(jobs::updated_at.desc())
+        .limit(limit)
+        .select(Job::as_select())
+        .load(conn)?)
+}
+
+pub fn counts(conn: &mut DbConnection) -> AppResult<Vec<(String, i64)>> {
+    Ok(jobs::table
+        .group_by(jobs::status)
+        .select((jobs::status, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+pub fn pending_for(conn: &mut DbConnection, kind: &str, payload_id: &str) -> AppResult<Vec<Job>> {
+    let rows: Vec<Job> = jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::status.eq("queued"))
+        .select(Job::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|j| j.payload_json().get("id").and_then(|v| v.as_str()) == Some(payload_id))
+        .collect())
+}

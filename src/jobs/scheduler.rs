@@ -1,0 +1,155 @@
+//! The in-process scheduler and worker. `tick` runs everything that is due; `serve`
+//! calls it every few seconds on its own thread, tests call it with a fake clock. A
+//! publish time that passed while the server was down is honoured at the first tick.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web::Data;
+
+use super::{
+    claim, complete, enqueue, fail, requeue_stale, Job, CLOSE_ANNOUNCEMENT, IMPORT_SOURCE,
+    PUBLISH_ANNOUNCEMENT,
+};
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    pub ran: usize,
+    pub failed: usize,
+}
+
+/// One pass: requeue jobs of dead workers, queue periodic imports, run every due job.
+pub fn tick(state: &AppState, worker: &str) -> AppResult<TickReport> {
+    let now = state.now();
+    {
+        let mut conn = state.conn()?;
+        requeue_stale(&mut conn, now)?;
+        queue_periodic_imports(state, &mut conn, now)?;
+        // Safety sweep: anything due whose job was removed by hand still happens.
+        for id in crate::announcements::store::due_scheduled(&mut conn, now)? {
+            enqueue(
+                &mut conn,
+                PUBLISH_ANNOUNCEMENT,
+                serde_json::json!({"id": id}),
+                now,
+                Some(format!("sweep-publish:{id}")),
+                now,
+            )?;
+        }
+        for id in crate::announcements::store::overdue_published(&mut conn, now)? {
+            enqueue(
+                &mut conn,
+                CLOSE_ANNOUNCEMENT,
+                serde_json::json!({"id": id}),
+                now,
+                Some(format!("sweep-close:{id}")),
+                now,
+            )?;
+        }
+    }
+    let mut report = TickReport::default();
+    // Bounded so one tick cannot run forever.
+    for _ in 0..10_000 {
+        let job = {
+            let mut conn = state.conn()?;
+            claim(&mut conn, worker, state.now())?
+        };
+        let Some(job) = job else { break };
+        let result = run_job(state, &job);
+        let mut conn = state.conn()?;
+        match result {
+            Ok(()) => {
+                complete(&mut conn, &job.id, state.now())?;
+                report.ran += 1;
+            }
+            Err(e) => {
+                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
+                fail(&mut conn, &job, &e.to_string(), state.now())?;
+                report.failed += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn run_job(state: &AppState, job: &Job) -> AppResult<()> {
+    let payload = job.payload_json();
+    let field = |k: &str| -> AppResult<String> {
+        payload
+            .get(k)
+            .and_then(|v| v.as_str())
+            .map(String::from)
+            .ok_or_else(|| AppError::Internal(format!("job {} payload lacks '{k}'", job.id)))
+    };
+    match job.kind.as_str() {
+        PUBLISH_ANNOUNCEMENT => {
+            let mut conn = state.conn()?;
+            crate::announcements::service::publish_due(&mut conn, &field("id")?, state.now())
+        }
+        CLOSE_ANNOUNCEMENT => {
+            let mut conn = state.conn()?;
+            crate::announcements::service::close_due(&mut conn, &field("id")?, state.now())
+        }
+        IMPORT_SOURCE => {
+            let source = field("source")?;
+            let location = field("location")?;
+            let summary = crate::ingest::service::import_location(
+                state,
+                &source,
+                &location,
+                &mut crate::ingest::service::Quiet,
+            )?;
+            tracing::info!(%source, %location, summary = %summary.line(), "scheduled import finished");
+            Ok(())
+        }
+        other => Err(AppError::Internal(format!("unknown job kind '{other}'"))),
+    }
+}
+
+fn queue_periodic_imports(
+    state: &AppState,
+    conn: &mut crate::db::DbConnection,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    let minutes = state.config.import_interval_minutes.max(1) as i64;
+    let slot = now.and_utc().timestamp() / (minutes * 60);
+    for (source, location) in &state.config.import_sources {
+        enqueue(
+            conn,
+            IMPORT_SOURCE,
+            serde_json::json!({"source": source, "location": location}),
+            now,
+            Some(format!("import:{source}:{location}:{slot}")),
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// Run `tick` every `interval` on a background thread until `stop` is set.
+pub fn spawn(
+    state: Data<AppState>,
+    interval: Duration,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    let worker = format!("worker-{}", &crate::accounts::random_token(8));
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            match tick(&state, &worker) {
+                Ok(r) if r.ran + r.failed > 0 => {
+                    tracing::info!(ran = r.ran, failed = r.failed, "scheduler tick")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "scheduler tick failed"),
+            }
+            let mut slept = Duration::ZERO;
+            while slept < interval && !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(200));
+                slept += Duration::from_millis(200);
+            }
+        }
+    })
+}

@@ -1,0 +1,68 @@
+//! Operator page: the job queue, failures (dead letters) and retry.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use crate::accounts::{Csrf, CurrentUser};
+use crate::clock::format_kst;
+use crate::error::AppResult;
+use crate::web::{page, redirect, render};
+use crate::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/jobs", web::get().to(index))
+        .route("/admin/jobs/{id}/retry", web::post().to(retry));
+}
+
+async fn index(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+) -> AppResult<HttpResponse> {
+    user.require_operator()?;
+    let (counts, dead, queued, imports) = state
+        .db(|conn| {
+            Ok((
+                super::counts(conn)?,
+                super::list(conn, "dead", 100)?,
+                super::list(conn, "queued", 100)?,
+                crate::ingest::service::recent_runs(conn, 20)?,
+            ))
+        })
+        .await?;
+    let fmt = |jobs: Vec<super::Job>| -> Vec<serde_json::Value> {
+        jobs.into_iter()
+            .map(|j| serde_json::json!({"id": j.id, "kind": j.kind, "payload": j.payload, "attempts": j.attempts, "run_at": format_kst(j.run_at, "%Y.%m.%d %H:%M:%S"), "error": j.last_error}))
+            .collect()
+    };
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("counts", &counts);
+    ctx.insert("dead", &fmt(dead));
+    ctx.insert("queued", &fmt(queued));
+    let imports: Vec<serde_json::Value> = imports
+        .into_iter()
+        .map(|r| serde_json::json!({"source": r.source, "location": r.location, "started": format_kst(r.started_at, "%Y.%m.%d %H:%M"), "new": r.new_count, "changed": r.changed_count, "unchanged": r.unchanged_count, "merged": r.merged_count, "rejected": r.rejected_count, "error": r.error}))
+        .collect();
+    ctx.insert("imports", &imports);
+    render(&state, "admin/jobs.html", &ctx)
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf_token: String,
+}
+
+async fn retry(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    user.require_operator()?;
+    let id = path.into_inner();
+    let now = state.now();
+    state.db(move |conn| super::retry(conn, &id, now)).await?;
+    Ok(redirect("/admin/jobs"))
+}

@@ -1,0 +1,119 @@
+//! Jiwon (지원): one front door to every public support program for Korean small
+//! businesses. `main.rs` parses the CLI; everything else lives here so tests build the
+//! same app.
+
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod announcements;
+pub mod audit;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod ingest;
+pub mod jobs;
+pub mod reference;
+pub mod web;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web as aweb, App, HttpServer};
+
+use clock::Clock;
+use config::Config;
+use db::{DbConnection, Pool};
+use error::{AppError, AppResult};
+
+/// Everything a handler needs, shared as `web::Data<AppState>`.
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Config,
+    pub tera: tera::Tera,
+    pub clock: Arc<dyn Clock>,
+    pub limiter: accounts::RateLimiter,
+}
+
+impl AppState {
+    /// Connect, migrate, load reference data and templates.
+    pub fn new(config: Config, clock: Arc<dyn Clock>) -> AppResult<AppState> {
+        let pool = db::connect(&config.database_url, config.db_pool_size)?;
+        {
+            let mut conn = pool.get()?;
+            db::migrate(&mut conn)?;
+            reference::seed(&mut conn)?;
+        }
+        std::fs::create_dir_all(&config.upload_dir).map_err(|e| {
+            AppError::Config(format!(
+                "cannot create {}: {e}",
+                config.upload_dir.display()
+            ))
+        })?;
+        let tera = web::templates()?;
+        Ok(AppState {
+            pool,
+            config,
+            tera,
+            clock,
+            limiter: accounts::RateLimiter::default(),
+        })
+    }
+
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.clock.now()
+    }
+
+    /// Run blocking database work on the blocking thread pool.
+    pub async fn db<F, T>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        aweb::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// A pooled connection for synchronous callers (CLI, worker, tests).
+    pub fn conn(&self) -> AppResult<db::PooledConn> {
+        Ok(self.pool.get()?)
+    }
+}
+
+/// Register every route of the site and the API.
+pub fn routes(cfg: &mut aweb::ServiceConfig) {
+    web::routes(cfg);
+    accounts::web::routes(cfg);
+    announcements::web::routes(cfg);
+    announcements::console::routes(cfg);
+    announcements::api::routes(cfg);
+    jobs::web::routes(cfg);
+}
+
+/// Start the HTTP server on an already-bound listener.
+pub fn run(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+    let max_upload = state.config.max_upload_bytes;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(aweb::FormConfig::default().limit(256 * 1024))
+            .app_data(aweb::JsonConfig::default().limit(256 * 1024))
+            .app_data(aweb::PayloadConfig::default().limit(max_upload + 64 * 1024))
+            .wrap(web::error_handlers())
+            .wrap(middleware::from_fn(accounts::csrf_middleware))
+            .wrap(web::security_headers())
+            .wrap(middleware::Compress::default())
+            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
+            .configure(routes)
+            .default_service(aweb::to(web::not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

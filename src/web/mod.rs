@@ -1,0 +1,225 @@
+//! Site-wide HTTP plumbing: templates, rendering, error pages, security and caching
+//! headers, static files, health.
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, HttpRequest, HttpResponse};
+use sha2::{Digest, Sha256};
+
+use crate::accounts::{Csrf, CurrentUser};
+use crate::error::{AppError, AppResult, ErrorInfo};
+use crate::AppState;
+
+pub fn template_dir() -> String {
+    std::env::var("JIWON_TEMPLATE_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/templates").to_string())
+}
+
+pub fn public_dir() -> String {
+    std::env::var("JIWON_PUBLIC_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/public").to_string())
+}
+
+pub fn templates() -> AppResult<tera::Tera> {
+    let mut tera = tera::Tera::new(&format!("{}/**/*", template_dir()))?;
+    tera.autoescape_on(vec![".html"]);
+    Ok(tera)
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz)).service(
+        web::scope("/public")
+            .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "public, max-age=3600")))
+            .service(
+                actix_files::Files::new("", public_dir())
+                    .use_etag(true)
+                    .use_last_modified(true),
+            ),
+    );
+}
+
+/// The common context of every page: who is signed in, a CSRF token for the header's
+/// logout form, the current path.
+pub fn page(user: Option<&CurrentUser>, csrf: Option<&Csrf>) -> tera::Context {
+    let mut ctx = tera::Context::new();
+    ctx.insert(
+        "errors",
+        &std::collections::HashMap::<String, String>::new(),
+    );
+    if let Some(u) = user {
+        ctx.insert("nav_user", &u.user.display_name);
+        ctx.insert("nav_is_staff", &u.user.agency_id.is_some());
+        ctx.insert("nav_is_operator", &u.user.is_operator);
+        if let Some(a) = &u.agency {
+            ctx.insert("nav_agency", &a.name);
+        }
+    }
+    if let Some(c) = csrf {
+        ctx.insert("csrf_token", c.token());
+    }
+    ctx
+}
+
+/// Render a page that is the same for every anonymous visitor: cacheable for a minute,
+/// with an ETag so a revalidation costs no body.
+pub fn render_public(
+    state: &AppState,
+    req: &HttpRequest,
+    signed_in: bool,
+    name: &str,
+    ctx: &tera::Context,
+) -> AppResult<HttpResponse> {
+    let body = state.tera.render(name, ctx)?;
+    if signed_in {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .body(body));
+    }
+    let etag = format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(body.as_bytes()))[..32]
+    );
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(',').any(|t| t.trim() == etag))
+        .unwrap_or(false);
+    let mut resp = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    resp.insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::VARY, "Cookie, Accept-Encoding"));
+    if matches {
+        Ok(resp.finish())
+    } else {
+        Ok(resp.content_type("text/html; charset=utf-8").body(body))
+    }
+}
+
+/// Render a private page (console, forms): never cached.
+pub fn render(state: &AppState, name: &str, ctx: &tera::Context) -> AppResult<HttpResponse> {
+    render_status(state, StatusCode::OK, name, ctx)
+}
+
+pub fn render_status(
+    state: &AppState,
+    status: StatusCode,
+    name: &str,
+    ctx: &tera::Context,
+) -> AppResult<HttpResponse> {
+    let body = state.tera.render(name, ctx)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(body))
+}
+
+/// 303 See Other to a path of this site.
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// Only local paths are followed after login, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/console".to_string(),
+    }
+}
+
+pub async fn not_found() -> AppResult<HttpResponse> {
+    Err(AppError::NotFound)
+}
+
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let db = state.db(|conn| crate::reference::counts(conn)).await;
+    match db {
+        Ok(_) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(serde_json::json!({"status": "ok", "database": "ok"})),
+        Err(e) => HttpResponse::ServiceUnavailable()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(serde_json::json!({"status": "degraded", "database": e.code()})),
+    }
+}
+
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
+        ))
+}
+
+/// Turns `AppError` responses into Korean error pages, JSON for `/api/`, and a login
+/// redirect for pages that need a signed-in user.
+pub fn error_handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
+        let info = res.response().extensions().get::<ErrorInfo>().cloned();
+        let Some(info) = info else {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        };
+        let status = res.status();
+        let (req, _old) = res.into_parts();
+        let is_api = req.path().starts_with("/api/");
+        let new_resp: HttpResponse<BoxBody> = if is_api {
+            HttpResponse::build(status)
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(serde_json::json!({"error": info.code, "message": info.message}))
+        } else if status == StatusCode::UNAUTHORIZED {
+            let next = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into());
+            let to = format!("/login?next={}", urlencoding::encode(&next));
+            redirect(&to)
+        } else {
+            let page_status = match status.as_u16() {
+                403 => 403,
+                404 => 404,
+                429 => 429,
+                s if s >= 500 => 500,
+                _ => 400,
+            };
+            let mut ctx = tera::Context::new();
+            ctx.insert("status", &status.as_u16());
+            ctx.insert("message", &info.message);
+            let body = req
+                .app_data::<web::Data<AppState>>()
+                .and_then(|s| {
+                    s.tera
+                        .render(&format!("errors/{page_status}.html"), &ctx)
+                        .ok()
+                })
+                .unwrap_or_else(|| {
+                    format!(
+                        "<!doctype html><html lang=\"ko\"><title>오류</title><h1>{}</h1></html>",
+                        html_escape::encode_text(&info.message)
+                    )
+                });
+            let mut r = HttpResponse::build(status);
+            r.content_type("text/html; charset=utf-8");
+            r.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+            r.body(body)
+        };
+        let res: ServiceResponse<EitherBody<B>> =
+            ServiceResponse::new(req, new_resp).map_into_right_body();
+        Ok(ErrorHandlerResponse::Response(res))
+    })
+}
