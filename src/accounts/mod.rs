@@ -183,10 +183,9 @@ impl FromRequest for Csrf {
     /// Reads the CSRF cookie, or makes one (set on the response by `csrf_middleware`).
     /// Pages without forms never touch it, so they stay cacheable.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let existing = req
-            .extensions()
-            .get::<CsrfCookie>()
-            .map(|c| c.value.clone())
+        // Two statements: `req.cookie` borrows the extensions mutably.
+        let from_ext = req.extensions().get::<CsrfCookie>().map(|c| c.value.clone());
+        let existing = from_ext
             .or_else(|| req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()))
             .filter(|v| v.len() >= 32);
         let value = match existing {

@@ -1,0 +1,159 @@
+//! The public site as an owner sees it: home, listing filters, announcement page,
+//! agencies, error pages, caching, and the JSON API — on the real imported data.
+
+mod common;
+
+use common::{data_file, TestApp};
+
+fn imported() -> TestApp {
+    let app = TestApp::spawn();
+    app.import(&data_file("bizinfo_2026.json"));
+    app.import(&data_file("kstartup_2026.json"));
+    app
+}
+
+fn count(body: &str) -> i64 {
+    let marker = "id=\"result-count\">";
+    let start = body.find(marker).expect("result count on page") + marker.len();
+    body[start..].split('<').next().unwrap_or("0").parse().expect("a number")
+}
+
+fn links(body: &str) -> Vec<String> {
+    body.match_indices("class=\"ann-link\" href=\"/announcements/")
+        .map(|(i, m)| body[i + m.len()..].split('"').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn site_pages_filters_detail_and_api() {
+    let app = imported();
+    let c = app.client();
+
+    // Home: Korean, with the quick filter and the three sections.
+    let home = c.get("/");
+    assert_eq!(home.status, 200);
+    home.assert_contains("<html lang=\"ko\">");
+    home.assert_contains("id=\"home-filter\"");
+    home.assert_contains("마감 임박");
+    home.assert_contains("새로 올라온 공고");
+    assert!(home.header("cache-control").unwrap_or("").contains("public"));
+
+    // Listing: all open, then narrowed by category; every narrower filter gives no more.
+    let all = c.get("/announcements");
+    assert_eq!(all.status, 200);
+    let open = count(&all.body);
+    assert!(open > 100, "expected many open announcements on 2026-11-24, got {open}");
+    let startup = c.get("/announcements?category=%EC%B0%BD%EC%97%85");
+    let n_startup = count(&startup.body);
+    assert!(n_startup > 0 && n_startup < open);
+
+    // Region: 울산 (31) includes nationwide programs and 울산's own; never 서울-only ones.
+    let ulsan = c.get("/announcements?region=31&status=all&sort=newest");
+    let n_ulsan = count(&ulsan.body);
+    assert!(n_ulsan > 0);
+    for id in links(&ulsan.body).iter().take(10) {
+        let page = c.get(&format!("/announcements/{id}"));
+        assert!(
+            page.body.contains("전국") || page.body.contains("울산"),
+            "announcement {id} listed for 울산 but shows neither 전국 nor 울산"
+        );
+    }
+
+    // Deadline within 7 days ⊆ within 30 days ⊆ open.
+    let d7 = count(&c.get("/announcements?due=7").body);
+    let d30 = count(&c.get("/announcements?due=30").body);
+    assert!(d7 <= d30 && d30 <= open, "7d {d7} 30d {d30} open {open}");
+
+    // Closed ones are not in the default list but are with status=closed.
+    let closed = count(&c.get("/announcements?status=closed").body);
+    let everything = count(&c.get("/announcements?status=all").body);
+    assert!(closed > 1000, "most 2023–2026 records are past their deadline: {closed}");
+    assert!(everything >= open + closed);
+
+    // Target filter.
+    let small = count(&c.get("/announcements?target=%EC%86%8C%EC%83%81%EA%B3%B5%EC%9D%B8&status=all").body);
+    assert!(small > 0 && small < everything);
+
+    // Keyword.
+    let kw = c.get("/announcements?q=%EC%88%98%EC%B6%9C&status=all");
+    assert!(count(&kw.body) > 0);
+
+    // Pagination keeps filters.
+    let p1 = c.get("/announcements?status=all");
+    p1.assert_contains("rel=\"next\" href=\"/announcements?status=all&page=2\"");
+    let p2 = c.get("/announcements?status=all&page=2");
+    assert_ne!(links(&p1.body), links(&p2.body));
+
+    // An unknown filter value is dropped with a notice, not a failure.
+    let bad = c.get("/announcements?region=99");
+    assert_eq!(bad.status, 200);
+    bad.assert_contains("알 수 없는 지역 코드");
+
+    // Detail page: all the facts, D-day, sources, share link.
+    let first = links(&all.body).into_iter().next().expect("an announcement");
+    let detail = c.get(&format!("/announcements/{first}"));
+    assert_eq!(detail.status, 200);
+    detail.assert_contains("class=\"ann-title\"");
+    detail.assert_contains("class=\"ann-facts\"");
+    detail.assert_contains("소관기관");
+    detail.assert_contains("접수 기간");
+    detail.assert_contains("원문");
+    detail.assert_contains(&format!("http://jiwon.test/announcements/{first}"));
+
+    // ETag revalidation: same page, 304 with no body.
+    let etag = detail.header("etag").expect("etag").to_string();
+    let again = c.get_with(&format!("/announcements/{first}"), ("If-None-Match", &etag));
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+
+    // Agency directory and an agency page.
+    let agencies = c.get("/agencies");
+    agencies.assert_contains("중소벤처기업부");
+    let id_start = agencies.body.find("href=\"/agencies/").expect("agency link") + "href=\"/agencies/".len();
+    let agency_id: String = agencies.body[id_start..].split('"').next().unwrap_or_default().to_string();
+    let agency = c.get(&format!("/agencies/{agency_id}"));
+    assert_eq!(agency.status, 200);
+    agency.assert_contains("접수 중");
+
+    // Korean 404 page for a missing announcement and an unknown path.
+    let missing = c.get("/announcements/does-not-exist");
+    assert_eq!(missing.status, 404);
+    missing.assert_contains("찾을 수 없습니다");
+    assert_eq!(c.get("/no/such/page").status, 404);
+
+    // JSON API with the same filters; errors are JSON with stable codes.
+    let api = c.get("/api/v1/announcements?category=%EC%B0%BD%EC%97%85");
+    assert_eq!(api.status, 200);
+    let json = api.json();
+    assert_eq!(json["total"].as_i64(), Some(n_startup));
+    let api_item = c.get(&format!("/api/v1/announcements/{first}")).json();
+    assert_eq!(api_item["id"].as_str(), Some(first.as_str()));
+    let api_missing = c.get("/api/v1/announcements/nope");
+    assert_eq!(api_missing.status, 404);
+    assert_eq!(api_missing.json()["error"], "not_found");
+
+    // Static files are cacheable.
+    let css = c.get("/public/css/site.css");
+    assert_eq!(css.status, 200);
+    assert!(css.header("cache-control").unwrap_or("").contains("max-age"));
+
+    // Health.
+    assert_eq!(c.get("/healthz").json()["status"], "ok");
+}
+
+#[test]
+fn drafts_are_invisible_to_the_public() {
+    let app = TestApp::spawn();
+    let (_, email, pw) = app.staff("울산광역시", "editor");
+    let staff = app.client();
+    staff.login(&email, &pw);
+    let id = common::create_announcement(&staff, &[]);
+    let public = app.client();
+    assert_eq!(public.get(&format!("/announcements/{id}")).status, 404);
+    assert_eq!(public.get(&format!("/api/v1/announcements/{id}")).status, 404);
+    assert_eq!(common::links_count(&public.get("/announcements?status=all").body), 0);
+    // The owning agency can preview it.
+    let preview = staff.get(&format!("/announcements/{id}"));
+    assert_eq!(preview.status, 200);
+    preview.assert_contains("미리보기");
+}
