@@ -39,7 +39,8 @@ pub fn window_label(a: &Announcement) -> String {
     let kind = a.window_kind();
     let date = |t: NaiveDateTime| {
         let local = to_kst(t);
-        if local.format("%H:%M:%S").to_string() == "23:59:59" {
+        let hms = local.format("%H:%M:%S").to_string();
+        if hms == "23:59:59" || hms == "00:00:00" {
             local.format("%Y.%m.%d").to_string()
         } else {
             local.format("%Y.%m.%d %H:%M").to_string()
