@@ -1,0 +1,168 @@
+//! Imports on the real shared data: counts, idempotence, revisions, merges, rejects,
+//! broken files and URLs, and an import over real HTTP from a local server.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+
+use common::{data_file, TestApp};
+use diesel::prelude::*;
+use jiwon::db::schema::{announcement_sources, announcements, import_runs, revisions};
+use jiwon::ingest::service::{import_location, Quiet};
+
+fn count_announcements(app: &TestApp) -> i64 {
+    announcements::table.count().get_result(&mut app.conn()).expect("count")
+}
+
+#[test]
+fn real_data_imports_once_merges_duplicates_and_reimport_is_a_no_op() {
+    let app = TestApp::spawn();
+    let biz = app.import(&data_file("bizinfo_2026.json"));
+    println!("bizinfo: {}", biz.line());
+    assert_eq!(biz.new, 2993);
+    assert!(biz.rejected.len() <= 3, "rejected: {:?}", biz.rejected);
+    let ks = app.import(&data_file("kstartup_2026.json"));
+    println!("kstartup: {}", ks.line());
+    assert_eq!(ks.new + ks.merged + ks.rejected.len(), 279);
+    assert!(ks.merged >= 40, "the same program on both portals becomes one: merged {}", ks.merged);
+    assert_eq!(count_announcements(&app), (biz.new + ks.new) as i64);
+    let sources: i64 = announcement_sources::table.count().get_result(&mut app.conn()).expect("count");
+    assert_eq!(sources, (biz.new + ks.new + ks.merged) as i64);
+
+    // A merged announcement shows both source links.
+    let merged_id: String = announcement_sources::table
+        .group_by(announcement_sources::announcement_id)
+        .having(diesel::dsl::count_star().gt(1))
+        .select(announcement_sources::announcement_id)
+        .first(&mut app.conn())
+        .expect("a merged announcement");
+    let page = app.client().get(&format!("/announcements/{merged_id}"));
+    page.assert_contains("기업마당 원문");
+    page.assert_contains("K-Startup 원문");
+
+    // Re-import: nothing new, nothing changed, nothing rewritten.
+    let before: Vec<(String, chrono::NaiveDateTime)> = announcements::table
+        .select((announcements::id, announcements::updated_at))
+        .order(announcements::id)
+        .load(&mut app.conn())
+        .expect("load");
+    let again = app.import(&data_file("bizinfo_2026.json"));
+    let again_ks = app.import(&data_file("kstartup_2026.json"));
+    assert_eq!((again.new, again.changed, again.merged), (0, 0, 0));
+    assert_eq!(again.unchanged, biz.new);
+    assert_eq!((again_ks.new, again_ks.changed, again_ks.merged), (0, 0, 0));
+    assert_eq!(again_ks.unchanged, ks.new + ks.merged);
+    let after: Vec<(String, chrono::NaiveDateTime)> = announcements::table
+        .select((announcements::id, announcements::updated_at))
+        .order(announcements::id)
+        .load(&mut app.conn())
+        .expect("load");
+    assert_eq!(before, after);
+    let revs: i64 = revisions::table.count().get_result(&mut app.conn()).expect("count");
+    assert_eq!(revs, 0);
+
+    // 전남광주 records are found under both 광주 (29) and 전남 (46).
+    let row: (String, String) = announcements::table
+        .filter(announcements::title.like("%[전남광주]%"))
+        .select((announcements::id, announcements::title))
+        .first(&mut app.conn())
+        .expect("a 전남광주 record");
+    let c = app.client();
+    for region in ["29", "46"] {
+        let list = c.get(&format!("/announcements?status=all&region={region}&q={}", urlencoding::encode(&row.1.chars().skip(7).take(12).collect::<String>())));
+        assert!(list.body.contains(&row.0), "{} not listed under region {region}", row.1);
+    }
+}
+
+fn write(dir: &std::path::Path, name: &str, body: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, body).expect("write fixture");
+    path.to_string_lossy().to_string()
+}
+
+fn record(id: &str, title: &str, window: &str, updated: &str) -> serde_json::Value {
+    serde_json::json!({
+        "pblancId": id, "pblancNm": title, "reqstBeginEndDe": window, "updtPnttm": updated,
+        "creatPnttm": "2026-11-01 09:00:00", "jrsdInsttNm": "울산광역시", "excInsttNm": "울산경제일자리진흥원",
+        "pldirSportRealmLclasCodeNm": "경영", "pldirSportRealmMlsfcCodeNm": "컨설팅", "trgetNm": "소상공인",
+        "hashtags": "울산,소상공인", "bsnsSumryCn": "<p>울산 소상공인 경영 컨설팅</p>", "pblancUrl": "https://www.bizinfo.go.kr/x",
+        "printFlpthNm": "", "printFileNm": "", "inqireCo": 1
+    })
+}
+
+#[test]
+fn a_changed_record_becomes_a_revision_and_bad_records_are_rejected_with_reasons() {
+    let app = TestApp::spawn();
+    let dir = app.dir.path().to_path_buf();
+    let v1 = serde_json::json!({"jsonArray": [
+        record("PBLN_T1", "[울산] 2026년 소상공인 경영개선 컨설팅 지원사업", "2026-11-20 ~ 2026-11-30", "2026-11-20 10:00:00"),
+        {"pblancNm": "아이디가 없는 공고", "reqstBeginEndDe": "상시 접수"},
+        record("PBLN_T2", "[울산] 기간이 거꾸로인 공고", "2026-12-31 ~ 2026-12-01", "2026-11-20 10:00:00"),
+    ]});
+    let s = import_location(&app.state, "bizinfo", &write(&dir, "v1.json", &v1.to_string()), &mut Quiet).expect("import");
+    assert_eq!(s.new, 1);
+    assert_eq!(s.rejected.len(), 2, "{:?}", s.rejected);
+    assert!(s.rejected.iter().all(|r| !r.reason.is_empty()));
+    println!("rejects: {:?}", s.rejected);
+
+    // The source extends the deadline: a revision with the diff, and the page shows it.
+    let v2 = serde_json::json!({"jsonArray": [
+        record("PBLN_T1", "[울산] 2026년 소상공인 경영개선 컨설팅 지원사업", "2026-11-20 ~ 2026-12-15", "2026-11-22 16:00:00"),
+    ]});
+    let s2 = import_location(&app.state, "bizinfo", &write(&dir, "v2.json", &v2.to_string()), &mut Quiet).expect("import");
+    assert_eq!((s2.new, s2.changed, s2.unchanged), (0, 1, 0));
+    let (id, diff): (String, String) = revisions::table
+        .select((revisions::announcement_id, revisions::diff))
+        .first(&mut app.conn())
+        .expect("revision");
+    assert!(diff.contains("apply_end"), "{diff}");
+    let page = app.client().get(&format!("/announcements/{id}"));
+    page.assert_contains("기업마당 원문 수정");
+    page.assert_contains("2026.11.20 ~ 2026.12.15");
+}
+
+#[test]
+fn broken_files_and_unreachable_urls_fail_cleanly_and_change_nothing() {
+    let app = TestApp::spawn();
+    let dir = app.dir.path().to_path_buf();
+    let broken = write(&dir, "broken.json", "{\"jsonArray\": [ {\"pblancId\": ");
+    let err = import_location(&app.state, "auto", &broken, &mut Quiet).expect_err("broken file fails");
+    assert!(err.public_message().contains("JSON"), "{}", err.public_message());
+    let missing = import_location(&app.state, "auto", "/no/such/file.json", &mut Quiet).expect_err("missing file");
+    assert!(missing.public_message().contains("읽을 수 없습니다"));
+    let unreachable = import_location(&app.state, "auto", "http://127.0.0.1:9/feed.json", &mut Quiet).expect_err("unreachable");
+    assert!(unreachable.public_message().contains("연결할 수 없습니다"));
+    assert_eq!(count_announcements(&app), 0);
+    let failed_runs: i64 = import_runs::table.filter(import_runs::error.is_not_null()).count().get_result(&mut app.conn()).expect("count");
+    assert_eq!(failed_runs, 3);
+}
+
+/// Serve one file over real HTTP from a local socket, once.
+fn serve_once(body: Vec<u8>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    format!("http://{addr}/kstartup.json")
+}
+
+#[test]
+fn imports_from_a_url_and_from_the_rss_form() {
+    let app = TestApp::spawn();
+    let body = std::fs::read(data_file("kstartup_2026.json")).expect("data");
+    let url = serve_once(body);
+    let s = import_location(&app.state, "kstartup", &url, &mut Quiet).expect("URL import");
+    assert_eq!(s.new, 279);
+    let rss = format!("{}/tests/fixtures/bizinfo_rss_sample.xml", env!("CARGO_MANIFEST_DIR"));
+    let r = import_location(&app.state, "auto", &rss, &mut Quiet).expect("RSS import");
+    assert_eq!(r.new + r.merged, 2, "{}", r.line());
+    assert_eq!(r.rejected.len(), 1);
+}
