@@ -16,16 +16,40 @@ fn login_logout_and_login_errors() {
     assert_eq!(r.location(), "/login?next=%2Fconsole");
     // Wrong password: 422, same message as an unknown account, email kept.
     let token = c.csrf("/login");
-    let bad = c.post_form("/login", &[("email", &email), ("password", "wrong password"), ("csrf_token", &token)]);
+    let bad = c.post_form(
+        "/login",
+        &[
+            ("email", &email),
+            ("password", "wrong password"),
+            ("csrf_token", &token),
+        ],
+    );
     assert_eq!(bad.status, 422);
     bad.assert_contains("이메일 또는 비밀번호가 올바르지 않습니다");
     bad.assert_contains(&email);
-    let unknown = c.post_form("/login", &[("email", "nobody@x.test"), ("password", "wrong password"), ("csrf_token", &token)]);
+    let unknown = c.post_form(
+        "/login",
+        &[
+            ("email", "nobody@x.test"),
+            ("password", "wrong password"),
+            ("csrf_token", &token),
+        ],
+    );
     assert_eq!(unknown.status, 422);
     // No CSRF token: refused.
     let no_csrf = c.post_form("/login", &[("email", &email), ("password", &pw)]);
-    assert_eq!(no_csrf.status, 400, "a form without csrf_token does not even parse");
-    let forged = c.post_form("/login", &[("email", &email), ("password", &pw), ("csrf_token", "forged")]);
+    assert_eq!(
+        no_csrf.status, 400,
+        "a form without csrf_token does not even parse"
+    );
+    let forged = c.post_form(
+        "/login",
+        &[
+            ("email", &email),
+            ("password", &pw),
+            ("csrf_token", "forged"),
+        ],
+    );
     assert_eq!(forged.status, 403);
     // Right password.
     c.login(&email, &pw);
@@ -35,7 +59,10 @@ fn login_logout_and_login_errors() {
     // Session cookie flags.
     // Logout ends the session.
     let token = c.csrf("/console");
-    assert_eq!(c.post_form("/logout", &[("csrf_token", &token)]).status, 303);
+    assert_eq!(
+        c.post_form("/logout", &[("csrf_token", &token)]).status,
+        303
+    );
     assert_eq!(c.get("/console").status, 303);
 }
 
@@ -45,10 +72,24 @@ fn login_is_rate_limited() {
     let c = app.client();
     let token = c.csrf("/login");
     for _ in 0..3 {
-        let r = c.post_form("/login", &[("email", "a@b.test"), ("password", "nope nope nope"), ("csrf_token", &token)]);
+        let r = c.post_form(
+            "/login",
+            &[
+                ("email", "a@b.test"),
+                ("password", "nope nope nope"),
+                ("csrf_token", &token),
+            ],
+        );
         assert_eq!(r.status, 422);
     }
-    let r = c.post_form("/login", &[("email", "a@b.test"), ("password", "nope nope nope"), ("csrf_token", &token)]);
+    let r = c.post_form(
+        "/login",
+        &[
+            ("email", "a@b.test"),
+            ("password", "nope nope nope"),
+            ("csrf_token", &token),
+        ],
+    );
     assert_eq!(r.status, 429);
     r.assert_contains("요청이 너무 많습니다");
 }
@@ -104,12 +145,25 @@ fn lifecycle_create_edit_publish_correct_close() {
 
     // Edit the draft.
     let csrf = c.csrf(&format!("/console/announcements/{id}/edit"));
-    let r = c.post_form(&format!("/console/announcements/{id}/edit"), &announcement_form(&csrf, &[("title", "2027년 울산 소상공인 온라인 판로 지원사업 (수정)")]));
+    let r = c.post_form(
+        &format!("/console/announcements/{id}/edit"),
+        &announcement_form(
+            &csrf,
+            &[("title", "2027년 울산 소상공인 온라인 판로 지원사업 (수정)")],
+        ),
+    );
     assert_eq!(r.status, 303);
 
     // Publish now: visible to the public with its facts; script stripped from the body.
     let csrf = c.csrf(&format!("/console/announcements/{id}"));
-    assert_eq!(c.post_form(&format!("/console/announcements/{id}/publish"), &[("csrf_token", &csrf)]).status, 303);
+    assert_eq!(
+        c.post_form(
+            &format!("/console/announcements/{id}/publish"),
+            &[("csrf_token", &csrf)]
+        )
+        .status,
+        303
+    );
     let public = app.client();
     let page = public.get(&format!("/announcements/{id}"));
     assert_eq!(page.status, 200);
@@ -120,8 +174,14 @@ fn lifecycle_create_edit_publish_correct_close() {
     page.assert_contains("3억 원");
     page.assert_contains("대표자 만 19세 이상");
     page.assert_contains("KSIC");
-    assert!(!page.body.contains("<script>alert(1)</script>"), "script must be sanitized away");
-    assert!(!page.body.contains("color:red"), "inline styles are dropped");
+    assert!(
+        !page.body.contains("<script>alert(1)</script>"),
+        "script must be sanitized away"
+    );
+    assert!(
+        !page.body.contains("color:red"),
+        "inline styles are dropped"
+    );
     // It is "upcoming" (window opens 12-01), found with the upcoming filter for 울산.
     let upcoming = public.get("/announcements?status=upcoming&region=31");
     assert!(upcoming.body.contains(&id));
@@ -133,17 +193,35 @@ fn lifecycle_create_edit_publish_correct_close() {
 
     // Correction without a reason: 422 and nothing changes.
     let csrf = c.csrf(&format!("/console/announcements/{id}/correct"));
-    let r = c.post_form(&format!("/console/announcements/{id}/correct"), &announcement_form(&csrf, &[("apply_end", "2027-01-15")]));
+    let r = c.post_form(
+        &format!("/console/announcements/{id}/correct"),
+        &announcement_form(&csrf, &[("apply_end", "2027-01-15")]),
+    );
     assert_eq!(r.status, 422);
     r.assert_contains("정정 사유를 입력해 주세요");
-    assert!(public.get(&format!("/announcements/{id}")).text().contains("2026.12.31"));
+    assert!(public
+        .get(&format!("/announcements/{id}"))
+        .text()
+        .contains("2026.12.31"));
 
     // Correction with a reason: a new revision with the field-level diff, shown publicly.
     let r = c.post_form(
         &format!("/console/announcements/{id}/correct"),
-        &announcement_form(&csrf, &[("apply_end", "2027-01-15"), ("reason", "접수 기간 연장"), ("title", "2027년 울산 소상공인 온라인 판로 지원사업 (수정)")]),
+        &announcement_form(
+            &csrf,
+            &[
+                ("apply_end", "2027-01-15"),
+                ("reason", "접수 기간 연장"),
+                ("title", "2027년 울산 소상공인 온라인 판로 지원사업 (수정)"),
+            ],
+        ),
     );
-    assert_eq!(r.status, 303, "{}", r.body.chars().take(1500).collect::<String>());
+    assert_eq!(
+        r.status,
+        303,
+        "{}",
+        r.body.chars().take(1500).collect::<String>()
+    );
     let page = public.get(&format!("/announcements/{id}"));
     page.assert_contains("정정 이력");
     page.assert_contains("접수 기간 연장");
@@ -170,14 +248,35 @@ fn lifecycle_create_edit_publish_correct_close() {
 
     // Close by hand: leaves the open list, stays findable as closed.
     let csrf = c.csrf(&format!("/console/announcements/{id}"));
-    assert_eq!(c.post_form(&format!("/console/announcements/{id}/close"), &[("csrf_token", &csrf)]).status, 303);
-    assert!(!public.get("/announcements?status=upcoming").body.contains(&id));
-    assert!(public.get("/announcements?status=closed").body.contains(&id));
-    public.get(&format!("/announcements/{id}")).assert_contains("마감");
+    assert_eq!(
+        c.post_form(
+            &format!("/console/announcements/{id}/close"),
+            &[("csrf_token", &csrf)]
+        )
+        .status,
+        303
+    );
+    assert!(!public
+        .get("/announcements?status=upcoming")
+        .body
+        .contains(&id));
+    assert!(public
+        .get("/announcements?status=closed")
+        .body
+        .contains(&id));
+    public
+        .get(&format!("/announcements/{id}"))
+        .assert_contains("마감");
 
     // The audit log has every step, with who did it.
     let audit = c.get("/console/audit");
-    for action in ["announcement.create", "announcement.edit", "announcement.publish", "announcement.correct", "announcement.close"] {
+    for action in [
+        "announcement.create",
+        "announcement.edit",
+        "announcement.publish",
+        "announcement.correct",
+        "announcement.close",
+    ] {
         audit.assert_contains(action);
     }
     audit.assert_contains(&email);
@@ -195,18 +294,42 @@ fn publishing_needs_a_deadline_and_unpublish_hides_it() {
     form.push(("intent", "forecast"));
     let r = c.post_form("/console/announcements", &form);
     assert_eq!(r.status, 303);
-    let id = r.location().trim_start_matches("/console/announcements/").split('?').next().unwrap_or_default().to_string();
+    let id = r
+        .location()
+        .trim_start_matches("/console/announcements/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let public = app.client();
-    public.get(&format!("/announcements/{id}")).assert_contains("예고");
-    assert!(public.get("/announcements?status=upcoming").body.contains(&id));
+    public
+        .get(&format!("/announcements/{id}"))
+        .assert_contains("예고");
+    assert!(public
+        .get("/announcements?status=upcoming")
+        .body
+        .contains(&id));
     // Unpublish: gone from the public site.
     let csrf = c.csrf(&format!("/console/announcements/{id}"));
-    assert_eq!(c.post_form(&format!("/console/announcements/{id}/unpublish"), &[("csrf_token", &csrf)]).status, 303);
+    assert_eq!(
+        c.post_form(
+            &format!("/console/announcements/{id}/unpublish"),
+            &[("csrf_token", &csrf)]
+        )
+        .status,
+        303
+    );
     assert_eq!(public.get(&format!("/announcements/{id}")).status, 404);
     // A draft with a past deadline cannot be published: the reason is shown.
-    let id2 = create_announcement(&c, &[("apply_start", "2026-01-01"), ("apply_end", "2026-01-31")]);
+    let id2 = create_announcement(
+        &c,
+        &[("apply_start", "2026-01-01"), ("apply_end", "2026-01-31")],
+    );
     let csrf = c.csrf(&format!("/console/announcements/{id2}"));
-    let r = c.post_form(&format!("/console/announcements/{id2}/publish"), &[("csrf_token", &csrf)]);
+    let r = c.post_form(
+        &format!("/console/announcements/{id2}/publish"),
+        &[("csrf_token", &csrf)],
+    );
     assert_eq!(r.status, 303);
     let page = c.get(r.location());
     page.assert_contains("접수 마감일이 이미 지났습니다");
@@ -225,11 +348,26 @@ fn permissions_on_every_console_route() {
     let csrf = owner.csrf(&format!("/console/announcements/{id}"));
     // Upload one attachment to have an attachment id.
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
-    let r = owner.post_multipart(&format!("/console/announcements/{id}/attachments"), &[("csrf_token", &csrf)], ("공고문.pdf", pdf));
+    let r = owner.post_multipart(
+        &format!("/console/announcements/{id}/attachments"),
+        &[("csrf_token", &csrf)],
+        ("공고문.pdf", pdf),
+    );
     assert_eq!(r.status, 303);
     let manage = owner.get(&format!("/console/announcements/{id}"));
-    let aid_start = manage.body.find("/attachments/").map(|i| i + "/attachments/".len());
-    let aid: String = aid_start.map(|s| manage.body[s..].split('/').next().unwrap_or_default().to_string()).unwrap_or_default();
+    let aid_start = manage
+        .body
+        .find("/attachments/")
+        .map(|i| i + "/attachments/".len());
+    let aid: String = aid_start
+        .map(|s| {
+            manage.body[s..]
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .unwrap_or_default();
     assert!(!aid.is_empty(), "attachment listed on the manage page");
 
     let get_routes = [
@@ -259,30 +397,70 @@ fn permissions_on_every_console_route() {
         let mut fields = announcement_form(&other_csrf, &[("reason", "x")]);
         fields.push(("date", "2027-01-01"));
         fields.push(("time", "09:00"));
-        assert_eq!(other.post_form(path, &fields).status, 403, "POST {path} by another agency");
+        assert_eq!(
+            other.post_form(path, &fields).status,
+            403,
+            "POST {path} by another agency"
+        );
     }
-    let r = other.post_multipart(&format!("/console/announcements/{id}/attachments"), &[("csrf_token", &other_csrf)], ("x.pdf", pdf));
+    let r = other.post_multipart(
+        &format!("/console/announcements/{id}/attachments"),
+        &[("csrf_token", &other_csrf)],
+        ("x.pdf", pdf),
+    );
     assert_eq!(r.status, 403, "upload by another agency");
 
     // A reviewer of the same agency reads but cannot change anything.
     let reviewer_app_staff = app.staff("울산광역시", "reviewer");
     let reviewer = app.client();
     reviewer.login(&reviewer_app_staff.1, &reviewer_app_staff.2);
-    assert_eq!(reviewer.get(&format!("/console/announcements/{id}")).status, 200);
+    assert_eq!(
+        reviewer.get(&format!("/console/announcements/{id}")).status,
+        200
+    );
     assert_eq!(reviewer.get("/console/announcements/new").status, 403);
     let rcsrf = reviewer.csrf("/console");
-    assert_eq!(reviewer.post_form("/console/announcements", &announcement_form(&rcsrf, &[])).status, 403);
+    assert_eq!(
+        reviewer
+            .post_form("/console/announcements", &announcement_form(&rcsrf, &[]))
+            .status,
+        403
+    );
     for path in &post_routes {
         let mut fields = announcement_form(&rcsrf, &[("reason", "x")]);
         fields.push(("date", "2027-01-01"));
         fields.push(("time", "09:00"));
-        assert_eq!(reviewer.post_form(path, &fields).status, 403, "POST {path} by a reviewer");
+        assert_eq!(
+            reviewer.post_form(path, &fields).status,
+            403,
+            "POST {path} by a reviewer"
+        );
     }
-    assert_eq!(reviewer.post_form("/console/staff/invite", &[("csrf_token", &rcsrf), ("email", "a@b.test"), ("role", "editor")]).status, 403);
+    assert_eq!(
+        reviewer
+            .post_form(
+                "/console/staff/invite",
+                &[
+                    ("csrf_token", &rcsrf),
+                    ("email", "a@b.test"),
+                    ("role", "editor")
+                ]
+            )
+            .status,
+        403
+    );
 
     // Nobody signed in: every console page sends them to the login page.
     let anon = app.client();
-    for path in get_routes.iter().chain(["/console".to_string(), "/console/staff".to_string(), "/console/audit".to_string(), "/admin/jobs".to_string()].iter()) {
+    for path in get_routes.iter().chain(
+        [
+            "/console".to_string(),
+            "/console/staff".to_string(),
+            "/console/audit".to_string(),
+            "/admin/jobs".to_string(),
+        ]
+        .iter(),
+    ) {
         let r = anon.get(path);
         assert_eq!(r.status, 303, "GET {path} anonymously");
         assert!(r.location().starts_with("/login?next="));
@@ -291,6 +469,10 @@ fn permissions_on_every_console_route() {
     assert_eq!(owner.get("/admin/jobs").status, 403);
 
     // Nothing changed by the refused requests.
-    owner.get(&format!("/console/announcements/{id}")).assert_contains("작성 중");
-    owner.get(&format!("/console/announcements/{id}")).assert_contains("공고문.pdf");
+    owner
+        .get(&format!("/console/announcements/{id}"))
+        .assert_contains("작성 중");
+    owner
+        .get(&format!("/console/announcements/{id}"))
+        .assert_contains("공고문.pdf");
 }

@@ -12,7 +12,10 @@ use jiwon::db::schema::{announcement_sources, announcements, import_runs, revisi
 use jiwon::ingest::service::{import_location, Quiet};
 
 fn count_announcements(app: &TestApp) -> i64 {
-    announcements::table.count().get_result(&mut app.conn()).expect("count")
+    announcements::table
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count")
 }
 
 #[test]
@@ -25,9 +28,16 @@ fn real_data_imports_once_merges_duplicates_and_reimport_is_a_no_op() {
     let ks = app.import(&data_file("kstartup_2026.json"));
     println!("kstartup: {}", ks.line());
     assert_eq!(ks.new + ks.merged + ks.rejected.len(), 279);
-    assert!(ks.merged >= 40, "the same program on both portals becomes one: merged {}", ks.merged);
+    assert!(
+        ks.merged >= 40,
+        "the same program on both portals becomes one: merged {}",
+        ks.merged
+    );
     assert_eq!(count_announcements(&app), (biz.new + ks.new) as i64);
-    let sources: i64 = announcement_sources::table.count().get_result(&mut app.conn()).expect("count");
+    let sources: i64 = announcement_sources::table
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
     assert_eq!(sources, (biz.new + ks.new + ks.merged) as i64);
 
     // A merged announcement shows both source links.
@@ -59,7 +69,10 @@ fn real_data_imports_once_merges_duplicates_and_reimport_is_a_no_op() {
         .load(&mut app.conn())
         .expect("load");
     assert_eq!(before, after);
-    let revs: i64 = revisions::table.count().get_result(&mut app.conn()).expect("count");
+    let revs: i64 = revisions::table
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
     assert_eq!(revs, 0);
 
     // 전남광주 records are found under both 광주 (29) and 전남 (46).
@@ -70,8 +83,15 @@ fn real_data_imports_once_merges_duplicates_and_reimport_is_a_no_op() {
         .expect("a 전남광주 record");
     let c = app.client();
     for region in ["29", "46"] {
-        let list = c.get(&format!("/announcements?status=all&region={region}&q={}", urlencoding::encode(&row.1.chars().skip(7).take(12).collect::<String>())));
-        assert!(list.body.contains(&row.0), "{} not listed under region {region}", row.1);
+        let list = c.get(&format!(
+            "/announcements?status=all&region={region}&q={}",
+            urlencoding::encode(&row.1.chars().skip(7).take(12).collect::<String>())
+        ));
+        assert!(
+            list.body.contains(&row.0),
+            "{} not listed under region {region}",
+            row.1
+        );
     }
 }
 
@@ -100,7 +120,13 @@ fn a_changed_record_becomes_a_revision_and_bad_records_are_rejected_with_reasons
         {"pblancNm": "아이디가 없는 공고", "reqstBeginEndDe": "상시 접수"},
         record("PBLN_T2", "[울산] 기간이 거꾸로인 공고", "2026-12-31 ~ 2026-12-01", "2026-11-20 10:00:00"),
     ]});
-    let s = import_location(&app.state, "bizinfo", &write(&dir, "v1.json", &v1.to_string()), &mut Quiet).expect("import");
+    let s = import_location(
+        &app.state,
+        "bizinfo",
+        &write(&dir, "v1.json", &v1.to_string()),
+        &mut Quiet,
+    )
+    .expect("import");
     assert_eq!(s.new, 1);
     assert_eq!(s.rejected.len(), 2, "{:?}", s.rejected);
     assert!(s.rejected.iter().all(|r| !r.reason.is_empty()));
@@ -110,7 +136,13 @@ fn a_changed_record_becomes_a_revision_and_bad_records_are_rejected_with_reasons
     let v2 = serde_json::json!({"jsonArray": [
         record("PBLN_T1", "[울산] 2026년 소상공인 경영개선 컨설팅 지원사업", "2026-11-20 ~ 2026-12-15", "2026-11-22 16:00:00"),
     ]});
-    let s2 = import_location(&app.state, "bizinfo", &write(&dir, "v2.json", &v2.to_string()), &mut Quiet).expect("import");
+    let s2 = import_location(
+        &app.state,
+        "bizinfo",
+        &write(&dir, "v2.json", &v2.to_string()),
+        &mut Quiet,
+    )
+    .expect("import");
     assert_eq!((s2.new, s2.changed, s2.unchanged), (0, 1, 0));
     let (id, diff): (String, String) = revisions::table
         .select((revisions::announcement_id, revisions::diff))
@@ -127,14 +159,30 @@ fn broken_files_and_unreachable_urls_fail_cleanly_and_change_nothing() {
     let app = TestApp::spawn();
     let dir = app.dir.path().to_path_buf();
     let broken = write(&dir, "broken.json", "{\"jsonArray\": [ {\"pblancId\": ");
-    let err = import_location(&app.state, "auto", &broken, &mut Quiet).expect_err("broken file fails");
-    assert!(err.public_message().contains("JSON"), "{}", err.public_message());
-    let missing = import_location(&app.state, "auto", "/no/such/file.json", &mut Quiet).expect_err("missing file");
+    let err =
+        import_location(&app.state, "auto", &broken, &mut Quiet).expect_err("broken file fails");
+    assert!(
+        err.public_message().contains("JSON"),
+        "{}",
+        err.public_message()
+    );
+    let missing = import_location(&app.state, "auto", "/no/such/file.json", &mut Quiet)
+        .expect_err("missing file");
     assert!(missing.public_message().contains("읽을 수 없습니다"));
-    let unreachable = import_location(&app.state, "auto", "http://127.0.0.1:9/feed.json", &mut Quiet).expect_err("unreachable");
+    let unreachable = import_location(
+        &app.state,
+        "auto",
+        "http://127.0.0.1:9/feed.json",
+        &mut Quiet,
+    )
+    .expect_err("unreachable");
     assert!(unreachable.public_message().contains("연결할 수 없습니다"));
     assert_eq!(count_announcements(&app), 0);
-    let failed_runs: i64 = import_runs::table.filter(import_runs::error.is_not_null()).count().get_result(&mut app.conn()).expect("count");
+    let failed_runs: i64 = import_runs::table
+        .filter(import_runs::error.is_not_null())
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
     assert_eq!(failed_runs, 3);
 }
 
@@ -161,7 +209,10 @@ fn imports_from_a_url_and_from_the_rss_form() {
     let url = serve_once(body);
     let s = import_location(&app.state, "kstartup", &url, &mut Quiet).expect("URL import");
     assert_eq!(s.new, 279);
-    let rss = format!("{}/tests/fixtures/bizinfo_rss_sample.xml", env!("CARGO_MANIFEST_DIR"));
+    let rss = format!(
+        "{}/tests/fixtures/bizinfo_rss_sample.xml",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let r = import_location(&app.state, "auto", &rss, &mut Quiet).expect("RSS import");
     assert_eq!(r.new + r.merged, 2, "{}", r.line());
     assert_eq!(r.rejected.len(), 1);

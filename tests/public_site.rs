@@ -15,12 +15,23 @@ fn imported() -> TestApp {
 fn count(body: &str) -> i64 {
     let marker = "id=\"result-count\">";
     let start = body.find(marker).expect("result count on page") + marker.len();
-    body[start..].split('<').next().unwrap_or("0").parse().expect("a number")
+    body[start..]
+        .split('<')
+        .next()
+        .unwrap_or("0")
+        .parse()
+        .expect("a number")
 }
 
 fn links(body: &str) -> Vec<String> {
     body.match_indices("class=\"ann-link\" href=\"/announcements/")
-        .map(|(i, m)| body[i + m.len()..].split('"').next().unwrap_or_default().to_string())
+        .map(|(i, m)| {
+            body[i + m.len()..]
+                .split('"')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect()
 }
 
@@ -36,13 +47,19 @@ fn site_pages_filters_detail_and_api() {
     home.assert_contains("id=\"home-filter\"");
     home.assert_contains("마감 임박");
     home.assert_contains("새로 올라온 공고");
-    assert!(home.header("cache-control").unwrap_or("").contains("public"));
+    assert!(home
+        .header("cache-control")
+        .unwrap_or("")
+        .contains("public"));
 
     // Listing: all open, then narrowed by category; every narrower filter gives no more.
     let all = c.get("/announcements");
     assert_eq!(all.status, 200);
     let open = count(&all.body);
-    assert!(open > 100, "expected many open announcements on 2026-11-24, got {open}");
+    assert!(
+        open > 100,
+        "expected many open announcements on 2026-11-24, got {open}"
+    );
     let startup = c.get("/announcements?category=%EC%B0%BD%EC%97%85");
     let n_startup = count(&startup.body);
     assert!(n_startup > 0 && n_startup < open);
@@ -67,11 +84,17 @@ fn site_pages_filters_detail_and_api() {
     // Closed ones are not in the default list but are with status=closed.
     let closed = count(&c.get("/announcements?status=closed").body);
     let everything = count(&c.get("/announcements?status=all").body);
-    assert!(closed > 1000, "most 2023–2026 records are past their deadline: {closed}");
+    assert!(
+        closed > 1000,
+        "most 2023–2026 records are past their deadline: {closed}"
+    );
     assert!(everything >= open + closed);
 
     // Target filter.
-    let small = count(&c.get("/announcements?target=%EC%86%8C%EC%83%81%EA%B3%B5%EC%9D%B8&status=all").body);
+    let small = count(
+        &c.get("/announcements?target=%EC%86%8C%EC%83%81%EA%B3%B5%EC%9D%B8&status=all")
+            .body,
+    );
     assert!(small > 0 && small < everything);
 
     // Keyword.
@@ -90,7 +113,10 @@ fn site_pages_filters_detail_and_api() {
     bad.assert_contains("알 수 없는 지역 코드");
 
     // Detail page: all the facts, D-day, sources, share link.
-    let first = links(&all.body).into_iter().next().expect("an announcement");
+    let first = links(&all.body)
+        .into_iter()
+        .next()
+        .expect("an announcement");
     let detail = c.get(&format!("/announcements/{first}"));
     assert_eq!(detail.status, 200);
     detail.assert_contains("class=\"ann-title\"");
@@ -109,8 +135,16 @@ fn site_pages_filters_detail_and_api() {
     // Agency directory and an agency page.
     let agencies = c.get("/agencies");
     agencies.assert_contains("중소벤처기업부");
-    let id_start = agencies.body.find("href=\"/agencies/").expect("agency link") + "href=\"/agencies/".len();
-    let agency_id: String = agencies.body[id_start..].split('"').next().unwrap_or_default().to_string();
+    let id_start = agencies
+        .body
+        .find("href=\"/agencies/")
+        .expect("agency link")
+        + "href=\"/agencies/".len();
+    let agency_id: String = agencies.body[id_start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let agency = c.get(&format!("/agencies/{agency_id}"));
     assert_eq!(agency.status, 200);
     agency.assert_contains("접수 중");
@@ -135,7 +169,10 @@ fn site_pages_filters_detail_and_api() {
     // Static files are cacheable.
     let css = c.get("/public/css/site.css");
     assert_eq!(css.status, 200);
-    assert!(css.header("cache-control").unwrap_or("").contains("max-age"));
+    assert!(css
+        .header("cache-control")
+        .unwrap_or("")
+        .contains("max-age"));
 
     // Health.
     assert_eq!(c.get("/healthz").json()["status"], "ok");
@@ -150,8 +187,14 @@ fn drafts_are_invisible_to_the_public() {
     let id = common::create_announcement(&staff, &[]);
     let public = app.client();
     assert_eq!(public.get(&format!("/announcements/{id}")).status, 404);
-    assert_eq!(public.get(&format!("/api/v1/announcements/{id}")).status, 404);
-    assert_eq!(common::links_count(&public.get("/announcements?status=all").body), 0);
+    assert_eq!(
+        public.get(&format!("/api/v1/announcements/{id}")).status,
+        404
+    );
+    assert_eq!(
+        common::links_count(&public.get("/announcements?status=all").body),
+        0
+    );
     // The owning agency can preview it.
     let preview = staff.get(&format!("/announcements/{id}"));
     assert_eq!(preview.status, 200);

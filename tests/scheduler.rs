@@ -13,11 +13,19 @@ use jiwon::clock::{from_kst, FakeClock};
 use jiwon::db::schema::{announcements, jobs};
 
 fn kst(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::NaiveDateTime {
-    from_kst(NaiveDate::from_ymd_opt(y, m, d).and_then(|x| x.and_hms_opt(h, min, 0)).expect("date"))
+    from_kst(
+        NaiveDate::from_ymd_opt(y, m, d)
+            .and_then(|x| x.and_hms_opt(h, min, 0))
+            .expect("date"),
+    )
 }
 
 fn status_of(app: &TestApp, id: &str) -> String {
-    announcements::table.find(id).select(announcements::status).first(&mut app.conn()).expect("row")
+    announcements::table
+        .find(id)
+        .select(announcements::status)
+        .first(&mut app.conn())
+        .expect("row")
 }
 
 #[test]
@@ -26,18 +34,37 @@ fn scheduled_publication_survives_a_restart_and_closes_at_the_deadline() {
     let (_, email, pw) = app.staff("울산광역시", "editor");
     let c = app.client();
     c.login(&email, &pw);
-    let id = create_announcement(&c, &[("apply_start", "2026-11-25"), ("apply_end", "2026-12-10")]);
+    let id = create_announcement(
+        &c,
+        &[("apply_start", "2026-11-25"), ("apply_end", "2026-12-10")],
+    );
 
     // A schedule in the past is refused with a reason.
     let csrf = c.csrf(&format!("/console/announcements/{id}"));
-    let r = c.post_form(&format!("/console/announcements/{id}/schedule"), &[("csrf_token", &csrf), ("date", "2026-11-01"), ("time", "09:00")]);
-    c.get(r.location()).assert_contains("게시 예약 시각은 지금 이후여야 합니다");
+    let r = c.post_form(
+        &format!("/console/announcements/{id}/schedule"),
+        &[
+            ("csrf_token", &csrf),
+            ("date", "2026-11-01"),
+            ("time", "09:00"),
+        ],
+    );
+    c.get(r.location())
+        .assert_contains("게시 예약 시각은 지금 이후여야 합니다");
 
     // Schedule for 2026-11-25 09:00 KST.
-    let r = c.post_form(&format!("/console/announcements/{id}/schedule"), &[("csrf_token", &csrf), ("date", "2026-11-25"), ("time", "09:00")]);
+    let r = c.post_form(
+        &format!("/console/announcements/{id}/schedule"),
+        &[
+            ("csrf_token", &csrf),
+            ("date", "2026-11-25"),
+            ("time", "09:00"),
+        ],
+    );
     assert_eq!(r.status, 303);
     assert_eq!(status_of(&app, &id), "scheduled");
-    c.get(&format!("/console/announcements/{id}")).assert_contains("2026-11-25 09:00 (KST) 게시 예약");
+    c.get(&format!("/console/announcements/{id}"))
+        .assert_contains("2026-11-25 09:00 (KST) 게시 예약");
     let public = app.client();
     assert_eq!(public.get(&format!("/announcements/{id}")).status, 404);
 
@@ -58,7 +85,8 @@ fn scheduled_publication_survives_a_restart_and_closes_at_the_deadline() {
     // The server is down at 09:00 and comes back at 11:30: a new process on the same
     // database publishes it at its first tick.
     let restarted_clock = FakeClock::at(kst(2026, 11, 25, 11, 30));
-    let restarted = jiwon::AppState::new(app.state.config.clone(), Arc::new(restarted_clock)).expect("restart");
+    let restarted =
+        jiwon::AppState::new(app.state.config.clone(), Arc::new(restarted_clock)).expect("restart");
     let report = jiwon::jobs::scheduler::tick(&restarted, "restarted-worker").expect("tick");
     assert!(report.ran >= 1);
     assert_eq!(status_of(&app, &id), "published");
@@ -77,7 +105,10 @@ fn scheduled_publication_survives_a_restart_and_closes_at_the_deadline() {
     app.tick();
     assert_eq!(status_of(&app, &id), "closed");
     assert!(!public.get("/announcements").body.contains(&id));
-    assert!(public.get("/announcements?status=closed").body.contains(&id));
+    assert!(public
+        .get("/announcements?status=closed")
+        .body
+        .contains(&id));
 
     // Sessions last 14 days: the clock moved 17, so the editor signs in again.
     assert_eq!(c.get("/console").status, 303);
@@ -91,16 +122,26 @@ fn scheduled_publication_survives_a_restart_and_closes_at_the_deadline() {
 #[test]
 fn failing_jobs_back_off_then_dead_letter_and_an_operator_can_retry() {
     // A configured import source that cannot be reached.
-    let app = TestApp::spawn_with(|c| c.import_sources = vec![("bizinfo".into(), "http://127.0.0.1:9/unreachable.json".into())]);
+    let app = TestApp::spawn_with(|c| {
+        c.import_sources = vec![(
+            "bizinfo".into(),
+            "http://127.0.0.1:9/unreachable.json".into(),
+        )]
+    });
     let report = app.tick();
     assert_eq!(report.failed, 1);
-    let (attempts, status, run_at, err): (i32, String, chrono::NaiveDateTime, Option<String>) = jobs::table
-        .filter(jobs::kind.eq("import_source"))
-        .select((jobs::attempts, jobs::status, jobs::run_at, jobs::last_error))
-        .first(&mut app.conn())
-        .expect("job");
+    let (attempts, status, run_at, err): (i32, String, chrono::NaiveDateTime, Option<String>) =
+        jobs::table
+            .filter(jobs::kind.eq("import_source"))
+            .select((jobs::attempts, jobs::status, jobs::run_at, jobs::last_error))
+            .first(&mut app.conn())
+            .expect("job");
     assert_eq!((attempts, status.as_str()), (1, "queued"));
-    assert_eq!(run_at, app.now() + Duration::seconds(30), "first retry after 30 s");
+    assert_eq!(
+        run_at,
+        app.now() + Duration::seconds(30),
+        "first retry after 30 s"
+    );
     assert!(err.unwrap_or_default().contains("연결할 수 없습니다"));
 
     // Not retried before its time.
@@ -128,10 +169,25 @@ fn failing_jobs_back_off_then_dead_letter_and_an_operator_can_retry() {
     page.assert_contains("import_source");
     page.assert_contains("연결할 수 없습니다");
     let id_start = page.body.find("/admin/jobs/").expect("retry form") + "/admin/jobs/".len();
-    let job_id: String = page.body[id_start..].split('/').next().unwrap_or_default().to_string();
+    let job_id: String = page.body[id_start..]
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let csrf = op.csrf("/admin/jobs");
-    assert_eq!(op.post_form(&format!("/admin/jobs/{job_id}/retry"), &[("csrf_token", &csrf)]).status, 303);
-    let status: String = jobs::table.find(&job_id).select(jobs::status).first(&mut app.conn()).expect("job");
+    assert_eq!(
+        op.post_form(
+            &format!("/admin/jobs/{job_id}/retry"),
+            &[("csrf_token", &csrf)]
+        )
+        .status,
+        303
+    );
+    let status: String = jobs::table
+        .find(&job_id)
+        .select(jobs::status)
+        .first(&mut app.conn())
+        .expect("job");
     assert_eq!(status, "queued");
     // Failed imports are visible as runs too.
     op.get("/admin/jobs").assert_contains("unreachable.json");
@@ -152,16 +208,32 @@ fn jobs_of_a_crashed_worker_are_requeued() {
     let app = TestApp::spawn();
     let now = app.now();
     let mut conn = app.conn();
-    jiwon::jobs::enqueue(&mut conn, "close_announcement", serde_json::json!({"id": "missing"}), now, None, now).expect("enqueue");
-    let job = jiwon::jobs::claim(&mut conn, "worker-that-dies", now).expect("claim").expect("a job");
+    jiwon::jobs::enqueue(
+        &mut conn,
+        "close_announcement",
+        serde_json::json!({"id": "missing"}),
+        now,
+        None,
+        now,
+    )
+    .expect("enqueue");
+    let job = jiwon::jobs::claim(&mut conn, "worker-that-dies", now)
+        .expect("claim")
+        .expect("a job");
     assert_eq!(job.status, "running");
     // A second worker finds nothing to claim while it runs.
-    assert!(jiwon::jobs::claim(&mut conn, "other", now).expect("claim").is_none());
+    assert!(jiwon::jobs::claim(&mut conn, "other", now)
+        .expect("claim")
+        .is_none());
     drop(conn);
     // Eleven minutes later the job is stale and handed to a live worker.
     app.clock.advance(Duration::minutes(11));
     let report = app.tick();
     assert_eq!(report.ran, 1);
-    let status: String = jobs::table.find(&job.id).select(jobs::status).first(&mut app.conn()).expect("job");
+    let status: String = jobs::table
+        .find(&job.id)
+        .select(jobs::status)
+        .first(&mut app.conn())
+        .expect("job");
     assert_eq!(status, "done");
 }

@@ -74,14 +74,25 @@ fn reference_data_is_loaded() {
     let app = TestApp::spawn();
     let mut conn = app.conn();
     let (categories, regions, ksic) = jiwon::reference::counts(&mut conn).expect("counts");
-    assert_eq!(categories, 8 + 39, "8 분야 and the 39 subcategories seen in the data");
+    assert_eq!(
+        categories,
+        8 + 39,
+        "8 분야 and the 39 subcategories seen in the data"
+    );
     assert_eq!(regions, 17 + 270);
     assert_eq!(ksic, 2038);
-    let ulsan = jiwon::reference::find_region(&mut conn, "31000").expect("q").expect("울산");
+    let ulsan = jiwon::reference::find_region(&mut conn, "31000")
+        .expect("q")
+        .expect("울산");
     assert_eq!(ulsan.short_name, "울산");
-    let restaurants = jiwon::reference::find_ksic(&mut conn, "56").expect("q").expect("KSIC 56");
+    let restaurants = jiwon::reference::find_ksic(&mut conn, "56")
+        .expect("q")
+        .expect("KSIC 56");
     assert_eq!(restaurants.name, "음식점 및 주점업");
     // Seeding again changes nothing.
     jiwon::reference::seed(&mut conn).expect("seed");
-    assert_eq!(jiwon::reference::counts(&mut conn).expect("counts"), (categories, regions, ksic));
+    assert_eq!(
+        jiwon::reference::counts(&mut conn).expect("counts"),
+        (categories, regions, ksic)
+    );
 }

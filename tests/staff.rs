@@ -7,7 +7,9 @@ use common::TestApp;
 fn invite_link(body: &str) -> String {
     let marker = "id=\"invite-link\" class=\"share\" type=\"text\" readonly value=\"";
     let start = body.find(marker).expect("invite link on page") + marker.len();
-    let url = html_escape::decode_html_entities(body[start..].split('"').next().unwrap_or_default()).to_string();
+    let url =
+        html_escape::decode_html_entities(body[start..].split('"').next().unwrap_or_default())
+            .to_string();
     url.trim_start_matches("http://jiwon.test").to_string()
 }
 
@@ -20,25 +22,63 @@ fn admin_invites_staff_who_join_and_can_be_removed() {
 
     // A bad email re-renders with a message.
     let csrf = admin.csrf("/console/staff");
-    let r = admin.post_form("/console/staff/invite", &[("csrf_token", &csrf), ("email", "not-an-email"), ("role", "editor")]);
+    let r = admin.post_form(
+        "/console/staff/invite",
+        &[
+            ("csrf_token", &csrf),
+            ("email", "not-an-email"),
+            ("role", "editor"),
+        ],
+    );
     assert_eq!(r.status, 422);
     r.assert_contains("올바른 이메일 주소를 입력해 주세요");
 
-    let r = admin.post_form("/console/staff/invite", &[("csrf_token", &csrf), ("email", "new.editor@ulsan.test"), ("role", "editor")]);
+    let r = admin.post_form(
+        "/console/staff/invite",
+        &[
+            ("csrf_token", &csrf),
+            ("email", "new.editor@ulsan.test"),
+            ("role", "editor"),
+        ],
+    );
     assert_eq!(r.status, 200);
     let link = invite_link(&r.body);
 
     // The invitee sets a password; a mismatch is a 422 with the name kept.
     let newbie = app.client();
     let token = newbie.csrf(&link);
-    let r = newbie.post_form(&link, &[("csrf_token", &token), ("name", "정새내"), ("password", "long enough password"), ("password_confirm", "different password")]);
+    let r = newbie.post_form(
+        &link,
+        &[
+            ("csrf_token", &token),
+            ("name", "정새내"),
+            ("password", "long enough password"),
+            ("password_confirm", "different password"),
+        ],
+    );
     assert_eq!(r.status, 422);
     r.assert_contains("비밀번호가 서로 다릅니다");
     r.assert_contains("정새내");
-    let r = newbie.post_form(&link, &[("csrf_token", &token), ("name", "정새내"), ("password", "short"), ("password_confirm", "short")]);
+    let r = newbie.post_form(
+        &link,
+        &[
+            ("csrf_token", &token),
+            ("name", "정새내"),
+            ("password", "short"),
+            ("password_confirm", "short"),
+        ],
+    );
     assert_eq!(r.status, 422);
     r.assert_contains("10자 이상");
-    let r = newbie.post_form(&link, &[("csrf_token", &token), ("name", "정새내"), ("password", "long enough password"), ("password_confirm", "long enough password")]);
+    let r = newbie.post_form(
+        &link,
+        &[
+            ("csrf_token", &token),
+            ("name", "정새내"),
+            ("password", "long enough password"),
+            ("password_confirm", "long enough password"),
+        ],
+    );
     assert_eq!(r.status, 303);
     newbie.get("/console").assert_contains("울산광역시 콘솔");
     // The link works once.
@@ -52,7 +92,19 @@ fn admin_invites_staff_who_join_and_can_be_removed() {
 
     // An editor cannot invite or remove.
     let token = again.csrf("/console/staff");
-    assert_eq!(again.post_form("/console/staff/invite", &[("csrf_token", &token), ("email", "x@y.test"), ("role", "admin")]).status, 403);
+    assert_eq!(
+        again
+            .post_form(
+                "/console/staff/invite",
+                &[
+                    ("csrf_token", &token),
+                    ("email", "x@y.test"),
+                    ("role", "admin")
+                ]
+            )
+            .status,
+        403
+    );
 
     // Admins of another agency cannot touch this agency's staff.
     let (_, other_email, other_pw) = app.staff("부산광역시", "admin");
@@ -61,23 +113,73 @@ fn admin_invites_staff_who_join_and_can_be_removed() {
     let user_id = {
         use diesel::prelude::*;
         use jiwon::db::schema::users;
-        users::table.filter(users::email.eq("new.editor@ulsan.test")).select(users::id).first::<String>(&mut app.conn()).expect("user")
+        users::table
+            .filter(users::email.eq("new.editor@ulsan.test"))
+            .select(users::id)
+            .first::<String>(&mut app.conn())
+            .expect("user")
     };
     let ot = other.csrf("/console/staff");
-    assert_eq!(other.post_form(&format!("/console/staff/{user_id}/remove"), &[("csrf_token", &ot)]).status, 403);
-    assert_eq!(other.post_form(&format!("/console/staff/{user_id}/role"), &[("csrf_token", &ot), ("role", "admin")]).status, 403);
+    assert_eq!(
+        other
+            .post_form(
+                &format!("/console/staff/{user_id}/remove"),
+                &[("csrf_token", &ot)]
+            )
+            .status,
+        403
+    );
+    assert_eq!(
+        other
+            .post_form(
+                &format!("/console/staff/{user_id}/role"),
+                &[("csrf_token", &ot), ("role", "admin")]
+            )
+            .status,
+        403
+    );
 
     // The admin changes the role, then removes them: their sessions end at once.
     let csrf = admin.csrf("/console/staff");
-    assert_eq!(admin.post_form(&format!("/console/staff/{user_id}/role"), &[("csrf_token", &csrf), ("role", "reviewer")]).status, 303);
+    assert_eq!(
+        admin
+            .post_form(
+                &format!("/console/staff/{user_id}/role"),
+                &[("csrf_token", &csrf), ("role", "reviewer")]
+            )
+            .status,
+        303
+    );
     admin.get("/console/staff").assert_contains("검토자");
-    assert_eq!(admin.post_form(&format!("/console/staff/{user_id}/remove"), &[("csrf_token", &csrf)]).status, 303);
+    assert_eq!(
+        admin
+            .post_form(
+                &format!("/console/staff/{user_id}/remove"),
+                &[("csrf_token", &csrf)]
+            )
+            .status,
+        303
+    );
     assert_eq!(again.get("/console").status, 303);
-    assert!(!admin.get("/console/staff").body.contains("new.editor@ulsan.test"));
+    assert!(!admin
+        .get("/console/staff")
+        .body
+        .contains("new.editor@ulsan.test"));
     // And they cannot sign in any more.
     let t = app.client();
     let tok = t.csrf("/login");
-    assert_eq!(t.post_form("/login", &[("email", "new.editor@ulsan.test"), ("password", "long enough password"), ("csrf_token", &tok)]).status, 422);
+    assert_eq!(
+        t.post_form(
+            "/login",
+            &[
+                ("email", "new.editor@ulsan.test"),
+                ("password", "long enough password"),
+                ("csrf_token", &tok)
+            ]
+        )
+        .status,
+        422
+    );
 
     // Every step is in the audit log.
     let audit = admin.get("/console/audit");

@@ -6,7 +6,9 @@ mod common;
 use common::{create_announcement, TestApp};
 
 fn stored_files(app: &TestApp) -> usize {
-    std::fs::read_dir(app.dir.path().join("uploads")).map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir(app.dir.path().join("uploads"))
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 #[test]
@@ -24,8 +26,16 @@ fn uploads_are_checked_stored_under_generated_names_and_served() {
     let r = c.post_multipart(&path, &[("csrf_token", &csrf)], ("2027 공고문.pdf", &pdf));
     assert_eq!(r.status, 303);
     assert_eq!(stored_files(&app), 1);
-    let name = std::fs::read_dir(app.dir.path().join("uploads")).expect("dir").next().expect("file").expect("entry").file_name();
-    assert!(!name.to_string_lossy().contains("공고문"), "stored under a generated name, not the client's");
+    let name = std::fs::read_dir(app.dir.path().join("uploads"))
+        .expect("dir")
+        .next()
+        .expect("file")
+        .expect("entry")
+        .file_name();
+    assert!(
+        !name.to_string_lossy().contains("공고문"),
+        "stored under a generated name, not the client's"
+    );
 
     // Oversized: refused, nothing stored.
     let big = [b"%PDF-1.4\n".to_vec(), vec![b'a'; 70 * 1024]].concat();
@@ -35,12 +45,15 @@ fn uploads_are_checked_stored_under_generated_names_and_served() {
     // Disguised: a PNG named .pdf, a Windows program named .hwp, an .exe.
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     let r = c.post_multipart(&path, &[("csrf_token", &csrf)], ("공고문.pdf", &png));
-    c.get(r.location()).assert_contains("파일 내용이 확장자(.pdf)와 다릅니다");
+    c.get(r.location())
+        .assert_contains("파일 내용이 확장자(.pdf)와 다릅니다");
     let exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0".to_vec();
     let r = c.post_multipart(&path, &[("csrf_token", &csrf)], ("신청서.hwp", &exe));
-    c.get(r.location()).assert_contains("파일 내용이 확장자(.hwp)와 다릅니다");
+    c.get(r.location())
+        .assert_contains("파일 내용이 확장자(.hwp)와 다릅니다");
     let r = c.post_multipart(&path, &[("csrf_token", &csrf)], ("setup.exe", &exe));
-    c.get(r.location()).assert_contains("'exe' 파일은 올릴 수 없습니다");
+    c.get(r.location())
+        .assert_contains("'exe' 파일은 올릴 수 없습니다");
     assert_eq!(stored_files(&app), 1, "refused files are never stored");
     // Without the CSRF token: refused.
     let r = c.post_multipart(&path, &[("csrf_token", "forged")], ("a.pdf", &pdf));
@@ -51,8 +64,13 @@ fn uploads_are_checked_stored_under_generated_names_and_served() {
     let manage = c.get(&format!("/console/announcements/{id}"));
     manage.assert_contains("2027 공고문.pdf");
     let page = c.get(&format!("/announcements/{id}")).text();
-    let start = page.find("href=\"/attachments/").expect("attachment link") + "href=\"/attachments/".len();
-    let aid: String = page[start..].split('"').next().unwrap_or_default().to_string();
+    let start =
+        page.find("href=\"/attachments/").expect("attachment link") + "href=\"/attachments/".len();
+    let aid: String = page[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let public = app.client();
     assert_eq!(public.get(&format!("/attachments/{aid}")).status, 404);
     let mine = c.get(&format!("/attachments/{aid}"));
@@ -60,16 +78,25 @@ fn uploads_are_checked_stored_under_generated_names_and_served() {
 
     // Published: anyone downloads the same bytes, with the original name.
     let csrf = c.csrf(&format!("/console/announcements/{id}"));
-    c.post_form(&format!("/console/announcements/{id}/publish"), &[("csrf_token", &csrf)]);
+    c.post_form(
+        &format!("/console/announcements/{id}/publish"),
+        &[("csrf_token", &csrf)],
+    );
     let dl = public.get(&format!("/attachments/{aid}"));
     assert_eq!(dl.status, 200);
     assert_eq!(dl.header("content-type"), Some("application/pdf"));
-    assert!(dl.header("content-disposition").unwrap_or("").contains(&urlencoding::encode("2027 공고문.pdf").to_string()));
+    assert!(dl
+        .header("content-disposition")
+        .unwrap_or("")
+        .contains(&urlencoding::encode("2027 공고문.pdf").to_string()));
     assert!(dl.body.starts_with("%PDF-1.4"));
 
     // Deleting removes the row and the file.
     let csrf = c.csrf(&format!("/console/announcements/{id}"));
-    let r = c.post_form(&format!("/console/announcements/{id}/attachments/{aid}/delete"), &[("csrf_token", &csrf)]);
+    let r = c.post_form(
+        &format!("/console/announcements/{id}/attachments/{aid}/delete"),
+        &[("csrf_token", &csrf)],
+    );
     assert_eq!(r.status, 303);
     assert_eq!(stored_files(&app), 0);
     assert_eq!(public.get(&format!("/attachments/{aid}")).status, 404);

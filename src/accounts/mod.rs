@@ -184,7 +184,10 @@ impl FromRequest for Csrf {
     /// Pages without forms never touch it, so they stay cacheable.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         // Two statements: `req.cookie` borrows the extensions mutably.
-        let from_ext = req.extensions().get::<CsrfCookie>().map(|c| c.value.clone());
+        let from_ext = req
+            .extensions()
+            .get::<CsrfCookie>()
+            .map(|c| c.value.clone());
         let existing = from_ext
             .or_else(|| req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()))
             .filter(|v| v.len() >= 32);

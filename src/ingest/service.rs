@@ -24,7 +24,8 @@ use crate::error::{AppError, AppResult};
 use crate::reference;
 use crate::AppState;
 
-const BATCH: usize = 200;
+pub const BATCH_SIZE: usize = 200;
+const BATCH: usize = BATCH_SIZE;
 const MAX_DOWNLOAD: u64 = 200 * 1024 * 1024;
 
 /// Where progress goes: the terminal for the CLI, nowhere for scheduled jobs.
@@ -43,7 +44,7 @@ impl Progress for Terminal {
         eprintln!("{source}: 레코드 {total}건을 가져옵니다");
     }
     fn step(&mut self, done: usize, total: usize) {
-        if done == total || done % 500 == 0 {
+        if done == total || done % 1000 < super::service::BATCH_SIZE {
             eprintln!("  … {done} / {total}");
         }
     }

@@ -143,7 +143,7 @@ pub async fn not_found() -> AppResult<HttpResponse> {
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let db = state.db(|conn| crate::reference::counts(conn)).await;
+    let db = state.db(crate::reference::counts).await;
     match db {
         Ok(_) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -20,7 +20,9 @@ use jiwon::AppState;
 
 /// 2026-11-24 12:00 KST.
 pub fn noon_kst() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 11, 24).and_then(|d| d.and_hms_opt(3, 0, 0)).expect("valid date")
+    NaiveDate::from_ymd_opt(2026, 11, 24)
+        .and_then(|d| d.and_hms_opt(3, 0, 0))
+        .expect("valid date")
 }
 
 pub fn data_file(name: &str) -> String {
@@ -58,7 +60,12 @@ impl Resp {
     }
     #[track_caller]
     pub fn assert_contains(&self, needle: &str) {
-        assert!(self.text().contains(needle), "expected page to contain {needle:?}; status {} body:\n{}", self.status, &self.body.chars().take(3000).collect::<String>());
+        assert!(
+            self.text().contains(needle),
+            "expected page to contain {needle:?}; status {} body:\n{}",
+            self.status,
+            &self.body.chars().take(3000).collect::<String>()
+        );
     }
 }
 
@@ -77,7 +84,11 @@ fn to_resp(r: ureq::Response) -> Resp {
         }
     }
     let body = r.into_string().unwrap_or_default();
-    Resp { status, body, headers }
+    Resp {
+        status,
+        body,
+        headers,
+    }
 }
 
 fn finish(result: Result<ureq::Response, ureq::Error>) -> Resp {
@@ -93,16 +104,30 @@ impl Client {
         finish(self.agent.get(&format!("{}{}", self.base, path)).call())
     }
     pub fn get_with(&self, path: &str, header: (&str, &str)) -> Resp {
-        finish(self.agent.get(&format!("{}{}", self.base, path)).set(header.0, header.1).call())
+        finish(
+            self.agent
+                .get(&format!("{}{}", self.base, path))
+                .set(header.0, header.1)
+                .call(),
+        )
     }
     pub fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
-        finish(self.agent.post(&format!("{}{}", self.base, path)).send_form(fields))
+        finish(
+            self.agent
+                .post(&format!("{}{}", self.base, path))
+                .send_form(fields),
+        )
     }
     pub fn post_multipart(&self, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Resp {
         let boundary = "----jiwonTestBoundary7MA4YWxkTrZu0gW";
         let mut body = Vec::new();
         for (k, v) in fields {
-            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
         }
         body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n", file.0).as_bytes());
         body.extend_from_slice(file.1);
@@ -110,20 +135,37 @@ impl Client {
         finish(
             self.agent
                 .post(&format!("{}{}", self.base, path))
-                .set("Content-Type", &format!("multipart/form-data; boundary={boundary}"))
+                .set(
+                    "Content-Type",
+                    &format!("multipart/form-data; boundary={boundary}"),
+                )
                 .send_bytes(&body),
         )
     }
     /// The CSRF token of the form on `path`.
     pub fn csrf(&self, path: &str) -> String {
         let page = self.get(path);
-        extract_csrf(&page.body).unwrap_or_else(|| panic!("no csrf_token on {path} (status {})", page.status))
+        extract_csrf(&page.body)
+            .unwrap_or_else(|| panic!("no csrf_token on {path} (status {})", page.status))
     }
     /// Sign in; panics unless the login redirects.
     pub fn login(&self, email: &str, password: &str) {
         let token = self.csrf("/login");
-        let r = self.post_form("/login", &[("email", email), ("password", password), ("csrf_token", &token), ("next", "/console")]);
-        assert_eq!(r.status, 303, "login failed for {email}: {}", r.body.chars().take(500).collect::<String>());
+        let r = self.post_form(
+            "/login",
+            &[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &token),
+                ("next", "/console"),
+            ],
+        );
+        assert_eq!(
+            r.status,
+            303,
+            "login failed for {email}: {}",
+            r.body.chars().take(500).collect::<String>()
+        );
     }
 }
 
@@ -135,13 +177,25 @@ pub fn extract_csrf(html: &str) -> Option<String> {
 }
 
 fn fresh_database_url(dir: &std::path::Path) -> (String, &'static str) {
-    match std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) {
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
         Some(admin_url) => {
             use diesel::{Connection, RunQueryDsl};
-            let name = format!("jiwon_t_{}", jiwon::accounts::random_token(12).to_lowercase());
-            let mut admin = diesel::PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin_url.clone());
+            let name = format!(
+                "jiwon_t_{}",
+                jiwon::accounts::random_token(12).to_lowercase()
+            );
+            let mut admin =
+                diesel::PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .expect("create test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .unwrap_or(admin_url.clone());
             (format!("{base}/{name}"), "postgres")
         }
         None => (format!("sqlite://{}/test.db", dir.display()), "sqlite"),
@@ -190,15 +244,27 @@ impl TestApp {
                 let _ = server.await;
             });
         });
-        let server = rx.recv_timeout(Duration::from_secs(30)).expect("server started");
-        TestApp { addr, state, clock, dir, backend, server }
+        let server = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server started");
+        TestApp {
+            addr,
+            state,
+            clock,
+            dir,
+            backend,
+            server,
+        }
     }
 
     /// A new browser with its own cookies.
     pub fn client(&self) -> Client {
         Client {
             base: self.addr.clone(),
-            agent: ureq::AgentBuilder::new().redirects(0).timeout(Duration::from_secs(60)).build(),
+            agent: ureq::AgentBuilder::new()
+                .redirects(0)
+                .timeout(Duration::from_secs(60))
+                .build(),
         }
     }
 
@@ -214,8 +280,13 @@ impl TestApp {
     /// Returns (agency, email, password).
     pub fn staff(&self, agency_name: &str, role: &str) -> (Agency, String, String) {
         let mut conn = self.conn();
-        let agency = accounts_store::agency_by_name_or_create(&mut conn, agency_name, self.now()).expect("agency");
-        let email = format!("{role}-{}@{}.test", jiwon::accounts::random_token(6).to_lowercase(), agency.id.get(..8).unwrap_or("agency"));
+        let agency = accounts_store::agency_by_name_or_create(&mut conn, agency_name, self.now())
+            .expect("agency");
+        let email = format!(
+            "{role}-{}@{}.test",
+            jiwon::accounts::random_token(6).to_lowercase(),
+            agency.id.get(..8).unwrap_or("agency")
+        );
         let pw = "correct horse battery".to_string();
         let user = User {
             id: new_id(),
@@ -235,7 +306,10 @@ impl TestApp {
 
     pub fn operator(&self) -> (String, String) {
         let mut conn = self.conn();
-        let email = format!("op-{}@jiwon.test", jiwon::accounts::random_token(6).to_lowercase());
+        let email = format!(
+            "op-{}@jiwon.test",
+            jiwon::accounts::random_token(6).to_lowercase()
+        );
         let pw = "operator password 1".to_string();
         let user = User {
             id: new_id(),
@@ -259,7 +333,13 @@ impl TestApp {
     }
 
     pub fn import(&self, file: &str) -> jiwon::ingest::service::ImportSummary {
-        jiwon::ingest::service::import_location(&self.state, "auto", file, &mut jiwon::ingest::service::Quiet).expect("import")
+        jiwon::ingest::service::import_location(
+            &self.state,
+            "auto",
+            file,
+            &mut jiwon::ingest::service::Quiet,
+        )
+        .expect("import")
     }
 }
 
@@ -274,7 +354,10 @@ impl Drop for TestApp {
 }
 
 /// A valid announcement form for the console, with overrides.
-pub fn announcement_form<'a>(csrf: &'a str, overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub fn announcement_form<'a>(
+    csrf: &'a str,
+    overrides: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
     let mut fields: Vec<(&str, &str)> = vec![
         ("csrf_token", csrf),
         ("title", "2027년 울산 소상공인 온라인 판로 지원사업"),
@@ -308,10 +391,22 @@ pub fn announcement_form<'a>(csrf: &'a str, overrides: &[(&'a str, &'a str)]) ->
 /// Create an announcement through the console and return its id.
 pub fn create_announcement(client: &Client, overrides: &[(&str, &str)]) -> String {
     let csrf = client.csrf("/console/announcements/new");
-    let r = client.post_form("/console/announcements", &announcement_form(&csrf, overrides));
-    assert_eq!(r.status, 303, "create failed: {}", r.body.chars().take(2000).collect::<String>());
+    let r = client.post_form(
+        "/console/announcements",
+        &announcement_form(&csrf, overrides),
+    );
+    assert_eq!(
+        r.status,
+        303,
+        "create failed: {}",
+        r.body.chars().take(2000).collect::<String>()
+    );
     let loc = r.location().to_string();
-    loc.trim_start_matches("/console/announcements/").split('?').next().unwrap_or_default().to_string()
+    loc.trim_start_matches("/console/announcements/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Print a SKIPPED line the suite summary counts.
