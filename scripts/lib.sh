@@ -62,15 +62,41 @@ wait_http() {
 
 # stop_pid PID: TERM a process we started, then KILL it if it lingers.
 stop_pid() {
-    local pid=${1:-} i
+    local pid=${1:-}
     [ -n "$pid" ] || return 0
     kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
     kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+# start_bg LOG CMD...: start CMD in the background in its own session/process group
+# (so stop_group can end it and anything it spawned); sets BG_PID.
+start_bg() {
+    local log=$1
+    shift
+    setsid "$@" </dev/null >"$log" 2>&1 &
+    # shellcheck disable=SC2034  # read by the caller
+    BG_PID=$!
+}
+
+# stop_group PID: like stop_pid, for a process started with start_bg: signals its whole group.
+stop_group() {
+    local pid=${1:-}
+    [ -n "$pid" ] || return 0
+    if kill -0 -- "-$pid" 2>/dev/null; then
+        kill -TERM -- "-$pid" 2>/dev/null
+        for _ in $(seq 1 50); do
+            kill -0 -- "-$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -0 -- "-$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null
+    fi
     wait "$pid" 2>/dev/null
     return 0
 }

@@ -41,7 +41,7 @@ SERVER_PID=
 RUN_START=$(date +%s)
 
 cleanup() {
-    stop_pid "$SERVER_PID"
+    stop_group "$SERVER_PID"
     SERVER_PID=
     pg_cluster_stop >/dev/null 2>&1
     case "$WORK" in /tmp/jiwon-test.*) rm -rf "$WORK" ;; esac
@@ -229,13 +229,13 @@ run_e2e() {
     port=$(free_port)
     db="$WORK/demo.db"
     echo "+ JIWON_DATABASE_URL=sqlite://$db target/debug/jiwon demo --bind 127.0.0.1:$port   (log: $server_log)"
-    JIWON_DATABASE_URL="sqlite://$db" JIWON_BIND="127.0.0.1:$port" RUST_LOG=${RUST_LOG:-info} \
-        target/debug/jiwon demo --bind "127.0.0.1:$port" </dev/null >"$server_log" 2>&1 &
-    SERVER_PID=$!
+    start_bg "$server_log" env JIWON_DATABASE_URL="sqlite://$db" JIWON_BIND="127.0.0.1:$port" \
+        target/debug/jiwon demo --bind "127.0.0.1:$port"
+    SERVER_PID=$BG_PID
     if ! wait_http "http://127.0.0.1:$port/healthz" "$DEMO_TIMEOUT" "$SERVER_PID"; then
         echo "test.sh: jiwon demo did not become healthy; last lines of its log:"
         tail -30 "$server_log"
-        stop_pid "$SERVER_PID"
+        stop_group "$SERVER_PID"
         SERVER_PID=
         record e2e 0 1 0 "jiwon demo never answered /healthz"
         return
@@ -245,7 +245,7 @@ run_e2e() {
     local rc=${PIPESTATUS[0]}
     local alive=1
     kill -0 "$SERVER_PID" 2>/dev/null || alive=0
-    stop_pid "$SERVER_PID"
+    stop_group "$SERVER_PID"
     SERVER_PID=
     local line p=0 f=0 s note="node exit $rc"
     line=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed' "$e2e_log" | tail -1)

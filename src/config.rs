@@ -34,6 +34,12 @@ pub struct Config {
     pub import_interval_minutes: u64,
     /// Login attempts allowed per IP per 15 minutes.
     pub login_rate_limit: u32,
+    /// Meilisearch URL; when unset the embedded engine is used.
+    pub meili_url: Option<String>,
+    pub meili_key: Option<String>,
+    pub meili_index: String,
+    /// Where the embedded search index lives.
+    pub search_dir: PathBuf,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -102,6 +108,12 @@ impl Config {
             import_sources,
             import_interval_minutes: parse_num("JIWON_IMPORT_INTERVAL_MINUTES", 60)?,
             login_rate_limit: parse_num("JIWON_LOGIN_RATE_LIMIT", 10)?,
+            meili_url: var("JIWON_MEILI_URL"),
+            meili_key: var("JIWON_MEILI_KEY"),
+            meili_index: var("JIWON_MEILI_INDEX").unwrap_or_else(|| "announcements".into()),
+            search_dir: var("JIWON_SEARCH_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| "var/search".into()),
         })
     }
 

@@ -57,6 +57,13 @@ pub fn populate(state: &AppState) -> AppResult<Vec<DemoAccount>> {
         let summary = import_location(state, "auto", &loc, &mut Terminal)?;
         eprintln!("{}", summary.line());
     }
+    let started = std::time::Instant::now();
+    let n = crate::search::service::reindex(state, &mut |_| {})?;
+    eprintln!(
+        "검색 색인: 문서 {n}건 ({:.1}초, {})",
+        started.elapsed().as_secs_f64(),
+        state.search.name()
+    );
     let now = state.now();
     let mut conn = state.conn()?;
     let agency = accounts_store::agency_by_name_or_create(&mut conn, DEMO_AGENCY, now)?;

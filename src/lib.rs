@@ -15,6 +15,7 @@ pub mod error;
 pub mod ingest;
 pub mod jobs;
 pub mod reference;
+pub mod search;
 pub mod web;
 
 use std::net::TcpListener;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub tera: tera::Tera,
     pub clock: Arc<dyn Clock>,
     pub limiter: accounts::RateLimiter,
+    /// The search engine (Meilisearch or the embedded index).
+    pub search: Arc<dyn search::SearchIndex>,
 }
 
 impl AppState {
@@ -53,12 +56,14 @@ impl AppState {
             ))
         })?;
         let tera = web::templates()?;
+        let search = search::service::open_engine(&config)?;
         Ok(AppState {
             pool,
             config,
             tera,
             clock,
             limiter: accounts::RateLimiter::default(),
+            search,
         })
     }
 
@@ -90,6 +95,7 @@ impl AppState {
 pub fn routes(cfg: &mut aweb::ServiceConfig) {
     web::routes(cfg);
     accounts::web::routes(cfg);
+    search::web::routes(cfg);
     announcements::web::routes(cfg);
     announcements::console::routes(cfg);
     announcements::api::routes(cfg);

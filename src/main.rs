@@ -47,6 +47,8 @@ enum Command {
         #[arg(required = true)]
         locations: Vec<String>,
     },
+    /// Rebuild the search index from the database into a fresh index and swap it in.
+    Reindex,
     /// A populated demo portal on a fresh embedded database, in one command.
     Demo {
         #[arg(long)]
@@ -148,6 +150,22 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 Ok(())
             }
         }
+        Command::Reindex => {
+            let config = Config::from_env()?;
+            let state = AppState::new(config, Arc::new(SystemClock))?;
+            let started = std::time::Instant::now();
+            eprintln!("검색 색인을 새로 만듭니다 ({})", state.search.name());
+            let n = jiwon::search::service::reindex(&state, &mut |done| {
+                if done % 1000 == 0 {
+                    eprintln!("  … {done}");
+                }
+            })?;
+            println!(
+                "색인 완료: 문서 {n}건, {:.1}초",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Demo { bind, no_serve } => {
             let explicit = std::env::var("JIWON_DATABASE_URL")
                 .ok()
@@ -161,6 +179,15 @@ fn run(cli: Cli) -> Result<(), AppError> {
             if let Some(b) = bind {
                 config.bind = b;
                 config.base_url = format!("http://{}", config.bind);
+            }
+            if config.meili_url.is_none() && config.search_dir.exists() {
+                // A fresh demo database gets a fresh embedded index too.
+                std::fs::remove_dir_all(&config.search_dir).map_err(|e| {
+                    AppError::Config(format!(
+                        "cannot remove {}: {e}",
+                        config.search_dir.display()
+                    ))
+                })?;
             }
             eprintln!("데모 데이터베이스 준비: {url}");
             let state = Data::new(AppState::new(config, Arc::new(SystemClock))?);

@@ -182,9 +182,11 @@ fn lifecycle_create_edit_publish_correct_close() {
         !page.body.contains("color:red"),
         "inline styles are dropped"
     );
-    // It is "upcoming" (window opens 12-01), found with the upcoming filter for 울산.
-    let upcoming = public.get("/announcements?status=upcoming&region=31");
-    assert!(upcoming.body.contains(&id));
+    // Once the index job has run it is listed for 울산, marked as not yet open.
+    app.tick();
+    let listed = public.get("/announcements?region=31");
+    assert!(listed.body.contains(&id));
+    listed.assert_contains("접수 D-7");
 
     // A published announcement cannot be edited in place, only corrected.
     let edit_again = c.get(&format!("/console/announcements/{id}/edit"));
@@ -256,10 +258,8 @@ fn lifecycle_create_edit_publish_correct_close() {
         .status,
         303
     );
-    assert!(!public
-        .get("/announcements?status=upcoming")
-        .body
-        .contains(&id));
+    app.tick();
+    assert!(!public.get("/announcements?region=31").body.contains(&id));
     assert!(public
         .get("/announcements?status=closed")
         .body
@@ -305,6 +305,7 @@ fn publishing_needs_a_deadline_and_unpublish_hides_it() {
     public
         .get(&format!("/announcements/{id}"))
         .assert_contains("예고");
+    app.tick();
     assert!(public
         .get("/announcements?status=upcoming")
         .body

@@ -15,7 +15,20 @@ use crate::audit;
 use crate::clock::format_kst;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::jobs::{self, CLOSE_ANNOUNCEMENT, PUBLISH_ANNOUNCEMENT};
+use crate::jobs::{self, CLOSE_ANNOUNCEMENT, INDEX_ANNOUNCEMENT, PUBLISH_ANNOUNCEMENT};
+
+/// Queue the search-index refresh of an announcement, in the caller's transaction. The
+/// job reads the row when it runs: public → indexed, otherwise removed from the index.
+pub fn touched(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    jobs::enqueue(
+        conn,
+        INDEX_ANNOUNCEMENT,
+        serde_json::json!({"id": id}),
+        now,
+        Some(format!("index:{id}")),
+        now,
+    )
+}
 
 /// Everything an agency (or an import) says about a program; the editable part of an
 /// announcement.
@@ -285,6 +298,7 @@ pub fn insert_with_content(
     store::insert(conn, &a)?;
     apply_content(conn, &mut a, c, now)?;
     store::update(conn, &a)?;
+    touched(conn, &a.id, now)?;
     Ok(a)
 }
 
@@ -296,7 +310,8 @@ pub fn overwrite_content(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     apply_content(conn, a, c, now)?;
-    store::update(conn, a)
+    store::update(conn, a)?;
+    touched(conn, &a.id, now)
 }
 
 /// Create a draft (or a forecast) for the actor's agency.
@@ -369,6 +384,7 @@ pub fn edit(
         }
         apply_content(conn, &mut a, content, now)?;
         store::update(conn, &a)?;
+        touched(conn, &a.id, now)?;
         audit::record(
             conn,
             actor,
@@ -452,6 +468,7 @@ fn mark_published(
     a.publish_at = None;
     a.updated_at = now;
     store::update(conn, &a)?;
+    touched(conn, &a.id, now)?;
     queue_close(conn, &a, now)
 }
 
@@ -503,6 +520,7 @@ pub fn schedule(
         a.publish_at = Some(publish_at);
         a.updated_at = now;
         store::update(conn, &a)?;
+        touched(conn, &a.id, now)?;
         jobs::enqueue(
             conn,
             PUBLISH_ANNOUNCEMENT,
@@ -564,6 +582,7 @@ pub fn close_due(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppRe
         a.closed_at = Some(now);
         a.updated_at = now;
         store::update(conn, &a)?;
+        touched(conn, &a.id, now)?;
         audit::record_system(
             conn,
             "자동 마감",
@@ -598,6 +617,7 @@ pub fn unpublish(
         a.publish_at = None;
         a.updated_at = now;
         store::update(conn, &a)?;
+        touched(conn, &a.id, now)?;
         audit::record(
             conn,
             actor,
@@ -628,6 +648,7 @@ pub fn close(
         a.closed_at = Some(now);
         a.updated_at = now;
         store::update(conn, &a)?;
+        touched(conn, &a.id, now)?;
         audit::record(
             conn,
             actor,
@@ -672,6 +693,7 @@ pub fn correct(
             a.closed_at = None;
         }
         store::update(conn, &a)?;
+        touched(conn, &a.id, now)?;
         if a.status() == Status::Published {
             queue_close(conn, &a, now)?;
         }

@@ -279,6 +279,8 @@ impl StatusFilter {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
+    /// Best match first (search engine); the database fallback orders by deadline.
+    Relevance,
     #[default]
     Deadline,
     Newest,
@@ -401,7 +403,7 @@ pub fn list(
     let page = f.page.max(1);
     let mut q = filtered!(f, now);
     q = match f.sort {
-        Sort::Deadline => q.order((
+        Sort::Deadline | Sort::Relevance => q.order((
             announcements::apply_end.is_null().asc(),
             announcements::apply_end.asc(),
             announcements::published_at.desc(),

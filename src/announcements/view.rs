@@ -32,6 +32,11 @@ pub struct Card {
     pub targets: Vec<String>,
     pub published: String,
     pub apply_end: Option<String>,
+    /// Title with search matches marked (escaped HTML), when a text search found it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title_html: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet_html: Option<String>,
 }
 
 /// "2026.08.20 ~ 2026.09.11", "~ 2026.09.11 18:00", or the state's label.
@@ -159,6 +164,8 @@ fn card(
         apply_end: a
             .apply_end
             .map(|t| format_kst(t, "%Y-%m-%dT%H:%M:%S+09:00")),
+        title_html: None,
+        snippet_html: None,
     }
 }
 

@@ -2,6 +2,8 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::model::{Announcement, FieldChange, Status};
@@ -83,6 +85,10 @@ impl ListQuery {
         };
         f.sort = match non_empty(&self.sort).as_deref() {
             Some("newest") => Sort::Newest,
+            Some("deadline") => Sort::Deadline,
+            Some("relevance") => Sort::Relevance,
+            // With words to match, best match first; otherwise what closes soonest.
+            _ if f.q.is_some() => Sort::Relevance,
             _ => Sort::Deadline,
         };
         f.page = non_empty(&self.page)
@@ -197,6 +203,237 @@ async fn home(
     )
 }
 
+/// One facet value as the page shows it: a label, a count, and the link that applies it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub label: String,
+    pub count: usize,
+    pub href: String,
+    pub active: bool,
+}
+
+/// Everything a listing needs, from the engine or (degraded) the database.
+pub struct Listing {
+    pub filter: ListFilter,
+    pub notes: Vec<String>,
+    pub items: Vec<Card>,
+    pub total: i64,
+    pub facets: BTreeMap<&'static str, Vec<FacetValue>>,
+    pub due: Vec<FacetValue>,
+    pub degraded: bool,
+    pub agency: Option<crate::accounts::Agency>,
+}
+
+impl ListQuery {
+    /// The query string with `key` set to `value` (or removed when `None`), page reset.
+    pub fn with(&self, key: &str, value: Option<&str>) -> String {
+        let mut q = self.clone();
+        q.page = None;
+        let v = value.map(String::from);
+        match key {
+            "q" => q.q = v,
+            "category" => q.category = v,
+            "region" => q.region = v,
+            "agency" => q.agency = v,
+            "target" => q.target = v,
+            "status" => q.status = v,
+            "due" => q.due = v,
+            "sort" => q.sort = v,
+            _ => {}
+        }
+        q.with_page(1)
+    }
+}
+
+/// Run a listing query: the search engine with facets, or the database when it is down.
+pub fn run_listing(
+    state: &AppState,
+    query: &ListQuery,
+    limit: i64,
+    with_facets: bool,
+) -> AppResult<Listing> {
+    let (mut filter, notes) = query.to_filter();
+    filter.per_page = limit;
+    let now = state.now();
+    let found = crate::search::service::find(state, &filter, with_facets, now)?;
+    let mut conn = state.conn()?;
+    let mut items = cards(&mut conn, &found.rows, now)?;
+    for card in &mut items {
+        if let Some(hit) = found.hits.get(&card.id) {
+            if filter.q.is_some() {
+                card.title_html = Some(hit.title_html.clone());
+                card.snippet_html = Some(hit.snippet_html.clone()).filter(|s| !s.is_empty());
+            }
+        }
+    }
+    let agency = match &filter.agency {
+        Some(id) => accounts_store::find_agency(&mut conn, id)?,
+        None => None,
+    };
+    let mut facets = BTreeMap::new();
+    if let Some(results) = &found.facets {
+        let get = |name: &str| results.facets.get(name).cloned().unwrap_or_default();
+        let mut cat: Vec<FacetValue> = CATEGORIES
+            .iter()
+            .filter_map(|(c, _)| {
+                get("category").get(*c).map(|n| FacetValue {
+                    value: c.to_string(),
+                    label: c.to_string(),
+                    count: *n,
+                    href: format!("/announcements?{}", query.with("category", Some(c))),
+                    active: filter.category.as_deref() == Some(*c),
+                })
+            })
+            .collect();
+        cat.sort_by(|a, b| b.count.cmp(&a.count));
+        facets.insert("category", cat);
+        let regions = get("regions");
+        let nationwide = regions.get("nationwide").copied().unwrap_or(0);
+        let reg: Vec<FacetValue> = SIDO
+            .iter()
+            .filter_map(|(name, code)| {
+                regions.get(*code).map(|n| FacetValue {
+                    value: code.to_string(),
+                    label: name.to_string(),
+                    // Nationwide programs are open to every region.
+                    count: *n + nationwide,
+                    href: format!("/announcements?{}", query.with("region", Some(code))),
+                    active: filter.region.as_deref() == Some(*code),
+                })
+            })
+            .collect();
+        facets.insert("region", reg);
+        let tgt: Vec<FacetValue> = get("target_types")
+            .into_iter()
+            .filter(|(t, _)| TARGET_TYPES.contains(&t.as_str()))
+            .map(|(t, n)| FacetValue {
+                href: format!("/announcements?{}", query.with("target", Some(&t))),
+                active: filter.target.as_deref() == Some(t.as_str()),
+                value: t.clone(),
+                label: t,
+                count: n,
+            })
+            .collect();
+        facets.insert("target", tgt);
+        let mut top: Vec<(String, usize)> = get("agency_ids").into_iter().collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1));
+        top.truncate(10);
+        let ids: Vec<String> = top.iter().map(|(id, _)| id.clone()).collect();
+        let names = store::agencies_by_id(&mut conn, &ids)?;
+        let ag: Vec<FacetValue> = top
+            .into_iter()
+            .filter_map(|(id, n)| {
+                names.get(&id).map(|a| FacetValue {
+                    href: format!("/announcements?{}", query.with("agency", Some(&id))),
+                    active: filter.agency.as_deref() == Some(id.as_str()),
+                    value: id.clone(),
+                    label: a.name.clone(),
+                    count: n,
+                })
+            })
+            .collect();
+        facets.insert("agency", ag);
+        let st = get("status");
+        let labels = [
+            ("published", "open", "접수 중·예정"),
+            ("forecast", "upcoming", "예고"),
+            ("closed", "closed", "마감"),
+        ];
+        let stv: Vec<FacetValue> = labels
+            .iter()
+            .filter_map(|(key, param, label)| {
+                st.get(*key).map(|n| FacetValue {
+                    value: param.to_string(),
+                    label: label.to_string(),
+                    count: *n,
+                    href: format!("/announcements?{}", query.with("status", Some(param))),
+                    active: filter.status.as_str() == *param,
+                })
+            })
+            .collect();
+        facets.insert("status", stv);
+    }
+    let due = found
+        .due_counts
+        .iter()
+        .map(|(days, n)| FacetValue {
+            value: days.to_string(),
+            label: format!("{days}일 이내 마감"),
+            count: *n,
+            href: format!(
+                "/announcements?{}",
+                query.with("due", Some(&days.to_string()))
+            ),
+            active: filter.due_days == Some(*days),
+        })
+        .collect();
+    Ok(Listing {
+        filter,
+        notes,
+        items,
+        total: found.total,
+        facets,
+        due,
+        degraded: found.degraded,
+        agency,
+    })
+}
+
+/// Ways out of an empty result: synonyms of the query and each filter removed.
+fn zero_result_help(
+    query: &ListQuery,
+    filter: &ListFilter,
+) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    let mut spelling = Vec::new();
+    if let (Some(q), Ok(cfg)) = (&filter.q, crate::search::config::SearchConfig::load()) {
+        for (word, alts) in &cfg.synonyms {
+            if q.contains(word.as_str()) {
+                for alt in alts.iter().take(2) {
+                    let suggestion = q.replace(word.as_str(), alt);
+                    if !spelling
+                        .iter()
+                        .any(|(s, _): &(String, String)| *s == suggestion)
+                    {
+                        let href = format!("/announcements?{}", query.with("q", Some(&suggestion)));
+                        spelling.push((suggestion, href));
+                    }
+                }
+            }
+        }
+        // Spacing variant: the query with its spaces removed, or split into words.
+        let joined: String = q.split_whitespace().collect();
+        if joined != *q {
+            let href = format!("/announcements?{}", query.with("q", Some(&joined)));
+            spelling.push((joined, href));
+        }
+    }
+    spelling.truncate(5);
+    let mut loosen = Vec::new();
+    let active = [
+        ("category", filter.category.is_some(), "분야 조건 빼기"),
+        ("region", filter.region.is_some(), "지역 조건 빼기"),
+        ("agency", filter.agency.is_some(), "기관 조건 빼기"),
+        ("target", filter.target.is_some(), "대상 조건 빼기"),
+        ("due", filter.due_days.is_some(), "마감 기간 조건 빼기"),
+    ];
+    for (key, on, label) in active {
+        if on {
+            loosen.push((
+                label.to_string(),
+                format!("/announcements?{}", query.with(key, None)),
+            ));
+        }
+    }
+    if filter.status != StatusFilter::All {
+        loosen.push((
+            "마감·예고 공고까지 보기".into(),
+            format!("/announcements?{}", query.with("status", Some("all"))),
+        ));
+    }
+    (spelling, loosen)
+}
+
 async fn listing(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -204,39 +441,54 @@ async fn listing(
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let (filter, notes) = query.to_filter();
-    let now = state.now();
-    let f = filter.clone();
-    let (rows, total, agency) = state
-        .db(move |conn| {
-            let (rows, total) = store::list(conn, &f, now)?;
-            let agency = match &f.agency {
-                Some(id) => accounts_store::find_agency(conn, id)?,
-                None => None,
-            };
-            Ok((cards(conn, &rows, now)?, total, agency))
-        })
-        .await?;
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let st = state.clone();
+    let q2 = query.clone();
+    let listing = web::block(move || run_listing(&st, &q2, PER_PAGE, true)).await??;
+    let filter = &listing.filter;
+    let pages = ((listing.total + PER_PAGE - 1) / PER_PAGE).max(1);
     let mut ctx = page(user.as_ref(), None);
     filter_options(&mut ctx);
-    ctx.insert("items", &rows);
-    ctx.insert("total", &total);
+    ctx.insert("items", &listing.items);
+    ctx.insert("total", &listing.total);
     ctx.insert("page", &filter.page);
     ctx.insert("pages", &pages);
     ctx.insert("query", &query);
     ctx.insert("status", filter.status.as_str());
     ctx.insert(
         "sort",
-        if filter.sort == Sort::Newest {
-            "newest"
-        } else {
-            "deadline"
+        match filter.sort {
+            Sort::Newest => "newest",
+            Sort::Relevance => "relevance",
+            Sort::Deadline => "deadline",
         },
     );
     ctx.insert("due", &filter.due_days);
-    ctx.insert("notes", &notes);
-    ctx.insert("agency", &agency);
+    ctx.insert("notes", &listing.notes);
+    ctx.insert("agency", &listing.agency);
+    let groups: Vec<serde_json::Value> = [
+        ("category", "분야"),
+        ("region", "지역"),
+        ("target", "대상"),
+        ("agency", "기관"),
+        ("status", "상태"),
+    ]
+    .iter()
+    .filter_map(|(k, label)| {
+        listing
+            .facets
+            .get(k)
+            .filter(|v| !v.is_empty())
+            .map(|v| serde_json::json!({"label": label, "values": v}))
+    })
+    .collect();
+    ctx.insert("facets", &groups);
+    ctx.insert("due_facets", &listing.due);
+    ctx.insert("degraded", &listing.degraded);
+    if listing.total == 0 {
+        let (spelling, loosen) = zero_result_help(&query, filter);
+        ctx.insert("spelling", &spelling);
+        ctx.insert("loosen", &loosen);
+    }
     if filter.page > 1 {
         ctx.insert(
             "prev_link",
@@ -249,6 +501,10 @@ async fn listing(
             &format!("/announcements?{}", query.with_page(filter.page + 1)),
         );
     }
+    ctx.insert(
+        "csv_link",
+        &format!("/announcements.csv?{}", query.with_page(1)),
+    );
     ctx.insert("csv_hint", &query.with_page(1));
     render_public(
         &state,

@@ -18,6 +18,7 @@ use crate::error::AppResult;
 pub const PUBLISH_ANNOUNCEMENT: &str = "publish_announcement";
 pub const CLOSE_ANNOUNCEMENT: &str = "close_announcement";
 pub const IMPORT_SOURCE: &str = "import_source";
+pub const INDEX_ANNOUNCEMENT: &str = "index_announcement";
 
 /// A job left `running` longer than this is assumed to belong to a dead worker.
 pub const STALE_AFTER_MINUTES: i64 = 10;
@@ -56,15 +57,6 @@ pub fn enqueue(
     dedupe_key: Option<String>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    if let Some(key) = &dedupe_key {
-        let exists: i64 = jobs::table
-            .filter(jobs::dedupe_key.eq(key))
-            .count()
-            .get_result(conn)?;
-        if exists > 0 {
-            return Ok(());
-        }
-    }
     let job = Job {
         id: new_id(),
         kind: kind.to_string(),
@@ -80,15 +72,41 @@ pub fn enqueue(
         created_at: now,
         updated_at: now,
     };
-    diesel::insert_into(jobs::table)
-        .values(&job)
-        .execute(conn)?;
+    // A queued job with the same key wins; the unique index makes that race-free.
+    match conn {
+        DbConnection::Postgres(pg) => diesel::insert_into(jobs::table)
+            .values(&job)
+            .on_conflict_do_nothing()
+            .execute(pg)?,
+        DbConnection::Sqlite(lite) => diesel::insert_or_ignore_into(jobs::table)
+            .values(&job)
+            .execute(lite)?,
+    };
     Ok(())
+}
+
+/// Claim the next due job of one kind (used to batch index jobs).
+pub fn claim_kind(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: NaiveDateTime,
+    kind: &str,
+) -> AppResult<Option<Job>> {
+    claim_where(conn, worker, now, Some(kind))
 }
 
 /// Claim the next due job for `worker`. PostgreSQL uses `FOR UPDATE SKIP LOCKED` so
 /// workers never wait on each other; SQLite (one writer) uses a conditional UPDATE.
 pub fn claim(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> AppResult<Option<Job>> {
+    claim_where(conn, worker, now, None)
+}
+
+fn claim_where(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: NaiveDateTime,
+    kind: Option<&str>,
+) -> AppResult<Option<Job>> {
     conn.transaction(|conn| {
         let candidate: Option<String> = match conn {
             DbConnection::Postgres(pg) => {
@@ -99,20 +117,28 @@ pub fn claim(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> AppRe
                 }
                 diesel::sql_query(
                     "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 \
+                     AND ($2 = '' OR kind = $2) \
                      ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
                 )
                 .bind::<diesel::sql_types::Timestamp, _>(now)
+                .bind::<diesel::sql_types::Text, _>(kind.unwrap_or(""))
                 .get_result::<Row>(pg)
                 .optional()?
                 .map(|r| r.id)
             }
-            DbConnection::Sqlite(_) => jobs::table
-                .filter(jobs::status.eq("queued"))
-                .filter(jobs::run_at.le(now))
-                .order((jobs::run_at.asc(), jobs::id.asc()))
-                .select(jobs::id)
-                .first(conn)
-                .optional()?,
+            DbConnection::Sqlite(_) => {
+                let mut q = jobs::table
+                    .filter(jobs::status.eq("queued"))
+                    .filter(jobs::run_at.le(now))
+                    .into_boxed();
+                if let Some(k) = kind {
+                    q = q.filter(jobs::kind.eq(k.to_string()));
+                }
+                q.order((jobs::run_at.asc(), jobs::id.asc()))
+                    .select(jobs::id)
+                    .first(conn)
+                    .optional()?
+            }
         };
         let Some(id) = candidate else { return Ok(None) };
         let updated = diesel::update(
@@ -122,6 +148,8 @@ pub fn claim(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> AppRe
         )
         .set((
             jobs::status.eq("running"),
+            // A change made while this runs queues a fresh job.
+            jobs::dedupe_key.eq(None::<String>),
             jobs::locked_by.eq(worker),
             jobs::locked_at.eq(now),
             jobs::attempts.eq(jobs::attempts + 1),

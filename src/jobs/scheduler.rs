@@ -58,6 +58,45 @@ pub fn tick(state: &AppState, worker: &str) -> AppResult<TickReport> {
             claim(&mut conn, worker, state.now())?
         };
         let Some(job) = job else { break };
+        if job.kind == super::INDEX_ANNOUNCEMENT {
+            // Index jobs go to the engine in batches: one commit for many changes.
+            let mut batch = vec![job];
+            while batch.len() < 500 {
+                let mut conn = state.conn()?;
+                match super::claim_kind(&mut conn, worker, state.now(), super::INDEX_ANNOUNCEMENT)?
+                {
+                    Some(j) => batch.push(j),
+                    None => break,
+                }
+            }
+            let ids: Vec<String> = batch
+                .iter()
+                .filter_map(|j| {
+                    j.payload_json()
+                        .get("id")
+                        .and_then(|v| v.as_str())
+                        .map(String::from)
+                })
+                .collect();
+            let result = crate::search::service::index_ids(state, &ids);
+            let mut conn = state.conn()?;
+            for j in &batch {
+                match &result {
+                    Ok(()) => {
+                        complete(&mut conn, &j.id, state.now())?;
+                        report.ran += 1;
+                    }
+                    Err(e) => {
+                        fail(&mut conn, j, &e.to_string(), state.now())?;
+                        report.failed += 1;
+                    }
+                }
+            }
+            if let Err(e) = &result {
+                tracing::warn!(jobs = batch.len(), error = %e, "index batch failed; will retry");
+            }
+            continue;
+        }
         let result = run_job(state, &job);
         let mut conn = state.conn()?;
         match result {

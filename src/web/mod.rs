@@ -142,16 +142,33 @@ pub async fn not_found() -> AppResult<HttpResponse> {
     Err(AppError::NotFound)
 }
 
+/// Liveness and dependencies: the database and the search engine. A search engine that
+/// is down is "degraded" (the site still works), a database that is down is not.
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let db = state.db(crate::reference::counts).await;
-    match db {
-        Ok(_) => HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(serde_json::json!({"status": "ok", "database": "ok"})),
-        Err(e) => HttpResponse::ServiceUnavailable()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(serde_json::json!({"status": "degraded", "database": e.code()})),
-    }
+    let st = state.clone();
+    let search = web::block(move || {
+        let engine = st.search.name();
+        (engine, st.search.health().and_then(|_| st.search.count()))
+    })
+    .await;
+    let (engine, search_status, documents) = match search {
+        Ok((engine, Ok(n))) => (engine, "ok".to_string(), Some(n)),
+        Ok((engine, Err(e))) => (engine, format!("unavailable: {e}"), None),
+        Err(_) => ("unknown", "unavailable".to_string(), None),
+    };
+    let body = serde_json::json!({
+        "status": if db.is_err() { "down" } else if documents.is_none() { "degraded" } else { "ok" },
+        "database": match &db { Ok(_) => "ok", Err(e) => e.code() },
+        "search": {"engine": engine, "status": search_status, "documents": documents},
+    });
+    let mut resp = if db.is_ok() {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
+    resp.insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
 }
 
 pub fn security_headers() -> DefaultHeaders {

@@ -16,6 +16,7 @@ use jiwon::accounts::model::{Agency, User};
 use jiwon::accounts::{new_id, password, store as accounts_store};
 use jiwon::clock::FakeClock;
 use jiwon::config::{Config, Environment};
+use jiwon::search::SearchIndex;
 use jiwon::AppState;
 
 /// 2026-11-24 12:00 KST.
@@ -217,6 +218,10 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         import_sources: Vec::new(),
         import_interval_minutes: 60,
         login_rate_limit: 10,
+        meili_url: None,
+        meili_key: None,
+        meili_index: "announcements".into(),
+        search_dir: dir.join("search"),
     }
 }
 
@@ -226,12 +231,28 @@ impl TestApp {
     }
 
     pub fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        Self::build(adjust, |engine| engine)
+    }
+
+    /// An app whose search engine is wrapped (e.g. to take it offline).
+    pub fn spawn_with_search(
+        wrap: impl FnOnce(Arc<dyn SearchIndex>) -> Arc<dyn SearchIndex>,
+    ) -> TestApp {
+        Self::build(|_| {}, wrap)
+    }
+
+    fn build(
+        adjust: impl FnOnce(&mut Config),
+        wrap: impl FnOnce(Arc<dyn SearchIndex>) -> Arc<dyn SearchIndex>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let (url, backend) = fresh_database_url(dir.path());
         let mut config = test_config(dir.path(), url);
         adjust(&mut config);
         let clock = FakeClock::at(noon_kst());
-        let state = Data::new(AppState::new(config, Arc::new(clock.clone())).expect("app state"));
+        let mut state = AppState::new(config, Arc::new(clock.clone())).expect("app state");
+        state.search = wrap(state.search.clone());
+        let state = Data::new(state);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = std::sync::mpsc::channel();
@@ -330,6 +351,11 @@ impl TestApp {
     /// Run the scheduler and worker once, as the background thread would.
     pub fn tick(&self) -> jiwon::jobs::scheduler::TickReport {
         jiwon::jobs::scheduler::tick(&self.state, "test-worker").expect("tick")
+    }
+
+    /// Rebuild the search index from the database (as `jiwon reindex` does).
+    pub fn reindex(&self) -> usize {
+        jiwon::search::service::reindex(&self.state, &mut |_| {}).expect("reindex")
     }
 
     pub fn import(&self, file: &str) -> jiwon::ingest::service::ImportSummary {

@@ -1,0 +1,301 @@
+//! Search as owners and operators meet it: the listing with highlights and facets, CSV,
+//! the API, suggestions, index jobs that follow every change, and an engine outage that
+//! delays search freshness but never a publication.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use chrono::Duration;
+use common::{create_announcement, data_file, TestApp};
+use jiwon::search::{SearchDoc, SearchError, SearchIndex, SearchQuery, SearchResults};
+
+fn count(body: &str) -> i64 {
+    let marker = "id=\"result-count\">";
+    let start = body.find(marker).expect("result count") + marker.len();
+    body[start..]
+        .split('<')
+        .next()
+        .unwrap_or("0")
+        .parse()
+        .expect("number")
+}
+
+#[test]
+fn listing_search_with_highlights_facets_csv_api_and_suggestions() {
+    let app = TestApp::spawn();
+    app.import(&data_file("bizinfo_2026.json"));
+    app.import(&data_file("kstartup_2026.json"));
+    let n = app.reindex();
+    assert!(n > 3000, "indexed {n}");
+    let c = app.client();
+
+    // A realistic owner query, across all statuses: matches are marked in titles.
+    let r = c.get("/announcements?q=%EC%88%98%EC%B6%9C%EB%B0%94%EC%9A%B0%EC%B2%98&status=all");
+    assert_eq!(r.status, 200);
+    assert!(count(&r.body) > 0, "수출바우처 finds announcements");
+    assert!(r.body.contains("<mark>"), "matches are highlighted");
+    assert!(!r.body.contains("search-degraded"));
+    // Facets with counts, each a link that narrows the search.
+    r.assert_contains("분류별 건수로 좁히기");
+    r.assert_contains("class=\"count\"");
+
+    // The same query through the API: same total, facets as JSON.
+    let api = c
+        .get("/api/v1/search?q=%EC%88%98%EC%B6%9C%EB%B0%94%EC%9A%B0%EC%B2%98&status=all")
+        .json();
+    assert_eq!(api["total"].as_i64(), Some(count(&r.body)));
+    assert!(api["facets"]["category"]
+        .as_object()
+        .map(|m| !m.is_empty())
+        .unwrap_or(false));
+    assert_eq!(api["degraded"], false);
+
+    // Filters narrow: 창업 category within all statuses.
+    let all = count(&c.get("/announcements?status=all").body);
+    let startup = count(
+        &c.get("/announcements?status=all&category=%EC%B0%BD%EC%97%85")
+            .body,
+    );
+    assert!(startup > 0 && startup < all);
+
+    // CSV export of the same results: a header and one line per result (≤ 5000).
+    let csv = c.get("/announcements.csv?category=%EC%B0%BD%EC%97%85&status=all");
+    assert_eq!(csv.status, 200);
+    assert!(csv
+        .header("content-type")
+        .unwrap_or("")
+        .starts_with("text/csv"));
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert!(lines[0].contains("제목"));
+    assert_eq!(lines.len() as i64 - 1, startup.min(5000));
+    let big = c.get("/announcements.csv?status=all");
+    assert_eq!(big.body.lines().count() - 1, (all as usize).min(5000));
+
+    // Zero results: help to get out of it.
+    let none = c.get("/announcements?q=%EC%9E%90%EC%98%81%EC%97%85%EC%9E%90%20%EC%9A%B0%EC%A3%BC%EC%84%A0&region=31");
+    assert_eq!(count(&none.body), 0);
+    none.assert_contains("조건에 맞는 공고가 없습니다");
+    none.assert_contains("지역 조건 빼기");
+
+    // Suggestions as you type.
+    let s = c.get("/api/v1/suggest?q=%EC%88%98%EC%B6%9C").json();
+    assert!(s["suggestions"]
+        .as_array()
+        .map(|a| !a.is_empty())
+        .unwrap_or(false));
+
+    // Health reports the engine and its document count.
+    let h = c.get("/healthz").json();
+    assert_eq!(h["search"]["status"], "ok");
+    assert_eq!(h["search"]["documents"].as_u64(), Some(n as u64));
+}
+
+#[test]
+fn the_index_follows_every_change_through_jobs() {
+    let app = TestApp::spawn();
+    let (_, email, pw) = app.staff("울산광역시", "editor");
+    let staff = app.client();
+    staff.login(&email, &pw);
+    let id = create_announcement(
+        &staff,
+        &[
+            ("title", "울산 해오름 수산물 온라인 판로 지원"),
+            ("apply_start", "2026-11-20"),
+        ],
+    );
+    let csrf = staff.csrf(&format!("/console/announcements/{id}"));
+    staff.post_form(
+        &format!("/console/announcements/{id}/publish"),
+        &[("csrf_token", &csrf)],
+    );
+    let public = app.client();
+    let q = "/announcements?q=%ED%95%B4%EC%98%A4%EB%A6%84";
+    // Published, but the index job has not run yet.
+    assert_eq!(count(&public.get(q).body), 0);
+    app.tick();
+    let found = public.get(q);
+    assert_eq!(count(&found.body), 1);
+    assert!(found.body.contains(&id));
+
+    // Correct the title: the new words are found, the old ones not.
+    let csrf = staff.csrf(&format!("/console/announcements/{id}/correct"));
+    let form = common::announcement_form(
+        &csrf,
+        &[
+            ("title", "울산 고래마을 수산물 온라인 판로 지원"),
+            ("reason", "사업명 변경"),
+            ("apply_start", "2026-11-20"),
+        ],
+    );
+    assert_eq!(
+        staff
+            .post_form(&format!("/console/announcements/{id}/correct"), &form)
+            .status,
+        303
+    );
+    app.tick();
+    assert_eq!(count(&public.get(q).body), 0);
+    assert_eq!(
+        count(
+            &public
+                .get("/announcements?q=%EA%B3%A0%EB%9E%98%EB%A7%88%EC%9D%84")
+                .body
+        ),
+        1
+    );
+
+    // Closed: out of the default results, findable with the closed filter.
+    let csrf = staff.csrf(&format!("/console/announcements/{id}"));
+    staff.post_form(
+        &format!("/console/announcements/{id}/close"),
+        &[("csrf_token", &csrf)],
+    );
+    app.tick();
+    assert_eq!(
+        count(
+            &public
+                .get("/announcements?q=%EA%B3%A0%EB%9E%98%EB%A7%88%EC%9D%84")
+                .body
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &public
+                .get("/announcements?q=%EA%B3%A0%EB%9E%98%EB%A7%88%EC%9D%84&status=closed")
+                .body
+        ),
+        1
+    );
+
+    // Unpublished: gone from every result.
+    staff.post_form(
+        &format!("/console/announcements/{id}/unpublish"),
+        &[("csrf_token", &csrf)],
+    );
+    let r = staff.post_form(
+        &format!("/console/announcements/{id}/unpublish"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    app.tick();
+    assert_eq!(
+        count(
+            &public
+                .get("/announcements?q=%EA%B3%A0%EB%9E%98%EB%A7%88%EC%9D%84&status=all")
+                .body
+        ),
+        0
+    );
+}
+
+/// The real embedded engine behind a switch: when off it answers like an engine that
+/// cannot be reached.
+struct Switchable {
+    inner: Arc<dyn SearchIndex>,
+    up: Arc<AtomicBool>,
+}
+
+impl Switchable {
+    fn check(&self) -> Result<(), SearchError> {
+        if self.up.load(Ordering::SeqCst) {
+            Ok(())
+        } else {
+            Err(SearchError::Unavailable("connection refused".into()))
+        }
+    }
+}
+
+impl SearchIndex for Switchable {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn upsert(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        self.check()?;
+        self.inner.upsert(docs)
+    }
+    fn delete(&self, ids: &[String]) -> Result<(), SearchError> {
+        self.check()?;
+        self.inner.delete(ids)
+    }
+    fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        self.check()?;
+        self.inner.search(query)
+    }
+    fn count(&self) -> Result<usize, SearchError> {
+        self.check()?;
+        self.inner.count()
+    }
+    fn health(&self) -> Result<(), SearchError> {
+        self.check()
+    }
+    fn rebuild(
+        &self,
+        docs: &mut dyn Iterator<Item = SearchDoc>,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<usize, SearchError> {
+        self.check()?;
+        self.inner.rebuild(docs, progress)
+    }
+}
+
+#[test]
+fn an_engine_outage_delays_search_but_never_a_publication() {
+    let up = Arc::new(AtomicBool::new(true));
+    let switch = up.clone();
+    let app = TestApp::spawn_with_search(move |inner| Arc::new(Switchable { inner, up: switch }));
+    let (_, email, pw) = app.staff("울산광역시", "editor");
+    let staff = app.client();
+    staff.login(&email, &pw);
+    let id = create_announcement(
+        &staff,
+        &[
+            ("title", "울산 태화강 소상공인 간판 교체 지원"),
+            ("apply_start", "2026-11-20"),
+        ],
+    );
+
+    // The engine goes down. Publishing still works.
+    up.store(false, Ordering::SeqCst);
+    let csrf = staff.csrf(&format!("/console/announcements/{id}"));
+    assert_eq!(
+        staff
+            .post_form(
+                &format!("/console/announcements/{id}/publish"),
+                &[("csrf_token", &csrf)]
+            )
+            .status,
+        303
+    );
+    let public = app.client();
+    assert_eq!(public.get(&format!("/announcements/{id}")).status, 200);
+    // The index job fails and waits to retry.
+    let report = app.tick();
+    assert!(report.failed >= 1);
+    // The listing still answers from the database, and says search is limited.
+    let q = "/announcements?q=%ED%83%9C%ED%99%94%EA%B0%95";
+    let page = public.get(q);
+    assert_eq!(page.status, 200);
+    page.assert_contains("검색이 일시적으로 제한되어 있습니다");
+    assert!(page.body.contains(&id), "database fallback finds it");
+    assert_eq!(
+        public
+            .get("/api/v1/search?q=%ED%83%9C%ED%99%94%EA%B0%95")
+            .json()["degraded"],
+        true
+    );
+    let health = public.get("/healthz").json();
+    assert_eq!(health["status"], "degraded");
+
+    // The engine comes back; after the backoff the job runs and search is fresh again.
+    up.store(true, Ordering::SeqCst);
+    app.clock.advance(Duration::minutes(5));
+    app.tick();
+    let page = public.get(q);
+    assert!(!page.body.contains("search-degraded"));
+    assert_eq!(count(&page.body), 1);
+    assert!(page.body.contains("<mark>"));
+    assert_eq!(public.get("/healthz").json()["status"], "ok");
+}
