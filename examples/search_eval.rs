@@ -172,10 +172,9 @@ fn open_engine(args: &Args) -> Result<Box<dyn SearchIndex>, String> {
 }
 
 fn dcg(grades: impl Iterator<Item = u8>) -> f64 {
-    grades
-        .enumerate()
-        .map(|(i, g)| (2f64.powi(g as i32) - 1.0) / ((i + 2) as f64).log2())
-        .sum()
+    grades.enumerate().fold(0.0, |acc, (i, g)| {
+        acc + (2f64.powi(g as i32) - 1.0) / ((i + 2) as f64).log2()
+    })
 }
 
 /// Terminal width of a string: Hangul and other wide characters count 2.

@@ -195,6 +195,21 @@ fn bizinfo_docs() -> Vec<SearchDoc> {
         .collect()
 }
 
+fn walk(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let m = e.metadata().unwrap();
+            if m.is_dir() {
+                walk(&e.path())
+            } else {
+                m.len()
+            }
+        })
+        .sum()
+}
+
 fn top_titles(engine: &EmbeddedIndex, docs: &[SearchDoc], q: &str, n: usize) -> Vec<String> {
     let r = engine
         .search(&SearchQuery {
@@ -279,6 +294,39 @@ fn real_bizinfo_records() {
         );
     }
 
+    // A single upsert is visible to the next search.
+    let mut changed = docs[0].clone();
+    changed.title = "2026년 해양바이오 실증지원 특별 공고".into();
+    let t = Instant::now();
+    engine.upsert(&[changed]).unwrap();
+    let upsert_ms = t.elapsed().as_millis();
+    let r = engine
+        .search(&SearchQuery {
+            q: "해양바이오 실증지원".into(),
+            limit: 5,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        r.hits.first().map(|h| h.id.as_str()),
+        Some(docs[0].id.as_str())
+    );
+    println!("upsert of one document (commit + reload): {upsert_ms} ms");
+
+    // Size on disk.
+    let dir = tempfile::tempdir().unwrap();
+    let on_disk = EmbeddedIndex::open(dir.path(), config()).unwrap();
+    let t = Instant::now();
+    on_disk
+        .rebuild(&mut docs.clone().into_iter(), &mut |_| {})
+        .unwrap();
+    let bytes: u64 = walk(dir.path());
+    println!(
+        "on disk: {n} records in {} ms, {:.1} MB",
+        t.elapsed().as_millis(),
+        bytes as f64 / 1e6
+    );
+
     // Timings.
     let queries = [
         "수출 바우처",
@@ -310,51 +358,6 @@ fn real_bizinfo_records() {
             }
             let us = t.elapsed().as_micros() / runs;
             println!("query {q:?} facets={facets}: {total} hits, {us} µs");
-        }
-    }
-}
-
-/// Scale check: the bizinfo records repeated to ~100k documents. Slow in debug builds:
-/// `cargo test --release --test search_embedded -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn scale_100k() {
-    let base = bizinfo_docs();
-    let copies = 100_000 / base.len() + 1;
-    let engine = EmbeddedIndex::in_memory(config());
-    let t = Instant::now();
-    let mut docs = (0..copies).flat_map(|c| {
-        base.iter().cloned().map(move |mut d| {
-            d.id = format!("{}-{c}", d.id);
-            d
-        })
-    });
-    let n = engine.rebuild(&mut docs, &mut |_| {}).unwrap();
-    println!("indexed {n} documents in {} ms", t.elapsed().as_millis());
-    for q in [
-        "",
-        "수출 바우처",
-        "창업",
-        "소상공인 온라인 판로 지원",
-        "지원",
-    ] {
-        for facets in [false, true] {
-            let query = SearchQuery {
-                q: q.into(),
-                limit: 20,
-                facets,
-                ..Default::default()
-            };
-            engine.search(&query).unwrap();
-            let t = Instant::now();
-            let mut total = 0;
-            for _ in 0..5 {
-                total = engine.search(&query).unwrap().total;
-            }
-            println!(
-                "query {q:?} facets={facets}: {total} hits, {} ms",
-                t.elapsed().as_millis() / 5
-            );
         }
     }
 }

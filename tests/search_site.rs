@@ -171,10 +171,6 @@ fn the_index_follows_every_change_through_jobs() {
     );
 
     // Unpublished: gone from every result.
-    staff.post_form(
-        &format!("/console/announcements/{id}/unpublish"),
-        &[("csrf_token", &csrf)],
-    );
     let r = staff.post_form(
         &format!("/console/announcements/{id}/unpublish"),
         &[("csrf_token", &csrf)],

@@ -607,10 +607,10 @@ pub fn unpublish(
         let mut a = store::find(conn, id)?.ok_or(AppError::NotFound)?;
         if !matches!(
             a.status(),
-            Status::Published | Status::Scheduled | Status::Forecast
+            Status::Published | Status::Scheduled | Status::Forecast | Status::Closed
         ) {
             return Err(AppError::Conflict(
-                "게시 중이거나 예약된 공고만 게시를 취소할 수 있습니다.".into(),
+                "게시 중·예약·마감된 공고만 게시를 취소할 수 있습니다.".into(),
             ));
         }
         a.status = Status::Draft.as_str().into();

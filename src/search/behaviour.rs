@@ -926,8 +926,10 @@ fn highlight(e: &dyn SearchIndex) -> Result<(), String> {
         .find(|h| h.id == "t-04")
         .ok_or("t-04 missing")?;
     ensure(
+        // Every part of the compound is marked (one mark or one per part), 사업 is not.
         h.title_html.contains("<mark>소상공인")
-            && h.title_html.contains("판로지원</mark>")
+            && h.title_html.contains("<mark>온라인")
+            && h.title_html.contains("지원</mark>")
             && !h.title_html.contains("<mark>사업"),
         format!("compound highlight: {}", h.title_html),
     )

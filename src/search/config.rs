@@ -170,11 +170,17 @@ mod tests {
         assert_eq!(c.max_total_hits, 5000);
         assert!(c.synonyms.contains_key("소상공인"));
         assert_eq!(c.typo_sizes(), (true, 5, 9));
-        // Every synonym pair the file declares goes both ways unless deliberately one-way.
-        let one_way = ["소공인", "쇼핑몰"];
+        // Every synonym pair the file declares goes both ways unless deliberately one-way:
+        // 소상공인 → 소공인 (a subset), e-commerce → 쇼핑몰, the misspelling 마켓팅 → 마케팅.
+        let one_way = [
+            ("소상공인", "소공인"),
+            ("이커머스", "쇼핑몰"),
+            ("전자상거래", "쇼핑몰"),
+            ("마켓팅", "마케팅"),
+        ];
         for (word, alts) in &c.synonyms {
             for alt in alts {
-                if one_way.contains(&alt.as_str()) {
+                if one_way.contains(&(word.as_str(), alt.as_str())) {
                     continue;
                 }
                 let back = c

@@ -25,12 +25,20 @@
 //!
 //! The query is split into words (whitespace and punctuation); trailing particles are
 //! stripped from Hangul words of three syllables or more (소상공인의 → 소상공인, 판로를 →
-//! 판로); stop words are dropped. Every word (or multi-word synonym key) must match: a word
-//! is an OR over its synonyms (weight 0.7) and over the searchable fields, boosted by their
-//! order in `searchableAttributes`. Latin words of 5+ letters also match with one typo (9+:
-//! two). A query of several words additionally scores the whole query de-spaced as one
-//! phrase in the joined title/summary (a proximity bonus: "수출 바우처" ranks "수출바우처"
-//! titles first). An empty query matches everything (filters and sort only).
+//! 판로); stop words are dropped. Every word (or multi-word synonym key, compared de-spaced)
+//! must match: a word is an OR over its synonyms and over the searchable fields, boosted by
+//! their order in `searchableAttributes`. Latin words of 5+ letters also match with one
+//! typo (9+: two); synonyms never do.
+//!
+//! Scoring is BM25 with three corrections: a word's phrase score is divided by its number
+//! of bigrams (a word weighs the same whether it has one bigram or five); a synonym scores
+//! at most 0.7 of what the typed word would score in the same field, whatever its idf (so
+//! the rare "startup" does not outrank 창업); and a query of several words also scores the
+//! whole query de-spaced as one phrase in the joined title/summary (a proximity bonus:
+//! "수출 바우처" ranks "수출바우처" titles first). A long compound that (almost) nothing
+//! contains is also tried split in two, like Meilisearch's word splitting (예비창업패키지 →
+//! 예비창업 + 패키지, at half weight). An empty query matches everything (filters and sort
+//! only). Ties go to the soonest deadline.
 //!
 //! # Storage
 //!
@@ -47,11 +55,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::collector::{Collector, Count, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery,
+    Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
@@ -59,8 +67,8 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{
-    DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal,
-    SegmentReader, TantivyDocument, TantivyError, Term,
+    DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher,
+    SegmentOrdinal, SegmentReader, TantivyDocument, TantivyError, Term,
 };
 
 use super::config::SearchConfig;
@@ -88,14 +96,23 @@ const NATIONWIDE: &str = "nationwide";
 const BODY_SNIPPET_CHARS: usize = 1500;
 /// Snippet length (characters).
 const SNIPPET_CHARS: usize = 120;
+/// How far into a summary a snippet's match is looked for (characters).
+const SNIPPET_SOURCE_CHARS: usize = 2000;
 /// Weight of a synonym relative to the word typed.
 const SYNONYM_WEIGHT: f32 = 0.7;
+/// Weight of a split compound (예비창업패키지 → 예비창업 + 패키지) relative to the word.
+const SPLIT_WEIGHT: f32 = 0.5;
+/// When a query finds fewer documents than this, its long compounds matching fewer
+/// documents than this are also tried split in two.
+const SPLIT_BELOW: usize = 3;
 /// Weight of a typo match relative to an exact one.
 const TYPO_WEIGHT: f32 = 0.3;
 /// Boosts by position in `searchableAttributes` (title first).
 const FIELD_BOOSTS: [f32; 8] = [8.0, 4.0, 3.0, 2.5, 2.0, 1.75, 1.5, 1.0];
 /// Query words considered (the rest is ignored).
 const MAX_QUERY_WORDS: usize = 16;
+/// Characters of one query word considered (a pasted paragraph is not a phrase query).
+const MAX_QUERY_WORD_CHARS: usize = 32;
 /// Longest Latin/number token indexed (bytes); longer runs are noise (URLs, hashes).
 const MAX_WORD_BYTES: usize = 64;
 
@@ -507,7 +524,13 @@ impl Settings {
         let mut words: Vec<String> = split_words(q)
             .into_iter()
             .take(MAX_QUERY_WORDS)
-            .map(|w| strip_particle(w).to_lowercase())
+            .map(|w| {
+                let w = match w.char_indices().nth(MAX_QUERY_WORD_CHARS) {
+                    Some((b, _)) => &w[..b],
+                    None => w,
+                };
+                strip_particle(w).to_lowercase()
+            })
             .filter(|w| !analyze(w, false).is_empty())
             .collect();
         let content: Vec<String> = words
@@ -541,7 +564,12 @@ impl Settings {
                 weight: 1.0,
             }];
             for alt in syns.into_iter().flatten() {
-                let ws: Vec<QWord> = alt.iter().filter_map(|w| self.qword(w)).collect();
+                // Synonyms are matched exactly (no typo tolerance).
+                let ws: Vec<QWord> = alt
+                    .iter()
+                    .filter_map(|w| self.qword(w))
+                    .map(|w| QWord { typos: 0, ..w })
+                    .collect();
                 if !ws.is_empty() && !alts.iter().any(|a| a.words == ws) {
                     alts.push(Alt {
                         words: ws,
@@ -928,7 +956,11 @@ fn match_ranges(text: &str, words: &[&QWord]) -> Vec<(usize, usize)> {
             let hit = (0..n).all(|k| {
                 let t = &stream[i + k].text;
                 t == &w.toks[k]
-                    || (n == 1 && w.typos > 0 && edit_distance(t, &w.toks[0]) <= w.typos as usize)
+                    || (n == 1
+                        && w.typos > 0
+                        && t.len().abs_diff(w.toks[0].len()) <= w.typos as usize
+                        && !t.starts_with(is_syllable)
+                        && edit_distance(t, &w.toks[0]) <= w.typos as usize)
             });
             if hit {
                 ranges.extend(stream[i..i + n].iter().map(|t| (t.from, t.to)));
@@ -1018,6 +1050,12 @@ enum Op {
 }
 
 /// The tantivy engine. `Send + Sync`; blocking.
+///
+/// The live index sits behind an `RwLock<Arc<Live>>`: a search clones the `Arc` and never
+/// waits for a write or a rebuild. A write batch (`upsert`/`delete`) takes `write_lock`,
+/// opens an `IndexWriter`, commits, waits for merges, drops the writer (releasing
+/// tantivy's directory lock for other processes) and reloads the reader (`Manual` reload
+/// policy), so the next search sees it.
 pub struct EmbeddedIndex {
     root: Option<PathBuf>,
     settings: Settings,
@@ -1031,6 +1069,11 @@ pub struct EmbeddedIndex {
     journal: Mutex<Option<Vec<Op>>>,
     last_refresh: Mutex<Instant>,
 }
+
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<EmbeddedIndex>();
+};
 
 const CURRENT: &str = "CURRENT";
 
@@ -1186,13 +1229,13 @@ impl EmbeddedIndex {
         self.live.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Persistent indexes: at most once a second, follow a generation switch or commits
-    /// made by another process.
-    fn refresh(&self) {
+    /// Persistent indexes: follow a generation switch or commits made by another process
+    /// (at most once a second for reads; always before a write).
+    fn refresh(&self, force: bool) {
         let Some(root) = &self.root else { return };
         {
             let mut last = self.last_refresh.lock().unwrap_or_else(|e| e.into_inner());
-            if last.elapsed() < Duration::from_secs(1) {
+            if !force && last.elapsed() < Duration::from_secs(1) {
                 return;
             }
             *last = Instant::now();
@@ -1278,7 +1321,7 @@ impl EmbeddedIndex {
     }
 
     fn write(&self, op: Op) -> Result<(), SearchError> {
-        self.refresh();
+        self.refresh(true);
         let _w = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
         let live = self.current();
         self.commit_ops(&live, &[&op])?;
@@ -1293,11 +1336,16 @@ impl EmbeddedIndex {
         Ok(())
     }
 
-    fn build_query(&self, q: &SearchQuery, plan: Option<&Plan>) -> Box<dyn Query> {
+    fn build_query(
+        &self,
+        q: &SearchQuery,
+        plan: Option<&Plan>,
+        searcher: &Searcher,
+    ) -> Box<dyn Query> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(plan) = plan {
-            clauses.push((Occur::Must, self.text_query(plan)));
+            clauses.push((Occur::Must, self.text_query(plan, searcher)));
         }
         let filter = |clauses: &mut Vec<(Occur, Box<dyn Query>)>, q: Box<dyn Query>| {
             clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
@@ -1352,16 +1400,121 @@ impl EmbeddedIndex {
         }
     }
 
-    fn text_query(&self, plan: &Plan) -> Box<dyn Query> {
+    /// The index field a word is looked up in for the searchable attribute `name`.
+    fn field_for(&self, name: &str, w: &QWord) -> Option<Field> {
+        let (plain, joined) = self.fields.text.get(name)?;
+        Some(if w.toks.len() >= 2 {
+            joined.unwrap_or(*plain)
+        } else {
+            *plain
+        })
+    }
+
+    /// Mean BM25 idf of the words' tokens in the attribute `name`.
+    fn mean_idf(&self, searcher: &Searcher, name: &str, words: &[QWord]) -> f32 {
+        let n = searcher.num_docs() as f32;
+        let (mut sum, mut count) = (0.0f32, 0usize);
+        for w in words {
+            let Some(field) = self.field_for(name, w) else {
+                continue;
+            };
+            for t in &w.toks {
+                let df = searcher
+                    .doc_freq(&Term::from_field_text(field, t))
+                    .unwrap_or(0) as f32;
+                sum += (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+                count += 1;
+            }
+        }
+        if count == 0 {
+            0.0
+        } else {
+            sum / count as f32
+        }
+    }
+
+    /// Like Meilisearch's word splitting: a Hangul compound of four syllables or more that
+    /// (almost) nothing contains also matches as two words, split where most documents
+    /// have both parts (예비창업패키지 → 예비창업 + 패키지).
+    fn split_rare_compounds(&self, plan: &mut Plan, searcher: &Searcher) -> bool {
+        let mut changed = false;
+        let ones = vec![1.0; self.settings.fields.len()];
+        let count = |q: &dyn Query| searcher.search(q, &Count).unwrap_or(0);
+        for group in &mut plan.groups {
+            let [w] = group[0].words.as_slice() else {
+                continue;
+            };
+            let hangul = w
+                .toks
+                .iter()
+                .all(|t| t.chars().count() == 2 && t.chars().all(is_syllable));
+            if !hangul || w.toks.len() < 3 || w.typos > 0 {
+                continue;
+            }
+            let whole = count(self.word_query(w, &ones).as_ref());
+            if whole >= SPLIT_BELOW {
+                continue;
+            }
+            let syllables = w.toks.len() + 1;
+            let best = (2..=syllables - 2)
+                .map(|i| {
+                    let part = |toks: &[String]| QWord {
+                        toks: toks.to_vec(),
+                        typos: 0,
+                    };
+                    let alt = Alt {
+                        words: vec![part(&w.toks[..i - 1]), part(&w.toks[i..])],
+                        weight: SPLIT_WEIGHT,
+                    };
+                    (count(self.alt_query(&alt, &ones).as_ref()), alt)
+                })
+                .max_by_key(|(n, _)| *n);
+            if let Some((n, alt)) = best {
+                if n > whole {
+                    group.push(alt);
+                    changed = true;
+                }
+            }
+        }
+        changed
+    }
+
+    fn text_query(&self, plan: &Plan, searcher: &Searcher) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for group in &plan.groups {
+            let original = &group[0];
             let alts: Vec<(Occur, Box<dyn Query>)> = group
                 .iter()
-                .map(|alt| (Occur::Should, self.alt_query(alt)))
+                .enumerate()
+                .map(|(i, alt)| {
+                    // A synonym is worth at most `alt.weight` of the typed word in the same
+                    // field, however rare it is (BM25 would otherwise favour rare synonyms:
+                    // "startup" over 창업).
+                    let weights: Vec<f32> = self
+                        .settings
+                        .fields
+                        .iter()
+                        .map(|(name, _)| {
+                            if i == 0 {
+                                return 1.0;
+                            }
+                            let mine = self.mean_idf(searcher, name, &alt.words);
+                            let typed = self.mean_idf(searcher, name, &original.words);
+                            if mine > typed && mine > 0.0 {
+                                alt.weight * typed / mine
+                            } else {
+                                alt.weight
+                            }
+                        })
+                        .collect();
+                    (Occur::Should, self.alt_query(alt, &weights))
+                })
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(alts))));
         }
         if let Some(bonus) = &plan.bonus {
+            // Worth about one more title match of every word (see `word_query`).
+            let scale = plan.groups.len() as f32 / bonus.len() as f32;
             for (name, boost) in &self.settings.fields {
                 if let Some((_, Some(joined))) = self.fields.text.get(name.as_str()) {
                     let terms: Vec<Term> = bonus
@@ -1370,7 +1523,10 @@ impl EmbeddedIndex {
                         .collect();
                     clauses.push((
                         Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(PhraseQuery::new(terms)), *boost)),
+                        Box::new(BoostQuery::new(
+                            Box::new(PhraseQuery::new(terms)),
+                            *boost * scale,
+                        )),
                     ));
                 }
             }
@@ -1378,22 +1534,20 @@ impl EmbeddedIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
-    fn alt_query(&self, alt: &Alt) -> Box<dyn Query> {
+    /// All words of an alternative; `weights` scales each searchable attribute.
+    fn alt_query(&self, alt: &Alt, weights: &[f32]) -> Box<dyn Query> {
         let words: Vec<(Occur, Box<dyn Query>)> = alt
             .words
             .iter()
-            .map(|w| (Occur::Must, self.word_query(w)))
+            .map(|w| (Occur::Must, self.word_query(w, weights)))
             .collect();
-        Box::new(BoostQuery::new(
-            Box::new(BooleanQuery::new(words)),
-            alt.weight,
-        ))
+        Box::new(BooleanQuery::new(words))
     }
 
     /// One word in any searchable field.
-    fn word_query(&self, w: &QWord) -> Box<dyn Query> {
+    fn word_query(&self, w: &QWord, weights: &[f32]) -> Box<dyn Query> {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (name, boost) in &self.settings.fields {
+        for (fi, (name, boost)) in self.settings.fields.iter().enumerate() {
             let Some((plain, joined)) = self.fields.text.get(name.as_str()) else {
                 continue;
             };
@@ -1414,15 +1568,28 @@ impl EmbeddedIndex {
                     exact
                 }
             } else {
-                let field = joined.unwrap_or(*plain);
-                Box::new(PhraseQuery::new(
-                    w.toks
-                        .iter()
-                        .map(|t| Term::from_field_text(field, t))
-                        .collect(),
-                ))
+                let phrase = |field: Field| -> Box<dyn Query> {
+                    Box::new(PhraseQuery::new(
+                        w.toks
+                            .iter()
+                            .map(|t| Term::from_field_text(field, t))
+                            .collect(),
+                    ))
+                };
+                match joined {
+                    // The joined form bridges spacing ("판로지원" ~ "판로 지원"), but a
+                    // one-syllable run glued to the next word loses its own token there
+                    // ("2026년 메가쇼" → 년메): match either form, scoring the better.
+                    Some(j) if *j != *plain => {
+                        Box::new(DisjunctionMaxQuery::new(vec![phrase(*j), phrase(*plain)]))
+                    }
+                    _ => phrase(*plain),
+                }
             };
-            should.push((Occur::Should, Box::new(BoostQuery::new(q, *boost))));
+            // A phrase scores the sum of its bigrams' idf: divide by their number so a
+            // word weighs the same whether it has one bigram (창업) or five (소상공인온라인).
+            let boost = *boost * weights.get(fi).copied().unwrap_or(1.0) / w.toks.len() as f32;
+            should.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
         }
         Box::new(BooleanQuery::new(should))
     }
@@ -1434,18 +1601,23 @@ impl EmbeddedIndex {
                 .unwrap_or("")
                 .to_string()
         };
+        // Snippets come from the start of long texts.
+        let head = |s: String| match s.char_indices().nth(SNIPPET_SOURCE_CHARS) {
+            Some((b, _)) => s[..b].to_string(),
+            None => s,
+        };
         let id = text(self.fields.id);
         let title = text(self.fields.text["title"].0);
         let title_html = render(&title, &match_ranges(&title, words), 0, title.len());
         let snippet_html = if words.is_empty() {
             String::new()
         } else {
-            let summary = text(self.fields.text["summary"].0);
+            let summary = head(text(self.fields.text["summary"].0));
             let ranges = match_ranges(&summary, words);
             if !ranges.is_empty() {
                 snippet(&summary, &ranges)
             } else {
-                let body = text(self.fields.body_snip);
+                let body = head(text(self.fields.body_snip));
                 let body_ranges = match_ranges(&body, words);
                 if !body_ranges.is_empty() {
                     snippet(&body, &body_ranges)
@@ -1484,16 +1656,27 @@ impl SearchIndex for EmbeddedIndex {
     }
 
     fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
-        self.refresh();
+        self.refresh(false);
         let live = self.current();
-        let plan = self.settings.plan(&query.q);
-        let tq = self.build_query(query, plan.as_ref());
         let searcher = live.reader.searcher();
+        let mut plan = self.settings.plan(&query.q);
         let collector = Gather {
             scoring: plan.is_some() && query.sort == SearchSort::Relevance,
             facets: query.facets,
         };
-        let (mut cands, facet_maps) = searcher.search(tq.as_ref(), &collector).map_err(internal)?;
+        let tq = self.build_query(query, plan.as_ref(), &searcher);
+        let (mut cands, mut facet_maps) =
+            searcher.search(tq.as_ref(), &collector).map_err(internal)?;
+        // Almost nothing found: try rare compounds split in two.
+        if cands.len() < SPLIT_BELOW {
+            if let Some(p) = plan.as_mut() {
+                if self.split_rare_compounds(p, &searcher) {
+                    let tq = self.build_query(query, plan.as_ref(), &searcher);
+                    (cands, facet_maps) =
+                        searcher.search(tq.as_ref(), &collector).map_err(internal)?;
+                }
+            }
+        }
         let total = cands.len();
 
         let limit = query.limit.min(MAX_LIMIT);
@@ -1541,7 +1724,7 @@ impl SearchIndex for EmbeddedIndex {
     }
 
     fn count(&self) -> Result<usize, SearchError> {
-        self.refresh();
+        self.refresh(false);
         Ok(self.current().reader.searcher().num_docs() as usize)
     }
 
@@ -1594,7 +1777,7 @@ impl SearchIndex for EmbeddedIndex {
                     .add_document(to_document(&self.fields, &d))
                     .map_err(internal)?;
                 n += 1;
-                if n % 500 == 0 {
+                if n.is_multiple_of(500) {
                     progress(n);
                 }
             }
@@ -1707,6 +1890,59 @@ mod tests {
         assert_eq!(strip_particle("전문가"), "전문가");
         assert_eq!(strip_particle("경상북도"), "경상북도");
         assert_eq!(strip_particle("사업에서"), "사업");
+    }
+
+    #[test]
+    fn query_plans() {
+        let settings = Settings::new(&SearchConfig::load().unwrap());
+        let words = |q: &str| -> Vec<Vec<Vec<String>>> {
+            settings
+                .plan(q)
+                .map(|p| {
+                    p.groups
+                        .iter()
+                        .map(|g| {
+                            g.iter()
+                                .map(|a| a.words.iter().map(|w| w.toks.join("+")).collect())
+                                .collect()
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        // Particles and stop words go; synonyms follow the typed word.
+        assert_eq!(
+            words("소상공인의 판로 관련 공고"),
+            vec![
+                vec![
+                    vec!["소상+상공+공인"],
+                    vec!["자영+영업+업자"],
+                    vec!["자영+영업"],
+                    vec!["소공+공인"]
+                ],
+                vec![vec!["판로"], vec!["마케+케팅"]],
+            ]
+        );
+        // A multi-word synonym key, compared de-spaced.
+        assert_eq!(
+            words("디지털 전환"),
+            vec![vec![vec!["디지+지털", "전환"], vec!["dx"]]]
+        );
+        // Only stop words: they are searched.
+        assert_eq!(words("및"), vec![vec![vec!["및"]]]);
+        assert!(settings.plan("  !!  ").is_none());
+        // Typos for long Latin words only, never for synonyms.
+        let plan = settings.plan("startupp marketing AI").unwrap();
+        let typos: Vec<u8> = plan.groups.iter().map(|g| g[0].words[0].typos).collect();
+        assert_eq!(typos, [1, 2, 0]);
+        assert!(plan.groups[2][1..]
+            .iter()
+            .all(|a| a.words.iter().all(|w| w.typos == 0)));
+        // A pasted paragraph stays a bounded query.
+        let long = "가".repeat(5000) + " " + &"나다 ".repeat(100);
+        let plan = settings.plan(&long).unwrap();
+        assert!(plan.groups.len() <= MAX_QUERY_WORDS);
+        assert!(plan.words().all(|w| w.toks.len() < MAX_QUERY_WORD_CHARS));
     }
 
     #[test]

@@ -366,6 +366,22 @@ fn map_err(e: MeiliError) -> SearchError {
     }
 }
 
+/// One HTTP call, `REQUEST_TIMEOUT` at most (the SDK's client sets none).
+async fn timed<T>(fut: impl Future<Output = T>) -> Result<T, SearchError> {
+    tokio::time::timeout(REQUEST_TIMEOUT, fut)
+        .await
+        .map_err(|_| {
+            SearchError::Unavailable(format!(
+                "Meilisearch did not answer within {REQUEST_TIMEOUT:?}"
+            ))
+        })
+}
+
+/// One HTTP call through the SDK, errors mapped.
+async fn req<T>(fut: impl Future<Output = Result<T, MeiliError>>) -> Result<T, SearchError> {
+    timed(fut).await?.map_err(map_err)
+}
+
 fn is_code(e: &MeiliError, code: ErrorCode) -> bool {
     matches!(e, MeiliError::Meilisearch(m) if m.error_code == code)
 }
@@ -416,15 +432,12 @@ async fn wait_allowing(
 }
 
 async fn create_index(client: &Client, uid: &str) -> Result<(), SearchError> {
-    match client.get_raw_index(uid).await {
+    match timed(client.get_raw_index(uid)).await? {
         Ok(_) => return Ok(()),
         Err(e) if is_code(&e, ErrorCode::IndexNotFound) => {}
         Err(e) => return Err(map_err(e)),
     }
-    let task = client
-        .create_index(uid, Some("id"))
-        .await
-        .map_err(map_err)?;
+    let task = req(client.create_index(uid, Some("id"))).await?;
     wait_allowing(
         client,
         task,
@@ -435,7 +448,7 @@ async fn create_index(client: &Client, uid: &str) -> Result<(), SearchError> {
 }
 
 async fn delete_index(client: &Client, uid: &str) -> Result<(), SearchError> {
-    let task = client.delete_index(uid).await.map_err(map_err)?;
+    let task = req(client.delete_index(uid)).await?;
     wait_allowing(client, task, SETTINGS_TIMEOUT, ErrorCode::IndexNotFound).await
 }
 
@@ -451,17 +464,15 @@ async fn apply_settings(
     if settings.as_object().is_none_or(|o| o.is_empty()) {
         return Ok(());
     }
-    let task: TaskInfo = http
-        .request::<(), serde_json::Value, TaskInfo>(
-            &format!("{host}/indexes/{uid}/settings"),
-            Method::Patch {
-                query: (),
-                body: settings,
-            },
-            202,
-        )
-        .await
-        .map_err(map_err)?;
+    let task: TaskInfo = req(http.request::<(), serde_json::Value, TaskInfo>(
+        &format!("{host}/indexes/{uid}/settings"),
+        Method::Patch {
+            query: (),
+            body: settings,
+        },
+        202,
+    ))
+    .await?;
     wait(client, task, SETTINGS_TIMEOUT).await
 }
 
@@ -671,10 +682,7 @@ impl SearchIndex for MeiliIndex {
         let client = self.client.clone();
         let index = self.index();
         self.driver.run(WRITE_TIMEOUT, async move {
-            let task = index
-                .add_or_replace(&docs, Some("id"))
-                .await
-                .map_err(map_err)?;
+            let task = req(index.add_or_replace(&docs, Some("id"))).await?;
             wait(&client, task, WRITE_TIMEOUT).await
         })
     }
@@ -688,7 +696,7 @@ impl SearchIndex for MeiliIndex {
         let client = self.client.clone();
         let index = self.index();
         self.driver.run(WRITE_TIMEOUT, async move {
-            let task = index.delete_documents(&ids).await.map_err(map_err)?;
+            let task = req(index.delete_documents(&ids)).await?;
             wait(&client, task, WRITE_TIMEOUT).await
         })
     }
@@ -723,7 +731,8 @@ impl SearchIndex for MeiliIndex {
             if !q.is_empty() {
                 // Every word must match (as in the embedded engine); Meilisearch's
                 // default ("last") would pad results with partial matches.
-                s.with_query(&q).with_matching_strategy(MatchingStrategies::ALL);
+                s.with_query(&q)
+                    .with_matching_strategy(MatchingStrategies::ALL);
             }
             if let Some(f) = filter.as_deref() {
                 s.with_filter(f);
@@ -734,7 +743,7 @@ impl SearchIndex for MeiliIndex {
             if facets {
                 s.with_facets(Selectors::Some(FACETS));
             }
-            let res = s.execute::<HitId>().await.map_err(map_err)?;
+            let res = req(s.execute::<HitId>()).await?;
             let total = res
                 .total_hits
                 .or(res.estimated_total_hits)
@@ -762,18 +771,14 @@ impl SearchIndex for MeiliIndex {
         self.ensure()?;
         let index = self.index();
         self.driver.run(REQUEST_TIMEOUT, async move {
-            index
-                .get_stats()
-                .await
-                .map(|s| s.number_of_documents)
-                .map_err(map_err)
+            req(index.get_stats()).await.map(|s| s.number_of_documents)
         })
     }
 
     fn health(&self) -> Result<(), SearchError> {
         let client = self.client.clone();
         self.driver.run(REQUEST_TIMEOUT, async move {
-            let h = client.health().await.map_err(map_err)?;
+            let h = req(client.health()).await?;
             if h.status == "available" {
                 Ok(())
             } else {
@@ -814,10 +819,7 @@ impl SearchIndex for MeiliIndex {
             let client = self.client.clone();
             let index = self.client.index(next.clone());
             self.driver.run(BATCH_TIMEOUT, async move {
-                let task = index
-                    .add_or_replace(&batch, Some("id"))
-                    .await
-                    .map_err(map_err)?;
+                let task = req(index.add_or_replace(&batch, Some("id"))).await?;
                 wait(&client, task, BATCH_TIMEOUT).await
             })?;
             done += n;
@@ -833,7 +835,7 @@ impl SearchIndex for MeiliIndex {
                 indexes: (uid.clone(), next.clone()),
                 rename: None,
             };
-            let task = client.swap_indexes([&swap]).await.map_err(map_err)?;
+            let task = req(client.swap_indexes([&swap])).await?;
             wait(&client, task, SETTINGS_TIMEOUT).await?;
             delete_index(&client, &next).await
         })?;
@@ -892,5 +894,38 @@ mod tests {
         assert_eq!(f["regions"]["31"], 2);
         assert_eq!(f["regions"]["nationwide"], 3);
         assert!(f["category"].is_empty());
+    }
+
+    #[test]
+    fn snippets_follow_the_embedded_rules() {
+        let mut f = serde_json::Map::new();
+        f.insert(
+            "title".into(),
+            format!("예비{PRE}창업{POST}패키지 <b>").into(),
+        );
+        f.insert("summary".into(), "요약 문장".into());
+        f.insert("body".into(), format!("본문 {PRE}창업{POST} 교육").into());
+        let h = hit_of("t-1".into(), Some(&f), true);
+        assert_eq!(h.title_html, "예비<mark>창업</mark>패키지 &lt;b&gt;");
+        assert_eq!(h.snippet_html, "본문 <mark>창업</mark> 교육");
+        let h = hit_of("t-1".into(), Some(&f), false);
+        assert_eq!(h.snippet_html, "");
+        f.insert("body".into(), "본문".into());
+        assert_eq!(
+            hit_of("t-1".into(), Some(&f), true).snippet_html,
+            "요약 문장"
+        );
+    }
+
+    #[test]
+    fn relevance_tie_break_depends_on_the_rule_order() {
+        let late = serde_json::json!({"rankingRules": ["words", "typo", "sort", "exactness"]});
+        let early = serde_json::json!({"rankingRules": ["sort", "words", "apply_end:asc"]});
+        assert!(!sort_rule_first(&late));
+        assert!(sort_rule_first(&early));
+        assert!(!sort_rule_first(&serde_json::json!({})));
+        assert_eq!(sort_of(SearchSort::Relevance, false), &["apply_end:asc"]);
+        assert!(sort_of(SearchSort::Relevance, true).is_empty());
+        assert_eq!(sort_of(SearchSort::Newest, true), &["published_at:desc"]);
     }
 }

@@ -225,6 +225,35 @@ pub fn to_query(f: &ListFilter, now: NaiveDateTime) -> SearchQuery {
     }
 }
 
+/// Engines answer at most `PAGE_CAP` hits per request; longer lists (CSV export) are
+/// fetched page by page.
+const PAGE_CAP: usize = 1000;
+
+fn search_paged(
+    engine: &dyn SearchIndex,
+    query: &SearchQuery,
+) -> Result<SearchResults, super::SearchError> {
+    if query.limit <= PAGE_CAP {
+        return engine.search(query);
+    }
+    let mut first = query.clone();
+    first.limit = PAGE_CAP;
+    let mut results = engine.search(&first)?;
+    let wanted = query.limit.min(results.total.saturating_sub(query.offset));
+    while results.hits.len() < wanted {
+        let mut next = query.clone();
+        next.facets = false;
+        next.offset = query.offset + results.hits.len();
+        next.limit = PAGE_CAP.min(wanted - results.hits.len());
+        let more = engine.search(&next)?;
+        if more.hits.is_empty() {
+            break;
+        }
+        results.hits.extend(more.hits);
+    }
+    Ok(results)
+}
+
 /// Answer a listing: through the search engine, or from the database when the engine
 /// is unreachable (then `degraded`).
 pub fn find(
@@ -235,7 +264,7 @@ pub fn find(
 ) -> AppResult<Found> {
     let mut query = to_query(f, now);
     query.facets = with_facets;
-    match state.search.search(&query) {
+    match search_paged(state.search.as_ref(), &query) {
         Ok(results) => {
             let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
             let mut conn = state.conn()?;
