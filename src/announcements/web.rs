@@ -286,7 +286,7 @@ pub fn run_listing(
                 })
             })
             .collect();
-        cat.sort_by(|a, b| b.count.cmp(&a.count));
+        cat.sort_by_key(|f| std::cmp::Reverse(f.count));
         facets.insert("category", cat);
         let regions = get("regions");
         let nationwide = regions.get("nationwide").copied().unwrap_or(0);
@@ -317,7 +317,7 @@ pub fn run_listing(
             .collect();
         facets.insert("target", tgt);
         let mut top: Vec<(String, usize)> = get("agency_ids").into_iter().collect();
-        top.sort_by(|a, b| b.1.cmp(&a.1));
+        top.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
         top.truncate(10);
         let ids: Vec<String> = top.iter().map(|(id, _)| id.clone()).collect();
         let names = store::agencies_by_id(&mut conn, &ids)?;
@@ -380,11 +380,11 @@ pub fn run_listing(
     })
 }
 
+/// (text, href)
+type Link = (String, String);
+
 /// Ways out of an empty result: synonyms of the query and each filter removed.
-fn zero_result_help(
-    query: &ListQuery,
-    filter: &ListFilter,
-) -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn zero_result_help(query: &ListQuery, filter: &ListFilter) -> (Vec<Link>, Vec<Link>) {
     let mut spelling = Vec::new();
     if let (Some(q), Ok(cfg)) = (&filter.q, crate::search::config::SearchConfig::load()) {
         for (word, alts) in &cfg.synonyms {
