@@ -9,6 +9,8 @@ fn imported() -> TestApp {
     let app = TestApp::spawn();
     app.import(&data_file("bizinfo_2026.json"));
     app.import(&data_file("kstartup_2026.json"));
+    // The import queued one index job per announcement; run them as the worker would.
+    app.tick();
     app
 }
 

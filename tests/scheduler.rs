@@ -97,6 +97,9 @@ fn scheduled_publication_survives_a_restart_and_closes_at_the_deadline() {
     assert_eq!(status_of(&app, &id), "published");
 
     // Deadline: inclusive to 2026-12-10 23:59:59 KST.
+    // The restarted process wrote the search index; another process's commits are
+    // picked up by readers within a second.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     app.clock.set(kst(2026, 12, 10, 23, 59));
     app.tick();
     assert_eq!(status_of(&app, &id), "published");

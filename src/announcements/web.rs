@@ -222,6 +222,7 @@ pub struct Listing {
     pub facets: BTreeMap<&'static str, Vec<FacetValue>>,
     pub due: Vec<FacetValue>,
     pub degraded: bool,
+    pub relaxed_q: Option<String>,
     pub agency: Option<crate::accounts::Agency>,
 }
 
@@ -376,6 +377,7 @@ pub fn run_listing(
         facets,
         due,
         degraded: found.degraded,
+        relaxed_q: found.relaxed_q,
         agency,
     })
 }
@@ -484,6 +486,7 @@ async fn listing(
     ctx.insert("facets", &groups);
     ctx.insert("due_facets", &listing.due);
     ctx.insert("degraded", &listing.degraded);
+    ctx.insert("relaxed_q", &listing.relaxed_q);
     if listing.total == 0 {
         let (spelling, loosen) = zero_result_help(&query, filter);
         ctx.insert("spelling", &spelling);

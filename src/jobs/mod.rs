@@ -148,8 +148,6 @@ fn claim_where(
         )
         .set((
             jobs::status.eq("running"),
-            // A change made while this runs queues a fresh job.
-            jobs::dedupe_key.eq(None::<String>),
             jobs::locked_by.eq(worker),
             jobs::locked_at.eq(now),
             jobs::attempts.eq(jobs::attempts + 1),
@@ -159,9 +157,15 @@ fn claim_where(
         if updated == 0 {
             return Ok(None);
         }
-        Ok(Some(
-            jobs::table.find(&id).select(Job::as_select()).first(conn)?,
-        ))
+        let job: Job = jobs::table.find(&id).select(Job::as_select()).first(conn)?;
+        if job.kind == INDEX_ANNOUNCEMENT {
+            // An index job reads the row when it runs: a change made while it runs
+            // must queue a fresh one, so it gives its key up now.
+            diesel::update(jobs::table.find(&id))
+                .set(jobs::dedupe_key.eq(None::<String>))
+                .execute(conn)?;
+        }
+        Ok(Some(job))
     })
 }
 
@@ -169,10 +173,14 @@ pub fn complete(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppRes
     diesel::update(jobs::table.find(id))
         .set((
             jobs::status.eq("done"),
-            jobs::dedupe_key.eq(None::<String>),
             jobs::locked_by.eq(None::<String>),
             jobs::updated_at.eq(now),
         ))
+        .execute(conn)?;
+    // A periodic import keeps its slot's key, so each slot is imported once; other kinds
+    // free theirs (the same announcement may be scheduled for the same time again).
+    diesel::update(jobs::table.find(id).filter(jobs::kind.ne(IMPORT_SOURCE)))
+        .set(jobs::dedupe_key.eq(None::<String>))
         .execute(conn)?;
     Ok(())
 }

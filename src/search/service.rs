@@ -184,6 +184,9 @@ pub struct Found {
     pub due_counts: Vec<(i64, usize)>,
     /// The engine could not answer; these results come from the database filters.
     pub degraded: bool,
+    /// Nothing matched every word, so these results match this shorter query (the
+    /// words from the end dropped, as Meilisearch's "last" matching strategy does).
+    pub relaxed_q: Option<String>,
 }
 
 pub fn to_query(f: &ListFilter, now: NaiveDateTime) -> SearchQuery {
@@ -264,7 +267,27 @@ pub fn find(
 ) -> AppResult<Found> {
     let mut query = to_query(f, now);
     query.facets = with_facets;
-    match search_paged(state.search.as_ref(), &query) {
+    let mut relaxed_q = None;
+    let mut outcome = search_paged(state.search.as_ref(), &query);
+    if let Ok(r) = &outcome {
+        let words: Vec<&str> = query.q.split_whitespace().collect();
+        if r.total == 0 && words.len() >= 2 {
+            for keep in (1..words.len()).rev() {
+                let mut shorter = query.clone();
+                shorter.q = words[..keep].join(" ");
+                match search_paged(state.search.as_ref(), &shorter) {
+                    Ok(r2) if r2.total > 0 => {
+                        relaxed_q = Some(shorter.q.clone());
+                        query = shorter;
+                        outcome = Ok(r2);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    match outcome {
         Ok(results) => {
             let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
             let mut conn = state.conn()?;
@@ -311,6 +334,7 @@ pub fn find(
                 facets: if with_facets { Some(results) } else { None },
                 due_counts,
                 degraded: false,
+                relaxed_q,
             })
         }
         Err(e) => {

@@ -112,6 +112,7 @@ async fn api_search(
             "page": listing.filter.page,
             "per_page": PER_PAGE,
             "degraded": listing.degraded,
+            "relaxed_q": listing.relaxed_q,
             "items": listing.items,
             "facets": facets,
             "due": due,
