@@ -40,6 +40,8 @@ pub struct Config {
     pub meili_index: String,
     /// Where the embedded search index lives.
     pub search_dir: PathBuf,
+    /// Seconds anonymous home/listing pages are kept rendered in memory (0 = off).
+    pub page_cache_secs: u64,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -111,6 +113,7 @@ impl Config {
             meili_url: var("JIWON_MEILI_URL"),
             meili_key: var("JIWON_MEILI_KEY"),
             meili_index: var("JIWON_MEILI_INDEX").unwrap_or_else(|| "announcements".into()),
+            page_cache_secs: parse_num("JIWON_PAGE_CACHE_SECS", 5)?,
             search_dir: var("JIWON_SEARCH_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| "var/search".into()),

@@ -38,6 +38,7 @@ pub struct AppState {
     pub limiter: accounts::RateLimiter,
     /// The search engine (Meilisearch or the embedded index).
     pub search: Arc<dyn search::SearchIndex>,
+    pub page_cache: web::PageCache,
 }
 
 impl AppState {
@@ -57,6 +58,7 @@ impl AppState {
         })?;
         let tera = web::templates()?;
         let search = search::service::open_engine(&config)?;
+        let page_cache = web::PageCache::new(config.page_cache_secs);
         Ok(AppState {
             pool,
             config,
@@ -64,6 +66,7 @@ impl AppState {
             clock,
             limiter: accounts::RateLimiter::default(),
             search,
+            page_cache,
         })
     }
 

@@ -202,6 +202,32 @@ fn meilisearch_passes_the_behaviour_suite() {
             }
         }
     }
+
+    // Many blocking callers at once share the engine's runtime thread.
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let engine = &engine;
+            scope.spawn(move || {
+                for i in 0..10 {
+                    let q = SearchQuery {
+                        q: ["창업", "수출", "판로", ""][(t + i) % 4].into(),
+                        limit: 5,
+                        ..Default::default()
+                    };
+                    engine
+                        .search(&q)
+                        .unwrap_or_else(|e| panic!("concurrent search: {e}"));
+                }
+            });
+        }
+    });
+    // Called from inside an async runtime it blocks that thread but does not panic.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async { engine.health() })
+        .expect("health from inside a runtime");
+
     drop(engine);
     // An external server keeps no leftovers of ours.
     if server.child.is_none() {

@@ -300,3 +300,33 @@ fn an_engine_outage_delays_search_but_never_a_publication() {
     assert!(page.body.contains("<mark>"));
     assert_eq!(public.get("/healthz").json()["status"], "ok");
 }
+
+#[test]
+fn anonymous_listings_are_kept_rendered_for_a_few_seconds_only() {
+    let app = TestApp::spawn_with(|c| c.page_cache_secs = 1);
+    let (_, email, pw) = app.staff("울산광역시", "editor");
+    let staff = app.client();
+    staff.login(&email, &pw);
+    let public = app.client();
+    let q = "/announcements?q=%EB%B0%98%EA%B5%AC%EB%8C%80";
+    assert_eq!(count(&public.get(q).body), 0);
+    let id = create_announcement(
+        &staff,
+        &[
+            ("title", "울산 반구대 관광 소상공인 지원"),
+            ("apply_start", "2026-11-20"),
+        ],
+    );
+    let csrf = staff.csrf(&format!("/console/announcements/{id}"));
+    staff.post_form(
+        &format!("/console/announcements/{id}/publish"),
+        &[("csrf_token", &csrf)],
+    );
+    app.tick();
+    // Signed-in people always get a fresh page; anonymous visitors may get the same
+    // rendering for up to the cache's TTL.
+    assert_eq!(count(&staff.get(q).body), 1);
+    assert_eq!(count(&public.get(q).body), 0, "served from the page cache");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(count(&public.get(q).body), 1);
+}

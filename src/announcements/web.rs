@@ -140,6 +140,9 @@ async fn home(
     req: HttpRequest,
     user: Option<CurrentUser>,
 ) -> AppResult<HttpResponse> {
+    if let Some(hit) = crate::web::cached_public(&state, &req, user.is_some()) {
+        return Ok(hit);
+    }
     let now = state.now();
     let (closing, newest, upcoming, counts, open_total) = state
         .db(move |conn| {
@@ -442,6 +445,9 @@ async fn listing(
     user: Option<CurrentUser>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
+    if let Some(hit) = crate::web::cached_public(&state, &req, user.is_some()) {
+        return Ok(hit);
+    }
     let query = query.into_inner();
     let st = state.clone();
     let q2 = query.clone();

@@ -15,6 +15,12 @@
 //! so `apply_end NOT EXISTS` selects documents without a deadline, and sorting on
 //! `apply_end:asc` puts them last (Meilisearch sorts documents missing the field last).
 //!
+//! # Queries
+//! The text is read as the embedded engine reads it (`normalize_query`: trailing particles
+//! stripped, stop words dropped) and every remaining word must match
+//! (`matchingStrategy: all`). Filters become one filter expression (`filter_expression`).
+//! Document ids must be valid Meilisearch ids (`[A-Za-z0-9_-]`, at most 511 bytes).
+//!
 //! # Totals
 //! Searches use Meilisearch's finite pagination (`page`/`hitsPerPage`), which makes
 //! `totalHits` exhaustive (bounded by the index's `pagination.maxTotalHits`). An offset that
@@ -45,6 +51,7 @@ use meilisearch_sdk::tasks::Task;
 use serde::{Deserialize, Serialize};
 
 use super::config::SearchConfig;
+use super::embedded::strip_particle;
 use super::{
     SearchDoc, SearchError, SearchFilter, SearchHit, SearchIndex, SearchQuery, SearchResults,
     SearchSort,
@@ -527,6 +534,42 @@ pub fn filter_expression(f: &SearchFilter) -> Option<String> {
     }
 }
 
+/// The text query as sent to Meilisearch, read as the embedded engine reads it: trailing
+/// particles are stripped from each word (`소상공인의` → `소상공인`, with the embedded
+/// engine's own rule) and stop words are dropped unless nothing else is left. Meilisearch
+/// cannot do either well itself: its Korean segmenter cuts a lone `소상공인의` as
+/// `소 상공 인의`, and a stop word that ends the query is kept as a prefix that every hit must
+/// then match (none can: stop words are not indexed). Phrase searches (with `"`) are sent
+/// as typed.
+fn normalize_query(q: &str, stop_words: &[String]) -> String {
+    let q = q.trim();
+    if q.contains('"') {
+        return q.to_string();
+    }
+    let words: Vec<&str> = q
+        .split_whitespace()
+        .map(|w| {
+            if w.starts_with('-') {
+                w
+            } else {
+                strip_particle(w)
+            }
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let is_stop = |w: &&str| {
+        stop_words
+            .iter()
+            .any(|s| s.to_lowercase() == w.to_lowercase())
+    };
+    let content: Vec<&str> = words.iter().copied().filter(|w| !is_stop(w)).collect();
+    if content.is_empty() {
+        words.join(" ")
+    } else {
+        content.join(" ")
+    }
+}
+
 /// Whether `rankingRules` puts `sort` before `words` (Meilisearch's default order does not).
 fn sort_rule_first(settings: &serde_json::Value) -> bool {
     let rules: Vec<&str> = settings
@@ -704,7 +747,7 @@ impl SearchIndex for MeiliIndex {
     fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
         self.ensure()?;
         let index = self.index();
-        let q = query.q.trim().to_string();
+        let q = normalize_query(&query.q, &self.config.stop_words);
         let filter = filter_expression(&query.filter);
         let sort = sort_of(query.sort, self.sort_rule_first);
         let facets = query.facets;
@@ -927,5 +970,19 @@ mod tests {
         assert_eq!(sort_of(SearchSort::Relevance, false), &["apply_end:asc"]);
         assert!(sort_of(SearchSort::Relevance, true).is_empty());
         assert_eq!(sort_of(SearchSort::Newest, true), &["published_at:desc"]);
+    }
+
+    #[test]
+    fn queries_lose_particles_and_stop_words() {
+        let stop: Vec<String> = ["관련", "공고", "및"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(normalize_query("  소상공인의  ", &stop), "소상공인");
+        assert_eq!(normalize_query("소상공인 관련 공고", &stop), "소상공인");
+        assert_eq!(normalize_query("컨설팅 및 교육", &stop), "컨설팅 교육");
+        assert_eq!(normalize_query("공고", &stop), "공고");
+        assert_eq!(normalize_query("\"판로를 지원\"", &stop), "\"판로를 지원\"");
+        assert_eq!(normalize_query("   ", &stop), "");
     }
 }

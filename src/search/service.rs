@@ -137,8 +137,13 @@ pub fn index_ids(state: &AppState, ids: &[String]) -> AppResult<()> {
 /// Rebuild the whole index from the database into a fresh index and swap it in.
 /// Index jobs queued before the rebuild started are settled by it.
 pub fn reindex(state: &AppState, progress: &mut dyn FnMut(usize)) -> AppResult<usize> {
-    let started = state.now();
     let mut conn = state.conn()?;
+    // Index jobs queued before this point are covered by the rows read below. Job ids are
+    // UUID v7, ordered by creation time, so the newest id is the fence.
+    let fence: Option<String> = jobs::table
+        .filter(jobs::kind.eq(crate::jobs::INDEX_ANNOUNCEMENT))
+        .select(diesel::dsl::max(jobs::id))
+        .first(&mut conn)?;
     let ids: Vec<String> = announcements::table
         .filter(announcements::status.eq_any(["published", "forecast", "closed"]))
         .order(announcements::id.asc())
@@ -158,11 +163,12 @@ pub fn reindex(state: &AppState, progress: &mut dyn FnMut(usize)) -> AppResult<u
         .search
         .rebuild(&mut docs.into_iter(), progress)
         .map_err(|e| AppError::Internal(e.to_string()))?;
+    let Some(fence) = fence else { return Ok(n) };
     diesel::update(
         jobs::table
             .filter(jobs::kind.eq(crate::jobs::INDEX_ANNOUNCEMENT))
             .filter(jobs::status.eq("queued"))
-            .filter(jobs::created_at.lt(started)),
+            .filter(jobs::id.le(fence)),
     )
     .set((
         jobs::status.eq("done"),

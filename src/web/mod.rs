@@ -63,22 +63,62 @@ pub fn page(user: Option<&CurrentUser>, csrf: Option<&Csrf>) -> tera::Context {
     ctx
 }
 
-/// Render a page that is the same for every anonymous visitor: cacheable for a minute,
-/// with an ETag so a revalidation costs no body.
-pub fn render_public(
-    state: &AppState,
-    req: &HttpRequest,
-    signed_in: bool,
-    name: &str,
-    ctx: &tera::Context,
-) -> AppResult<HttpResponse> {
-    let body = state.tera.render(name, ctx)?;
-    if signed_in {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "private, no-store"))
-            .body(body));
+/// A few seconds of memory for the busiest anonymous pages (home, listings): under load,
+/// identical requests share one rendering. Pages are public with `max-age=60` anyway, so
+/// a TTL of a few seconds changes nothing a visitor can notice.
+pub struct PageCache {
+    ttl: std::time::Duration,
+    entries: std::sync::Mutex<
+        std::collections::HashMap<String, (std::time::Instant, std::sync::Arc<String>)>,
+    >,
+}
+
+impl PageCache {
+    pub fn new(ttl_secs: u64) -> PageCache {
+        PageCache {
+            ttl: std::time::Duration::from_secs(ttl_secs),
+            entries: Default::default(),
+        }
     }
+    fn get(&self, key: &str) -> Option<std::sync::Arc<String>> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, b)| b.clone())
+    }
+    fn put(&self, key: String, body: std::sync::Arc<String>) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= 2000 {
+                let ttl = self.ttl;
+                entries.retain(|_, (at, _)| at.elapsed() < ttl);
+                if entries.len() >= 2000 {
+                    entries.clear();
+                }
+            }
+            entries.insert(key, (std::time::Instant::now(), body));
+        }
+    }
+}
+
+/// The cached rendering of this anonymous request, if fresh.
+pub fn cached_public(state: &AppState, req: &HttpRequest, signed_in: bool) -> Option<HttpResponse> {
+    if signed_in {
+        return None;
+    }
+    state
+        .page_cache
+        .get(&req.uri().to_string())
+        .map(|body| public_response(req, body.as_str().to_string()))
+}
+
+fn public_response(req: &HttpRequest, body: String) -> HttpResponse {
     let etag = format!(
         "\"{}\"",
         &hex::encode(Sha256::digest(body.as_bytes()))[..32]
@@ -98,10 +138,32 @@ pub fn render_public(
         .insert_header((header::ETAG, etag))
         .insert_header((header::VARY, "Cookie, Accept-Encoding"));
     if matches {
-        Ok(resp.finish())
+        resp.finish()
     } else {
-        Ok(resp.content_type("text/html; charset=utf-8").body(body))
+        resp.content_type("text/html; charset=utf-8").body(body)
     }
+}
+
+/// Render a page that is the same for every anonymous visitor: cacheable for a minute,
+/// with an ETag so a revalidation costs no body; kept a few seconds in `PageCache`.
+pub fn render_public(
+    state: &AppState,
+    req: &HttpRequest,
+    signed_in: bool,
+    name: &str,
+    ctx: &tera::Context,
+) -> AppResult<HttpResponse> {
+    let body = state.tera.render(name, ctx)?;
+    if signed_in {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .body(body));
+    }
+    state
+        .page_cache
+        .put(req.uri().to_string(), std::sync::Arc::new(body.clone()));
+    Ok(public_response(req, body))
 }
 
 /// Render a private page (console, forms): never cached.

@@ -222,6 +222,8 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         meili_key: None,
         meili_index: "announcements".into(),
         search_dir: dir.join("search"),
+        // Tests look at fresh pages; tests/search_site.rs checks the cache itself.
+        page_cache_secs: 0,
     }
 }
 
