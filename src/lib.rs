@@ -122,6 +122,13 @@ pub fn run(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Resul
             .configure(routes)
             .default_service(aweb::to(web::not_found))
     })
+    // Responses larger than one write (listing pages, CSS) must not wait for Nagle's
+    // algorithm against the client's delayed ACK (a 40 ms stall per keep-alive request).
+    .on_connect(|conn, _ext| {
+        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
     .listen(listener)?
     .run();
     Ok(server)
