@@ -29,8 +29,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use chrono::{NaiveDate, NaiveTime};
-use jiwon::announcements::service::html_to_text;
 use jiwon::ingest::parse::{detect_and_parse, ImportRecord};
 use jiwon::search::config::SearchConfig;
 use jiwon::search::embedded::EmbeddedIndex;
@@ -44,25 +42,7 @@ const RESULT_TAG: &str = "BENCH-RESULT ";
 const DAY: i64 = 86_400;
 
 /// 시도 short names and codes, in the order the expansion rotates through them.
-const SIDO: &[(&str, &str)] = &[
-    ("서울", "11"),
-    ("부산", "26"),
-    ("대구", "27"),
-    ("인천", "28"),
-    ("광주", "29"),
-    ("대전", "30"),
-    ("울산", "31"),
-    ("세종", "36"),
-    ("경기", "41"),
-    ("강원", "51"),
-    ("충북", "43"),
-    ("충남", "44"),
-    ("전북", "52"),
-    ("전남", "46"),
-    ("경북", "47"),
-    ("경남", "48"),
-    ("제주", "50"),
-];
+const SIDO: &[(&str, &str)] = jiwon::reference::SIDO;
 
 const EXPANSION: &str = "copies of the real documents, copy k of document d: id `<id>-x<k>`; \
 every 시도 code/name rotated by k (title `[울산]` prefix and region names follow); \
@@ -73,54 +53,8 @@ date shifted by ((k*37) mod 731) − 365 days";
 // ---------------------------------------------------------------------------------------
 // Documents
 
-fn end_of_day_kst(d: NaiveDate) -> i64 {
-    d.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap())
-        .and_utc()
-        .timestamp()
-        - 9 * 3600
-}
-
-fn start_of_day_kst(d: NaiveDate) -> i64 {
-    d.and_time(NaiveTime::MIN).and_utc().timestamp() - 9 * 3600
-}
-
 fn doc_of(r: ImportRecord) -> SearchDoc {
-    let mut regions = Vec::new();
-    for name in &r.regions {
-        if let Some(code) = jiwon::reference::sido_code(name) {
-            if !regions.iter().any(|c| c == code) {
-                regions.push(code.to_string());
-            }
-        }
-    }
-    let agencies: Vec<String> = r
-        .owner_agency
-        .iter()
-        .chain(r.exec_agency.iter())
-        .cloned()
-        .collect();
-    SearchDoc {
-        id: r.source_id.clone(),
-        title: r.title.clone(),
-        summary: r.summary.clone(),
-        body: html_to_text(&r.body_html)
-            .chars()
-            .take(BODY_CHARS)
-            .collect(),
-        agency_ids: agencies.clone(),
-        agencies,
-        category: r.category.clone(),
-        subcategories: r.subcategories.clone(),
-        target_types: r.target_types.clone(),
-        regions,
-        region_names: r.regions.clone(),
-        nationwide: r.nationwide,
-        status: "published".into(),
-        window_kind: r.window.kind.as_str().into(),
-        apply_start: r.window.start.map(start_of_day_kst),
-        apply_end: r.window.end.map(end_of_day_kst),
-        published_at: r.created_at.map(|t| t.and_utc().timestamp()),
-    }
+    jiwon::search::service::doc_from_record(&r, BODY_CHARS)
 }
 
 fn load_docs(dir: &Path) -> Vec<SearchDoc> {

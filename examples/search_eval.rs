@@ -24,8 +24,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use chrono::{NaiveDate, NaiveTime};
-use jiwon::announcements::service::html_to_text;
 use jiwon::ingest::parse::{detect_and_parse, ImportRecord};
 use jiwon::search::config::SearchConfig;
 use jiwon::search::embedded::EmbeddedIndex;
@@ -93,59 +91,8 @@ fn parse_args() -> Args {
     args
 }
 
-/// End date 23:59:59 KST as Unix seconds.
-fn end_of_day_kst(d: NaiveDate) -> i64 {
-    d.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap())
-        .and_utc()
-        .timestamp()
-        - 9 * 3600
-}
-
-/// Start date 00:00 KST as Unix seconds.
-fn start_of_day_kst(d: NaiveDate) -> i64 {
-    d.and_time(NaiveTime::MIN).and_utc().timestamp() - 9 * 3600
-}
-
 fn doc_of(r: ImportRecord) -> SearchDoc {
-    let mut regions = Vec::new();
-    let mut region_names = Vec::new();
-    for name in &r.regions {
-        if let Some(code) = jiwon::reference::sido_code(name) {
-            if !regions.iter().any(|c| c == code) {
-                regions.push(code.to_string());
-            }
-        }
-        region_names.push(name.clone());
-    }
-    let agencies: Vec<String> = r
-        .owner_agency
-        .iter()
-        .chain(r.exec_agency.iter())
-        .cloned()
-        .collect();
-    SearchDoc {
-        id: r.source_id.clone(),
-        title: r.title.clone(),
-        summary: r.summary.clone(),
-        body: html_to_text(&r.body_html)
-            .chars()
-            .take(BODY_CHARS)
-            .collect(),
-        // No database: the agency name stands in for its id.
-        agency_ids: agencies.clone(),
-        agencies,
-        category: r.category.clone(),
-        subcategories: r.subcategories.clone(),
-        target_types: r.target_types.clone(),
-        regions,
-        region_names,
-        nationwide: r.nationwide,
-        status: "published".into(),
-        window_kind: r.window.kind.as_str().into(),
-        apply_start: r.window.start.map(start_of_day_kst),
-        apply_end: r.window.end.map(end_of_day_kst),
-        published_at: r.created_at.map(|t| t.and_utc().timestamp()),
-    }
+    jiwon::search::service::doc_from_record(&r, BODY_CHARS)
 }
 
 fn load_docs(dir: &Path) -> Result<Vec<SearchDoc>, String> {
