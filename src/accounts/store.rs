@@ -111,6 +111,27 @@ pub fn remove_staff(conn: &mut DbConnection, user_id: &str) -> Result<(), AppErr
     Ok(())
 }
 
+/// A removed staff member accepts a new invitation: the same account comes back with the
+/// invitation's agency and role and the new password and name.
+pub fn reactivate_staff(
+    conn: &mut DbConnection,
+    user_id: &str,
+    inv: &Invitation,
+    password_hash: &str,
+    name: &str,
+) -> Result<(), AppError> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::active.eq(true),
+            users::agency_id.eq(&inv.agency_id),
+            users::agency_role.eq(&inv.agency_role),
+            users::password_hash.eq(password_hash),
+            users::display_name.eq(name),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn set_role(conn: &mut DbConnection, user_id: &str, role: &str) -> Result<(), AppError> {
     diesel::update(users::table.find(user_id))
         .set(users::agency_role.eq(role))

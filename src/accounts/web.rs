@@ -446,17 +446,7 @@ async fn accept_invite(
                     }
                     Some(existing) => {
                         // A former staff member invited back: reactivate the account.
-                        use crate::db::schema::users;
-                        use diesel::prelude::*;
-                        diesel::update(users::table.find(&existing.id))
-                            .set((
-                                users::active.eq(true),
-                                users::agency_id.eq(&inv.agency_id),
-                                users::agency_role.eq(&inv.agency_role),
-                                users::password_hash.eq(&hash),
-                                users::display_name.eq(&name),
-                            ))
-                            .execute(conn)?;
+                        store::reactivate_staff(conn, &existing.id, &inv, &hash, &name)?;
                         existing.id
                     }
                     None => {

@@ -726,20 +726,14 @@ fn form_context(ctx: &mut tera::Context, conn: &mut DbConnection) -> AppResult<(
         .map(|k| (k.as_str(), k.label()))
         .collect();
     ctx.insert("window_kinds", &kinds);
-    use crate::db::schema::regions;
-    use diesel::prelude::*;
-    let sigungu: Vec<(String, String, String)> = regions::table
-        .filter(regions::level.eq("sigungu"))
-        .order(regions::sort_order.asc())
-        .select((regions::code, regions::name, regions::sido_code))
-        .load(conn)?;
+    let sigungu = reference::list_sigungu(conn)?;
     let groups: Vec<serde_json::Value> = SIDO
         .iter()
         .map(|(n, c)| {
             let items: Vec<serde_json::Value> = sigungu
                 .iter()
-                .filter(|(_, _, s)| s == c)
-                .map(|(code, name, _)| serde_json::json!({"code": code, "name": name}))
+                .filter(|r| r.sido_code == *c)
+                .map(|r| serde_json::json!({"code": r.code, "name": r.name}))
                 .collect();
             serde_json::json!({"name": n, "items": items})
         })

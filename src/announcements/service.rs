@@ -103,22 +103,10 @@ impl Actor<'_> {
     }
 }
 
-/// Sanitize an announcement body: keep structure (paragraphs, lists, tables, links),
-/// drop scripts, styles and event handlers.
-pub fn sanitize_html(html: &str) -> String {
-    ammonia::Builder::default()
-        .rm_tags(["img"])
-        .link_rel(Some("noopener noreferrer nofollow"))
-        .clean(html)
-        .to_string()
-}
-
-/// Plain text of HTML, whitespace collapsed.
-pub fn html_to_text(html: &str) -> String {
-    let no_tags = ammonia::Builder::empty().clean(html).to_string();
-    let decoded = html_escape::decode_html_entities(&no_tags).replace('\u{a0}', " ");
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+/// One HTML policy for bodies typed in the console and read from imports: structure
+/// (paragraphs, lists, tables, links) kept, scripts/styles/handlers dropped, plain text
+/// turned into paragraphs.
+pub use crate::ingest::parse::{html_to_text, sanitize_html};
 
 fn build_search_text(c: &Content, agency_names: &[String], region_names: &[String]) -> String {
     let mut parts = vec![c.title.clone(), c.summary.clone()];

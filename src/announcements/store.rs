@@ -444,6 +444,27 @@ pub fn open_counts_by_category(
         .collect())
 }
 
+/// Open announcements per owning agency, for the agency directory.
+pub fn open_counts_by_owner(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> AppResult<HashMap<String, i64>> {
+    let rows: Vec<(Option<String>, i64)> = announcements::table
+        .filter(announcements::status.eq("published"))
+        .filter(
+            announcements::apply_end
+                .is_null()
+                .or(announcements::apply_end.ge(now)),
+        )
+        .group_by(announcements::owner_agency_id)
+        .select((announcements::owner_agency_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(a, n)| a.map(|a| (a, n)))
+        .collect())
+}
+
 /// Everything of an agency's own (owned or executed), any status, newest first.
 pub fn list_for_agency(
     conn: &mut DbConnection,

@@ -704,24 +704,13 @@ async fn agencies(
     let now = state.now();
     let rows = state
         .db(move |conn| {
-            use crate::db::schema::{agencies, announcements};
-            use diesel::prelude::*;
-            let counts: Vec<(Option<String>, i64)> = announcements::table
-                .filter(announcements::status.eq("published"))
-                .filter(announcements::apply_end.is_null().or(announcements::apply_end.ge(now)))
-                .group_by(announcements::owner_agency_id)
-                .select((announcements::owner_agency_id, diesel::dsl::count_star()))
-                .load(conn)?;
-            let counts: std::collections::HashMap<String, i64> = counts.into_iter().filter_map(|(a, n)| a.map(|a| (a, n))).collect();
-            let all: Vec<(String, String, String)> = agencies::table
-                .order(agencies::name.asc())
-                .select((agencies::id, agencies::name, agencies::kind))
-                .load(conn)?;
+            let counts = store::open_counts_by_owner(conn, now)?;
+            let all = accounts_store::list_agencies(conn)?;
             Ok(all
                 .into_iter()
-                .map(|(id, name, kind)| {
-                    let n = counts.get(&id).copied().unwrap_or(0);
-                    serde_json::json!({"id": id, "name": name, "kind": crate::accounts::model::agency_kind_label(&kind), "open": n})
+                .map(|a| {
+                    let n = counts.get(&a.id).copied().unwrap_or(0);
+                    serde_json::json!({"id": a.id, "name": a.name, "kind": a.kind_label(), "open": n})
                 })
                 .collect::<Vec<_>>())
         })

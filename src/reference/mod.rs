@@ -270,6 +270,15 @@ pub fn list_sido(conn: &mut DbConnection) -> Result<Vec<Region>, AppError> {
         .load(conn)?)
 }
 
+/// 시군구 rows, in display order (grouped by 시도).
+pub fn list_sigungu(conn: &mut DbConnection) -> Result<Vec<Region>, AppError> {
+    Ok(regions::table
+        .filter(regions::level.eq("sigungu"))
+        .order(regions::sort_order.asc())
+        .select(Region::as_select())
+        .load(conn)?)
+}
+
 pub fn find_region(conn: &mut DbConnection, code: &str) -> Result<Option<Region>, AppError> {
     Ok(regions::table
         .find(code)

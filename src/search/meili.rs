@@ -395,20 +395,7 @@ fn is_code(e: &MeiliError, code: ErrorCode) -> bool {
 
 /// Wait for a task; a failed task is an error (its own message).
 async fn wait(client: &Client, task: TaskInfo, timeout: Duration) -> Result<(), SearchError> {
-    match client
-        .wait_for_task(task, Some(Duration::from_millis(25)), Some(timeout))
-        .await
-    {
-        Ok(Task::Succeeded { .. }) => Ok(()),
-        Ok(t @ Task::Failed { .. }) => {
-            let err = t.unwrap_failure();
-            Err(map_err(MeiliError::Meilisearch(err)))
-        }
-        Ok(_) => Err(SearchError::Unavailable(
-            "a Meilisearch task did not finish in time".into(),
-        )),
-        Err(e) => Err(map_err(e)),
-    }
+    wait_allowing(client, task, timeout, None).await
 }
 
 /// Wait for a task that may fail with `ok_code` (e.g. index already exists).
@@ -416,7 +403,7 @@ async fn wait_allowing(
     client: &Client,
     task: TaskInfo,
     timeout: Duration,
-    ok_code: ErrorCode,
+    ok_code: Option<ErrorCode>,
 ) -> Result<(), SearchError> {
     match client
         .wait_for_task(task, Some(Duration::from_millis(25)), Some(timeout))
@@ -425,7 +412,7 @@ async fn wait_allowing(
         Ok(Task::Succeeded { .. }) => Ok(()),
         Ok(t @ Task::Failed { .. }) => {
             let err = t.unwrap_failure();
-            if err.error_code == ok_code {
+            if ok_code.as_ref() == Some(&err.error_code) {
                 Ok(())
             } else {
                 Err(map_err(MeiliError::Meilisearch(err)))
@@ -449,14 +436,20 @@ async fn create_index(client: &Client, uid: &str) -> Result<(), SearchError> {
         client,
         task,
         SETTINGS_TIMEOUT,
-        ErrorCode::IndexAlreadyExists,
+        Some(ErrorCode::IndexAlreadyExists),
     )
     .await
 }
 
 async fn delete_index(client: &Client, uid: &str) -> Result<(), SearchError> {
     let task = req(client.delete_index(uid)).await?;
-    wait_allowing(client, task, SETTINGS_TIMEOUT, ErrorCode::IndexNotFound).await
+    wait_allowing(
+        client,
+        task,
+        SETTINGS_TIMEOUT,
+        Some(ErrorCode::IndexNotFound),
+    )
+    .await
 }
 
 /// `PATCH /indexes/{uid}/settings` with the raw settings (what `Index::set_settings`
