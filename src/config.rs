@@ -42,6 +42,24 @@ pub struct Config {
     pub search_dir: PathBuf,
     /// Seconds anonymous home/listing pages are kept rendered in memory (0 = off).
     pub page_cache_secs: u64,
+    /// Outgoing mail: `smtp://host:port` (or `smtps://user:pass@host:465`); when unset,
+    /// messages go to the file outbox in `outbox_dir` (development).
+    pub smtp_url: Option<String>,
+    pub smtp_pool_size: u32,
+    pub mail_from: String,
+    pub outbox_dir: PathBuf,
+    /// VAPID key pair for web push (base64url; `jiwon vapid-keys` makes one).
+    pub vapid_private_key: Option<String>,
+    pub vapid_public_key: Option<String>,
+    pub vapid_subject: String,
+    /// SMS provider HTTP API; when unset, SMS go to the log sink `outbox_dir/sms.log`.
+    pub sms_url: Option<String>,
+    pub sms_key: Option<String>,
+    pub sms_sender: String,
+    /// Deliveries claimed per batch by a worker.
+    pub delivery_batch: u32,
+    /// Attempts before a delivery is dead-lettered.
+    pub delivery_max_attempts: i32,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -117,6 +135,22 @@ impl Config {
             search_dir: var("JIWON_SEARCH_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| "var/search".into()),
+            smtp_url: var("JIWON_SMTP_URL"),
+            smtp_pool_size: parse_num("JIWON_SMTP_POOL_SIZE", 4)?,
+            mail_from: var("JIWON_MAIL_FROM")
+                .unwrap_or_else(|| "지원 알림 <noreply@jiwon.kr>".into()),
+            outbox_dir: var("JIWON_OUTBOX_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| "var/outbox".into()),
+            vapid_private_key: var("JIWON_VAPID_PRIVATE_KEY"),
+            vapid_public_key: var("JIWON_VAPID_PUBLIC_KEY"),
+            vapid_subject: var("JIWON_VAPID_SUBJECT")
+                .unwrap_or_else(|| "mailto:noreply@jiwon.kr".into()),
+            sms_url: var("JIWON_SMS_URL"),
+            sms_key: var("JIWON_SMS_KEY"),
+            sms_sender: var("JIWON_SMS_SENDER").unwrap_or_else(|| "0212345678".into()),
+            delivery_batch: parse_num("JIWON_DELIVERY_BATCH", 200)?,
+            delivery_max_attempts: parse_num("JIWON_DELIVERY_MAX_ATTEMPTS", 6)?,
         })
     }
 

@@ -235,6 +235,144 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    owner_profiles (user_id) {
+        user_id -> Text,
+        email_verified_at -> Nullable<Timestamp>,
+        business_number -> Nullable<Text>,
+        business_name -> Text,
+        ksic_code -> Nullable<Text>,
+        region_code -> Nullable<Text>,
+        founded_on -> Nullable<Date>,
+        employees -> Nullable<Integer>,
+        revenue_band -> Nullable<Text>,
+        sole_proprietor -> Nullable<Bool>,
+        birth_year -> Nullable<Integer>,
+        gender -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        digest_hour -> Integer,
+        daily_cap -> Integer,
+        reminder_days -> Text,
+        reminder_channels -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    account_tokens (id) {
+        id -> Text,
+        purpose -> Text,
+        user_id -> Nullable<Text>,
+        subscription_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    subscription_criteria (id) {
+        id -> Text,
+        hash -> Text,
+        spec -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    criteria_terms (term, criteria_id) {
+        term -> Text,
+        criteria_id -> Text,
+    }
+}
+
+diesel::table! {
+    subscriptions (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        email -> Nullable<Text>,
+        name -> Text,
+        criteria_id -> Text,
+        spec -> Text,
+        is_profile -> Bool,
+        frequency -> Text,
+        channels -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        subscription_id -> Nullable<Text>,
+        channel -> Text,
+        granted -> Bool,
+        source -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bookmarks (user_id, announcement_id) {
+        user_id -> Text,
+        announcement_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    push_endpoints (id) {
+        id -> Text,
+        user_id -> Text,
+        endpoint -> Text,
+        p256dh -> Text,
+        auth -> Text,
+        created_at -> Timestamp,
+        last_success_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Text,
+        dedupe_key -> Text,
+        user_id -> Nullable<Text>,
+        subscription_id -> Nullable<Text>,
+        announcement_id -> Nullable<Text>,
+        agency_id -> Nullable<Text>,
+        channel -> Text,
+        kind -> Text,
+        frequency -> Text,
+        address -> Text,
+        reason -> Text,
+        detail -> Text,
+        short_code -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_by -> Nullable<Text>,
+        locked_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        digest_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        opened_at -> Nullable<Timestamp>,
+        clicked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    announcement_views (announcement_id, day) {
+        announcement_id -> Text,
+        day -> Date,
+        views -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(announcement_regions -> announcements (announcement_id));
@@ -243,6 +381,10 @@ diesel::joinable!(sub_programs -> announcements (announcement_id));
 diesel::joinable!(attachments -> announcements (announcement_id));
 diesel::joinable!(announcement_sources -> announcements (announcement_id));
 diesel::joinable!(revisions -> announcements (announcement_id));
+diesel::joinable!(owner_profiles -> users (user_id));
+diesel::joinable!(subscriptions -> subscription_criteria (criteria_id));
+diesel::joinable!(criteria_terms -> subscription_criteria (criteria_id));
+diesel::joinable!(bookmarks -> announcements (announcement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     categories,
@@ -262,4 +404,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     jobs,
     import_runs,
+    owner_profiles,
+    account_tokens,
+    subscription_criteria,
+    criteria_terms,
+    subscriptions,
+    consents,
+    bookmarks,
+    push_endpoints,
+    deliveries,
+    announcement_views,
 );

@@ -224,6 +224,18 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         search_dir: dir.join("search"),
         // Tests look at fresh pages; tests/search_site.rs checks the cache itself.
         page_cache_secs: 0,
+        smtp_url: None,
+        smtp_pool_size: 2,
+        mail_from: "지원 알림 <noreply@jiwon.test>".into(),
+        outbox_dir: dir.join("outbox"),
+        vapid_private_key: None,
+        vapid_public_key: None,
+        vapid_subject: "mailto:ops@jiwon.test".into(),
+        sms_url: None,
+        sms_key: None,
+        sms_sender: "0212345678".into(),
+        delivery_batch: 200,
+        delivery_max_attempts: 6,
     }
 }
 

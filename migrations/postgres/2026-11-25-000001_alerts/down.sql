@@ -1,0 +1,10 @@
+DROP TABLE announcement_views;
+DROP TABLE deliveries;
+DROP TABLE push_endpoints;
+DROP TABLE bookmarks;
+DROP TABLE consents;
+DROP TABLE subscriptions;
+DROP TABLE criteria_terms;
+DROP TABLE subscription_criteria;
+DROP TABLE account_tokens;
+DROP TABLE owner_profiles;

@@ -1,0 +1,35 @@
+//! Subscriptions and alerts: owners say what they want to hear about (saved queries or
+//! "fits my business"), publication finds the matching subscriptions through an index of
+//! criteria, and one delivery row per (recipient, announcement, channel, kind) carries
+//! each message to email, web push or SMS exactly once.
+//!
+//! - `criteria`: what a subscription asks for, its canonical form and index terms.
+//! - `profile`: an owner's business profile and the eligibility check against it.
+//! - `matching`: announcement → matching criteria → deliveries (the fan-out).
+//! - `delivery`: the delivery queue: claim, send, retry, dead letters, quiet hours.
+//! - `email`, `push`, `sms`: the channels.
+//! - `web`: subscriptions, bookmarks, unsubscribe, tracking, operator and agency pages.
+
+pub mod push;
+pub mod sms;
+
+/// What a channel reports when a message could not be handed over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelError {
+    /// Try again later (network trouble, 5xx, 429).
+    Retry(String),
+    /// Will never work (malformed address, 4xx other than 429).
+    Permanent(String),
+    /// The address no longer exists (web push 404/410): remove it.
+    Gone(String),
+}
+
+impl std::fmt::Display for ChannelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChannelError::Retry(m) => write!(f, "일시 오류: {m}"),
+            ChannelError::Permanent(m) => write!(f, "영구 오류: {m}"),
+            ChannelError::Gone(m) => write!(f, "주소 없음: {m}"),
+        }
+    }
+}

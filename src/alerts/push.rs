@@ -1,0 +1,1 @@
+//! Web push channel (being written).

@@ -1,0 +1,1 @@
+//! SMS channel (being written).
