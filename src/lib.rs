@@ -40,6 +40,8 @@ pub struct AppState {
     /// The search engine (Meilisearch or the embedded index).
     pub search: Arc<dyn search::SearchIndex>,
     pub page_cache: web::PageCache,
+    /// Email, web push and SMS senders.
+    pub channels: alerts::send::Channels,
 }
 
 impl AppState {
@@ -60,7 +62,9 @@ impl AppState {
         let tera = web::templates()?;
         let search = search::service::open_engine(&config)?;
         let page_cache = web::PageCache::new(config.page_cache_secs);
+        let channels = alerts::send::Channels::from_config(&config)?;
         Ok(AppState {
+            channels,
             pool,
             config,
             tera,

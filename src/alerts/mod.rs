@@ -10,8 +10,19 @@
 //! - `email`, `push`, `sms`: the channels.
 //! - `web`: subscriptions, bookmarks, unsubscribe, tracking, operator and agency pages.
 
+pub mod criteria;
+pub mod delivery;
+pub mod email;
+pub mod matching;
+pub mod messages;
+pub mod model;
+pub mod profile;
 pub mod push;
+pub mod schedule;
+pub mod send;
 pub mod sms;
+pub mod store;
+pub mod tokens;
 
 /// What a channel reports when a message could not be handed over.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -287,6 +287,10 @@ pub fn insert_with_content(
     apply_content(conn, &mut a, c, now)?;
     store::update(conn, &a)?;
     touched(conn, &a.id, now)?;
+    if a.status() == Status::Published {
+        // Imported straight into the published state: owners hear of it too.
+        crate::alerts::matching::queue(conn, &a.id, "publish", a.revision, now)?;
+    }
     Ok(a)
 }
 
@@ -457,6 +461,7 @@ fn mark_published(
     a.updated_at = now;
     store::update(conn, &a)?;
     touched(conn, &a.id, now)?;
+    crate::alerts::matching::queue(conn, &a.id, "publish", a.revision, now)?;
     queue_close(conn, &a, now)
 }
 
@@ -684,6 +689,9 @@ pub fn correct(
         touched(conn, &a.id, now)?;
         if a.status() == Status::Published {
             queue_close(conn, &a, now)?;
+            if changes.iter().any(|c| c.material) {
+                crate::alerts::matching::queue(conn, &a.id, "correct", a.revision, now)?;
+            }
         }
         Ok(changes)
     })

@@ -50,6 +50,11 @@ pub fn tick(state: &AppState, worker: &str) -> AppResult<TickReport> {
             )?;
         }
     }
+    {
+        let mut conn = state.conn()?;
+        crate::alerts::schedule::queue_reminders(&mut conn, now)?;
+        crate::alerts::schedule::build_digests(&mut conn, now)?;
+    }
     let mut report = TickReport::default();
     // Bounded so one tick cannot run forever.
     for _ in 0..10_000 {
@@ -111,6 +116,9 @@ pub fn tick(state: &AppState, worker: &str) -> AppResult<TickReport> {
             }
         }
     }
+    let sent = crate::alerts::send::deliver_due(state, worker, 100_000)?;
+    report.ran += sent.sent;
+    report.failed += sent.failed;
     Ok(report)
 }
 
@@ -142,6 +150,19 @@ fn run_job(state: &AppState, job: &Job) -> AppResult<()> {
                 &mut crate::ingest::service::Quiet,
             )?;
             tracing::info!(%source, %location, summary = %summary.line(), "scheduled import finished");
+            Ok(())
+        }
+        crate::alerts::matching::MATCH_ANNOUNCEMENT => {
+            let mut conn = state.conn()?;
+            let id = field("id")?;
+            let revision = payload
+                .get("revision")
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0) as i32;
+            let r = crate::alerts::matching::run(&mut conn, &id, &field("event")?, revision, state.now())?;
+            tracing::info!(announcement = %id, evaluated = r.criteria_evaluated, matched = r.criteria_matched,
+                subscriptions = r.subscriptions_matched, ineligible = r.ineligible,
+                deliveries = r.deliveries_created, "matched");
             Ok(())
         }
         other => Err(AppError::Internal(format!("unknown job kind '{other}'"))),

@@ -1,0 +1,389 @@
+//! Matching at publish time, and the fan-out into deliveries.
+//!
+//! An announcement's facts give its index terms; the criteria filed under those terms
+//! are the only ones evaluated, each once however many subscriptions share it. The
+//! subscriptions of the matching criteria become delivery rows — one per (recipient,
+//! announcement, channel, kind), inserted with "ignore if present", so a fan-out that is
+//! killed halfway and run again adds only what is missing.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::criteria::{Because, Criteria, Facts};
+use super::delivery::{self, NewDelivery};
+use super::model::{OwnerProfile, Subscription};
+use super::profile::ineligible;
+use super::store;
+use crate::announcements::model::{Announcement, Status};
+use crate::announcements::store as ann_store;
+use crate::clock::to_kst;
+use crate::db::schema::{
+    announcement_regions, bookmarks, criteria_terms, deliveries, ksic, regions,
+    subscription_criteria, subscriptions, users,
+};
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::jobs;
+
+pub const MATCH_ANNOUNCEMENT: &str = "match_announcement";
+
+/// Queue matching for an announcement that was just published ("publish") or materially
+/// corrected ("correct"), in the caller's transaction.
+pub fn queue(
+    conn: &mut DbConnection,
+    id: &str,
+    event: &str,
+    revision: i32,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    jobs::enqueue(
+        conn,
+        MATCH_ANNOUNCEMENT,
+        serde_json::json!({"id": id, "event": event, "revision": revision}),
+        now,
+        Some(format!("match:{id}:{event}:{revision}")),
+        now,
+    )
+}
+
+/// The facts of an announcement that criteria are evaluated against.
+pub fn facts_of(conn: &mut DbConnection, a: &Announcement) -> AppResult<Facts> {
+    let regions: Vec<(String, String)> = announcement_regions::table
+        .filter(announcement_regions::announcement_id.eq(&a.id))
+        .select((
+            announcement_regions::region_code,
+            announcement_regions::sido_code,
+        ))
+        .load(conn)?;
+    let text = format!(
+        "{} {} {}",
+        a.title,
+        a.summary,
+        crate::announcements::service::html_to_text(&a.body_html)
+    )
+    .to_lowercase();
+    Ok(Facts {
+        category: a.category.clone(),
+        subcategories: a.subcategory_list(),
+        regions,
+        nationwide: a.nationwide,
+        targets: a.target_list(),
+        eligibility: a.eligibility(),
+        text,
+    })
+}
+
+/// Every stored criteria that matches, with why. Only criteria filed under one of the
+/// announcement's terms are read.
+pub fn matching_criteria(
+    conn: &mut DbConnection,
+    facts: &Facts,
+) -> AppResult<(usize, Vec<(String, Criteria, Vec<Because>)>)> {
+    let terms = facts.terms();
+    let ids: Vec<String> = criteria_terms::table
+        .filter(criteria_terms::term.eq_any(&terms))
+        .select(criteria_terms::criteria_id)
+        .distinct()
+        .load(conn)?;
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, String)> = subscription_criteria::table
+            .filter(subscription_criteria::id.eq_any(chunk))
+            .select((subscription_criteria::id, subscription_criteria::spec))
+            .load(conn)?;
+        for (id, spec) in rows {
+            let Ok(c) = serde_json::from_str::<Criteria>(&spec) else {
+                tracing::warn!(criteria = %id, "unreadable criteria spec");
+                continue;
+            };
+            if let Some(why) = c.evaluate(facts) {
+                out.push((id, c, why));
+            }
+        }
+    }
+    Ok((ids.len(), out))
+}
+
+/// Names for explaining a match ("지역: 울산, 업종: 음식점업").
+pub struct Labels {
+    regions: HashMap<String, String>,
+    ksic: HashMap<String, String>,
+}
+
+impl Labels {
+    pub fn load(conn: &mut DbConnection) -> AppResult<Labels> {
+        let r: Vec<(String, String, String)> = regions::table
+            .select((regions::code, regions::short_name, regions::sido_code))
+            .load(conn)?;
+        let sido_names: HashMap<String, String> = r
+            .iter()
+            .filter(|(code, _, _)| code.ends_with("000"))
+            .map(|(_, name, sido)| (sido.clone(), name.clone()))
+            .collect();
+        let regions = r
+            .iter()
+            .map(|(code, name, sido)| {
+                let label = if code.ends_with("000") {
+                    name.clone()
+                } else {
+                    format!("{} {}", sido_names.get(sido).cloned().unwrap_or_default(), name)
+                };
+                (code.clone(), label.trim().to_string())
+            })
+            .collect();
+        let ksic = ksic::table
+            .select((ksic::code, ksic::name))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
+        Ok(Labels { regions, ksic })
+    }
+
+    pub fn explain(&self, why: &[Because], profile: bool) -> String {
+        let parts: Vec<String> = why
+            .iter()
+            .map(|b| match b {
+                Because::Category(c) => format!("분야: {c}"),
+                Because::Region(r) => format!(
+                    "지역: {}",
+                    self.regions.get(r).cloned().unwrap_or_else(|| r.clone())
+                ),
+                Because::Nationwide => "지역: 전국".into(),
+                Because::Industry(k) => format!(
+                    "업종: {}",
+                    self.ksic.get(k).cloned().unwrap_or_else(|| k.clone())
+                ),
+                Because::Keyword(k) => format!("키워드: {k}"),
+                Because::Target(t) => format!("대상: {t}"),
+            })
+            .collect();
+        let text = if parts.is_empty() {
+            "모든 새 공고".to_string()
+        } else {
+            parts.join(", ")
+        };
+        if profile {
+            format!("내 사업 정보에 맞음 — {text}")
+        } else {
+            text
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FanoutReport {
+    pub criteria_evaluated: usize,
+    pub criteria_matched: usize,
+    pub subscriptions_matched: usize,
+    pub ineligible: usize,
+    pub deliveries_created: usize,
+}
+
+/// The matching job: announcement → deliveries.
+pub fn run(
+    conn: &mut DbConnection,
+    id: &str,
+    event: &str,
+    revision: i32,
+    now: NaiveDateTime,
+) -> AppResult<FanoutReport> {
+    let mut report = FanoutReport::default();
+    let Some(a) = ann_store::find(conn, id)? else {
+        return Ok(report);
+    };
+    if a.status() != Status::Published {
+        return Ok(report);
+    }
+    let facts = facts_of(conn, &a)?;
+    let (evaluated, matched) = matching_criteria(conn, &facts)?;
+    report.criteria_evaluated = evaluated;
+    report.criteria_matched = matched.len();
+    let labels = Labels::load(conn)?;
+    let today = to_kst(now).date();
+    let kind = "new";
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut caps = delivery::Caps::default();
+    for chunk in matched.chunks(200) {
+        let why: HashMap<&str, (&Criteria, &Vec<Because>)> =
+            chunk.iter().map(|(id, c, w)| (id.as_str(), (c, w))).collect();
+        let ids: Vec<&str> = why.keys().copied().collect();
+        let subs: Vec<Subscription> = subscriptions::table
+            .filter(subscriptions::criteria_id.eq_any(&ids))
+            .filter(subscriptions::status.eq("active"))
+            .select(Subscription::as_select())
+            .load(conn)?;
+        report.subscriptions_matched += subs.len();
+        let user_ids: Vec<String> = subs
+            .iter()
+            .filter_map(|s| s.user_id.clone())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let profiles: HashMap<String, OwnerProfile> = store::profiles_of(conn, &user_ids)?
+            .into_iter()
+            .map(|p| (p.user_id.clone(), p))
+            .collect();
+        let emails = emails_of(conn, &user_ids)?;
+        caps.load(conn, &user_ids, now)?;
+        let eligibility = facts.eligibility.clone();
+        let mut batch: Vec<NewDelivery> = Vec::new();
+        for s in &subs {
+            let profile = s.user_id.as_ref().and_then(|u| profiles.get(u));
+            if s.is_profile {
+                if let Some(p) = profile {
+                    if ineligible(p, &eligibility, today).is_some() {
+                        report.ineligible += 1;
+                        continue;
+                    }
+                }
+            }
+            let Some((_, w)) = why.get(s.criteria_id.as_str()) else {
+                continue;
+            };
+            let reason = labels.explain(w, s.is_profile);
+            let email = match &s.user_id {
+                Some(u) => emails.get(u).cloned(),
+                None => s.email.clone(),
+            };
+            for channel in s.channel_list() {
+                let instant = s.frequency == "instant";
+                // Digests are emails.
+                if !instant && channel != "email" {
+                    continue;
+                }
+                let address = match channel.as_str() {
+                    "email" => email.clone(),
+                    "sms" => profile.and_then(|p| p.phone.clone()),
+                    "push" => s.user_id.as_ref().map(|_| String::new()),
+                    _ => None,
+                };
+                let Some(address) = address else { continue };
+                let d = NewDelivery {
+                    user_id: s.user_id.clone(),
+                    subscription_id: Some(s.id.clone()),
+                    announcement_id: Some(a.id.clone()),
+                    agency_id: a.owner_agency_id.clone(),
+                    channel: channel.clone(),
+                    kind: kind.into(),
+                    frequency: s.frequency.clone(),
+                    address,
+                    reason: reason.clone(),
+                    detail: serde_json::json!({}),
+                };
+                if !seen.insert(d.key()) {
+                    continue;
+                }
+                if let Some(d) = caps.apply(d, profile, email.as_deref()) {
+                    batch.push(d);
+                }
+            }
+        }
+        report.deliveries_created += delivery::insert_all(conn, &batch, now)?;
+    }
+    if event == "correct" {
+        report.deliveries_created += changed_messages(conn, &a, revision, now)?;
+    }
+    Ok(report)
+}
+
+/// "What changed" messages for a material correction: to everyone who bookmarked the
+/// announcement and everyone already told about it.
+fn changed_messages(
+    conn: &mut DbConnection,
+    a: &Announcement,
+    revision: i32,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let Some(rev) = ann_store::revisions_of(conn, &a.id)?
+        .into_iter()
+        .find(|r| r.revision == revision)
+    else {
+        return Ok(0);
+    };
+    let changes: Vec<crate::announcements::model::FieldChange> =
+        serde_json::from_str(&rev.diff).unwrap_or_default();
+    let material: Vec<_> = changes.into_iter().filter(|c| c.material).collect();
+    if material.is_empty() {
+        return Ok(0);
+    }
+    let detail = serde_json::json!({"revision": revision, "reason": rev.reason, "changes": material});
+    let mut out: Vec<NewDelivery> = Vec::new();
+    let bookmarkers: Vec<String> = bookmarks::table
+        .filter(bookmarks::announcement_id.eq(&a.id))
+        .select(bookmarks::user_id)
+        .load(conn)?;
+    let profiles: HashMap<String, OwnerProfile> = store::profiles_of(conn, &bookmarkers)?
+        .into_iter()
+        .map(|p| (p.user_id.clone(), p))
+        .collect();
+    let emails = emails_of(conn, &bookmarkers)?;
+    for u in &bookmarkers {
+        let channels = profiles
+            .get(u)
+            .map(|p| p.reminder_channel_list())
+            .unwrap_or_else(|| vec!["email".into()]);
+        for ch in channels {
+            let address = match ch.as_str() {
+                "email" => emails.get(u).cloned(),
+                "sms" => profiles.get(u).and_then(|p| p.phone.clone()),
+                "push" => Some(String::new()),
+                _ => None,
+            };
+            let Some(address) = address else { continue };
+            out.push(NewDelivery {
+                user_id: Some(u.clone()),
+                subscription_id: None,
+                announcement_id: Some(a.id.clone()),
+                agency_id: a.owner_agency_id.clone(),
+                channel: ch,
+                kind: format!("changed_r{revision}"),
+                frequency: "instant".into(),
+                address,
+                reason: "관심 공고".into(),
+                detail: detail.clone(),
+            });
+        }
+    }
+    // Everyone already told about it, on the channel they were told on.
+    let told: Vec<(Option<String>, Option<String>, String, String)> = deliveries::table
+        .filter(deliveries::announcement_id.eq(&a.id))
+        .filter(deliveries::kind.eq("new"))
+        .filter(deliveries::status.eq_any(["sent", "digested"]))
+        .select((
+            deliveries::user_id,
+            deliveries::subscription_id,
+            deliveries::channel,
+            deliveries::address,
+        ))
+        .load(conn)?;
+    for (user_id, subscription_id, channel, address) in told {
+        out.push(NewDelivery {
+            user_id,
+            subscription_id,
+            announcement_id: Some(a.id.clone()),
+            agency_id: a.owner_agency_id.clone(),
+            channel,
+            kind: format!("changed_r{revision}"),
+            frequency: "instant".into(),
+            address,
+            reason: "알림 받은 공고".into(),
+            detail: detail.clone(),
+        });
+    }
+    delivery::insert_all(conn, &out, now)
+}
+
+fn emails_of(conn: &mut DbConnection, ids: &[String]) -> AppResult<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, String)> = users::table
+            .filter(users::id.eq_any(chunk))
+            .filter(users::active.eq(true))
+            .select((users::id, users::email))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}

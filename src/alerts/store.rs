@@ -1,0 +1,380 @@
+//! Queries for profiles, one-time tokens, criteria, subscriptions, consents, bookmarks
+//! and push endpoints.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::criteria::Criteria;
+use super::model::{
+    AccountToken, Bookmark, Consent, CriteriaRow, OwnerProfile, PushEndpoint, Subscription,
+};
+use crate::accounts::{new_id, random_token, sha256_hex};
+use crate::db::schema::{
+    account_tokens, bookmarks, consents, criteria_terms, owner_profiles, push_endpoints,
+    subscription_criteria, subscriptions, users,
+};
+use crate::db::DbConnection;
+use crate::error::AppResult;
+
+// --- profiles -------------------------------------------------------------------------
+
+pub fn find_profile(conn: &mut DbConnection, user_id: &str) -> AppResult<Option<OwnerProfile>> {
+    Ok(owner_profiles::table
+        .find(user_id)
+        .select(OwnerProfile::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn profiles_of(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<OwnerProfile>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(
+            owner_profiles::table
+                .filter(owner_profiles::user_id.eq_any(chunk))
+                .select(OwnerProfile::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+pub fn save_profile(conn: &mut DbConnection, p: &OwnerProfile) -> AppResult<()> {
+    let n = diesel::update(owner_profiles::table.find(&p.user_id))
+        .set(p)
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(owner_profiles::table)
+            .values(p)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Owners (users without an agency) with this email.
+pub fn is_owner(conn: &mut DbConnection, user_id: &str) -> AppResult<bool> {
+    Ok(find_profile(conn, user_id)?.is_some())
+}
+
+// --- one-time tokens --------------------------------------------------------------------
+
+/// A fresh one-time token; only its hash is stored. Returns the token to put in a link.
+pub fn create_token(
+    conn: &mut DbConnection,
+    purpose: &str,
+    user_id: Option<&str>,
+    subscription_id: Option<&str>,
+    ttl: Duration,
+    now: NaiveDateTime,
+) -> AppResult<String> {
+    let raw = random_token(40);
+    diesel::insert_into(account_tokens::table)
+        .values(&AccountToken {
+            id: sha256_hex(&raw),
+            purpose: purpose.to_string(),
+            user_id: user_id.map(String::from),
+            subscription_id: subscription_id.map(String::from),
+            created_at: now,
+            expires_at: now + ttl,
+            used_at: None,
+        })
+        .execute(conn)?;
+    Ok(raw)
+}
+
+/// Spend a token: `Some` once, for an unexpired token of this purpose.
+pub fn use_token(
+    conn: &mut DbConnection,
+    purpose: &str,
+    raw: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<AccountToken>> {
+    let id = sha256_hex(raw);
+    let n = diesel::update(
+        account_tokens::table
+            .find(&id)
+            .filter(account_tokens::purpose.eq(purpose))
+            .filter(account_tokens::used_at.is_null())
+            .filter(account_tokens::expires_at.gt(now)),
+    )
+    .set(account_tokens::used_at.eq(now))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    Ok(account_tokens::table
+        .find(&id)
+        .select(AccountToken::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Is this token valid (without spending it)? For showing a form before the POST.
+pub fn peek_token(
+    conn: &mut DbConnection,
+    purpose: &str,
+    raw: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<AccountToken>> {
+    Ok(account_tokens::table
+        .find(sha256_hex(raw))
+        .filter(account_tokens::purpose.eq(purpose))
+        .filter(account_tokens::used_at.is_null())
+        .filter(account_tokens::expires_at.gt(now))
+        .select(AccountToken::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+// --- criteria and subscriptions ---------------------------------------------------------
+
+/// The id of the stored criteria equal to `c`, storing it (with its index terms) when new.
+pub fn criteria_id_for(conn: &mut DbConnection, c: &Criteria, now: NaiveDateTime) -> AppResult<String> {
+    let hash = c.hash();
+    if let Some(id) = subscription_criteria::table
+        .filter(subscription_criteria::hash.eq(&hash))
+        .select(subscription_criteria::id)
+        .first::<String>(conn)
+        .optional()?
+    {
+        return Ok(id);
+    }
+    let id = new_id();
+    diesel::insert_into(subscription_criteria::table)
+        .values(&CriteriaRow {
+            id: id.clone(),
+            hash,
+            spec: c.to_json(),
+            created_at: now,
+        })
+        .execute(conn)?;
+    for term in c.index_terms() {
+        diesel::insert_into(criteria_terms::table)
+            .values((
+                criteria_terms::term.eq(term),
+                criteria_terms::criteria_id.eq(&id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+pub fn insert_subscription(conn: &mut DbConnection, s: &Subscription) -> AppResult<()> {
+    diesel::insert_into(subscriptions::table)
+        .values(s)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_subscription(conn: &mut DbConnection, id: &str) -> AppResult<Option<Subscription>> {
+    Ok(subscriptions::table
+        .find(id)
+        .select(Subscription::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn subscriptions_of(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<Subscription>> {
+    Ok(subscriptions::table
+        .filter(subscriptions::user_id.eq(user_id))
+        .order(subscriptions::created_at.asc())
+        .select(Subscription::as_select())
+        .load(conn)?)
+}
+
+pub fn set_subscription_status(
+    conn: &mut DbConnection,
+    id: &str,
+    status: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::update(subscriptions::table.find(id))
+        .set((
+            subscriptions::status.eq(status),
+            subscriptions::confirmed_at.eq(Some(now)),
+            subscriptions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_subscription(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+    diesel::delete(subscriptions::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Re-point a user's profile-based subscriptions at their current profile.
+pub fn refresh_profile_subscriptions(
+    conn: &mut DbConnection,
+    p: &OwnerProfile,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let c = super::profile::profile_criteria(p);
+    let id = criteria_id_for(conn, &c, now)?;
+    diesel::update(
+        subscriptions::table
+            .filter(subscriptions::user_id.eq(&p.user_id))
+            .filter(subscriptions::is_profile.eq(true)),
+    )
+    .set((
+        subscriptions::criteria_id.eq(&id),
+        subscriptions::spec.eq(c.to_json()),
+        subscriptions::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn record_consent(
+    conn: &mut DbConnection,
+    user_id: Option<&str>,
+    subscription_id: Option<&str>,
+    channel: &str,
+    granted: bool,
+    source: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::insert_into(consents::table)
+        .values(&Consent {
+            id: new_id(),
+            user_id: user_id.map(String::from),
+            subscription_id: subscription_id.map(String::from),
+            channel: channel.to_string(),
+            granted,
+            source: source.to_string(),
+            created_at: now,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn consents_of(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<Consent>> {
+    Ok(consents::table
+        .filter(consents::user_id.eq(user_id))
+        .order(consents::created_at.desc())
+        .select(Consent::as_select())
+        .load(conn)?)
+}
+
+// --- bookmarks --------------------------------------------------------------------------
+
+pub fn add_bookmark(conn: &mut DbConnection, user_id: &str, ann: &str, now: NaiveDateTime) -> AppResult<()> {
+    let b = Bookmark {
+        user_id: user_id.to_string(),
+        announcement_id: ann.to_string(),
+        created_at: now,
+    };
+    match conn {
+        DbConnection::Postgres(pg) => diesel::insert_into(bookmarks::table)
+            .values(&b)
+            .on_conflict_do_nothing()
+            .execute(pg)?,
+        DbConnection::Sqlite(lite) => diesel::insert_or_ignore_into(bookmarks::table)
+            .values(&b)
+            .execute(lite)?,
+    };
+    Ok(())
+}
+
+pub fn remove_bookmark(conn: &mut DbConnection, user_id: &str, ann: &str) -> AppResult<()> {
+    diesel::delete(bookmarks::table.find((user_id, ann))).execute(conn)?;
+    Ok(())
+}
+
+pub fn is_bookmarked(conn: &mut DbConnection, user_id: &str, ann: &str) -> AppResult<bool> {
+    Ok(bookmarks::table
+        .find((user_id, ann))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+pub fn bookmarks_of(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<Bookmark>> {
+    Ok(bookmarks::table
+        .filter(bookmarks::user_id.eq(user_id))
+        .order(bookmarks::created_at.desc())
+        .select(Bookmark::as_select())
+        .load(conn)?)
+}
+
+// --- push endpoints ---------------------------------------------------------------------
+
+pub fn save_push_endpoint(
+    conn: &mut DbConnection,
+    user_id: &str,
+    endpoint: &str,
+    p256dh: &str,
+    auth: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::delete(push_endpoints::table.filter(push_endpoints::endpoint.eq(endpoint)))
+        .execute(conn)?;
+    diesel::insert_into(push_endpoints::table)
+        .values(&PushEndpoint {
+            id: new_id(),
+            user_id: user_id.to_string(),
+            endpoint: endpoint.to_string(),
+            p256dh: p256dh.to_string(),
+            auth: auth.to_string(),
+            created_at: now,
+            last_success_at: None,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn remove_push_endpoint(conn: &mut DbConnection, user_id: &str, endpoint: &str) -> AppResult<usize> {
+    Ok(diesel::delete(
+        push_endpoints::table
+            .filter(push_endpoints::user_id.eq(user_id))
+            .filter(push_endpoints::endpoint.eq(endpoint)),
+    )
+    .execute(conn)?)
+}
+
+pub fn delete_push_endpoint(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+    diesel::delete(push_endpoints::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+pub fn push_endpoints_of(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<PushEndpoint>> {
+    Ok(push_endpoints::table
+        .filter(push_endpoints::user_id.eq(user_id))
+        .select(PushEndpoint::as_select())
+        .load(conn)?)
+}
+
+pub fn mark_push_success(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(push_endpoints::table.find(id))
+        .set(push_endpoints::last_success_at.eq(Some(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+// --- leaving ----------------------------------------------------------------------------
+
+/// Delete an owner and everything about them: profile, subscriptions, consents,
+/// bookmarks, push endpoints, deliveries, tokens and sessions (foreign keys cascade),
+/// plus email-only subscriptions made with the same address.
+pub fn delete_owner(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let email: Option<String> = users::table
+            .find(user_id)
+            .select(users::email)
+            .first(conn)
+            .optional()?;
+        if let Some(email) = email {
+            let anon: Vec<String> = subscriptions::table
+                .filter(subscriptions::email.eq(&email))
+                .select(subscriptions::id)
+                .load(conn)?;
+            diesel::delete(consents::table.filter(consents::subscription_id.eq_any(&anon)))
+                .execute(conn)?;
+            diesel::delete(subscriptions::table.filter(subscriptions::id.eq_any(&anon)))
+                .execute(conn)?;
+        }
+        diesel::delete(consents::table.filter(consents::user_id.eq(user_id))).execute(conn)?;
+        diesel::delete(users::table.find(user_id)).execute(conn)?;
+        Ok(())
+    })
+}
