@@ -108,6 +108,7 @@ pub fn routes(cfg: &mut aweb::ServiceConfig) {
     announcements::console::routes(cfg);
     announcements::api::routes(cfg);
     jobs::web::routes(cfg);
+    alerts::web::routes(cfg);
 }
 
 /// Start the HTTP server on an already-bound listener.

@@ -189,25 +189,40 @@ pub fn run(
     revision: i32,
     now: NaiveDateTime,
 ) -> AppResult<FanoutReport> {
-    let mut report = FanoutReport::default();
     let Some(a) = ann_store::find(conn, id)? else {
-        return Ok(report);
+        return Ok(FanoutReport::default());
     };
     if a.status() != Status::Published {
-        return Ok(report);
+        return Ok(FanoutReport::default());
     }
-    let facts = facts_of(conn, &a)?;
+    let (mut report, planned) = plan(conn, &a, now)?;
+    report.deliveries_created = delivery::insert_all(conn, &planned, now)?;
+    if event == "correct" {
+        report.deliveries_created += changed_messages(conn, &a, revision, now)?;
+    }
+    Ok(report)
+}
+
+/// Who would hear of this announcement, on which channel, and why — without writing
+/// anything. The matching job inserts this; the agency console counts it as "reach".
+pub fn plan(
+    conn: &mut DbConnection,
+    a: &Announcement,
+    now: NaiveDateTime,
+) -> AppResult<(FanoutReport, Vec<NewDelivery>)> {
+    let mut report = FanoutReport::default();
+    let facts = facts_of(conn, a)?;
     let (evaluated, matched) = matching_criteria(conn, &facts)?;
     report.criteria_evaluated = evaluated;
     report.criteria_matched = matched.len();
     let labels = Labels::load(conn)?;
     let today = to_kst(now).date();
-    let kind = "new";
     let mut seen: HashSet<String> = HashSet::new();
     let mut caps = delivery::Caps::default();
+    let mut out: Vec<NewDelivery> = Vec::new();
     for chunk in matched.chunks(200) {
-        let why: HashMap<&str, (&Criteria, &Vec<Because>)> =
-            chunk.iter().map(|(id, c, w)| (id.as_str(), (c, w))).collect();
+        let why: HashMap<&str, &Vec<Because>> =
+            chunk.iter().map(|(id, _, w)| (id.as_str(), w)).collect();
         let ids: Vec<&str> = why.keys().copied().collect();
         let subs: Vec<Subscription> = subscriptions::table
             .filter(subscriptions::criteria_id.eq_any(&ids))
@@ -227,19 +242,17 @@ pub fn run(
             .collect();
         let emails = emails_of(conn, &user_ids)?;
         caps.load(conn, &user_ids, now)?;
-        let eligibility = facts.eligibility.clone();
-        let mut batch: Vec<NewDelivery> = Vec::new();
         for s in &subs {
             let profile = s.user_id.as_ref().and_then(|u| profiles.get(u));
             if s.is_profile {
                 if let Some(p) = profile {
-                    if ineligible(p, &eligibility, today).is_some() {
+                    if ineligible(p, &facts.eligibility, today).is_some() {
                         report.ineligible += 1;
                         continue;
                     }
                 }
             }
-            let Some((_, w)) = why.get(s.criteria_id.as_str()) else {
+            let Some(w) = why.get(s.criteria_id.as_str()) else {
                 continue;
             };
             let reason = labels.explain(w, s.is_profile);
@@ -248,9 +261,8 @@ pub fn run(
                 None => s.email.clone(),
             };
             for channel in s.channel_list() {
-                let instant = s.frequency == "instant";
                 // Digests are emails.
-                if !instant && channel != "email" {
+                if s.frequency != "instant" && channel != "email" {
                     continue;
                 }
                 let address = match channel.as_str() {
@@ -266,7 +278,7 @@ pub fn run(
                     announcement_id: Some(a.id.clone()),
                     agency_id: a.owner_agency_id.clone(),
                     channel: channel.clone(),
-                    kind: kind.into(),
+                    kind: "new".into(),
                     frequency: s.frequency.clone(),
                     address,
                     reason: reason.clone(),
@@ -276,16 +288,12 @@ pub fn run(
                     continue;
                 }
                 if let Some(d) = caps.apply(d, profile, email.as_deref()) {
-                    batch.push(d);
+                    out.push(d);
                 }
             }
         }
-        report.deliveries_created += delivery::insert_all(conn, &batch, now)?;
     }
-    if event == "correct" {
-        report.deliveries_created += changed_messages(conn, &a, revision, now)?;
-    }
-    Ok(report)
+    Ok((report, out))
 }
 
 /// "What changed" messages for a material correction: to everyone who bookmarked the

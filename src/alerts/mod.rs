@@ -23,6 +23,7 @@ pub mod send;
 pub mod sms;
 pub mod store;
 pub mod tokens;
+pub mod web;
 
 /// What a channel reports when a message could not be handed over.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -63,7 +63,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Load an announcement and check it belongs to the staff member's agency.
-fn owned(conn: &mut DbConnection, id: &str, agency_id: &str) -> AppResult<Announcement> {
+pub(crate) fn owned(conn: &mut DbConnection, id: &str, agency_id: &str) -> AppResult<Announcement> {
     let a = store::find(conn, id)?.ok_or(AppError::NotFound)?;
     let mine = a.owner_agency_id.as_deref() == Some(agency_id)
         || a.exec_agency_id.as_deref() == Some(agency_id);

@@ -496,11 +496,51 @@ pub fn list_for_agency(
     Ok((rows, total))
 }
 
-pub fn increment_views(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+/// Count a page view: the running total and the day's count (KST day), for the agency's
+/// report.
+pub fn increment_views(conn: &mut DbConnection, id: &str, day: chrono::NaiveDate) -> AppResult<()> {
+    use crate::db::schema::announcement_views as v;
     diesel::update(announcements::table.find(id))
         .set(announcements::view_count.eq(announcements::view_count + 1))
         .execute(conn)?;
+    let bump = |conn: &mut DbConnection| -> AppResult<usize> {
+        Ok(diesel::update(v::table.find((id, day)))
+            .set(v::views.eq(v::views + 1))
+            .execute(conn)?)
+    };
+    if bump(conn)? == 0 {
+        let row = (v::announcement_id.eq(id), v::day.eq(day), v::views.eq(1i64));
+        let inserted = match conn {
+            DbConnection::Postgres(pg) => diesel::insert_into(v::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(pg)?,
+            DbConnection::Sqlite(lite) => diesel::insert_or_ignore_into(v::table)
+                .values(row)
+                .execute(lite)?,
+        };
+        if inserted == 0 {
+            bump(conn)?;
+        }
+    }
     Ok(())
+}
+
+/// Page views per KST day in `[from, to]`.
+pub fn views_by_day(
+    conn: &mut DbConnection,
+    id: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> AppResult<Vec<(chrono::NaiveDate, i64)>> {
+    use crate::db::schema::announcement_views as v;
+    Ok(v::table
+        .filter(v::announcement_id.eq(id))
+        .filter(v::day.ge(from))
+        .filter(v::day.le(to))
+        .order(v::day.asc())
+        .select((v::day, v::views))
+        .load(conn)?)
 }
 
 /// Published announcements whose deadline has passed (the scheduler's safety sweep).

@@ -677,6 +677,8 @@ async fn detail(
                 if !own {
                     return Err(AppError::NotFound);
                 }
+            } else {
+                store::increment_views(conn, &a.id, crate::clock::to_kst(now).date())?;
             }
             detail_view(conn, &a, &base, now)
         })

@@ -1,0 +1,1195 @@
+//! Pages and endpoints of the alerts: subscriptions (for owners, and email-only with
+//! double opt-in), bookmarks, one-click unsubscribe, open/click tracking and short links,
+//! web-push registration, the development outbox, the operator's delivery page.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Duration;
+use diesel::Connection;
+use serde::Deserialize;
+
+use super::criteria::Criteria;
+use super::model::{channel_label, frequency_label, OwnerProfile, Subscription, CHANNELS};
+use super::{delivery, matching, store, tokens};
+use crate::accounts::{client_ip, new_id, CurrentUser, Csrf};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::reference;
+use crate::web::{page, redirect, render, render_status};
+use crate::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/alerts/new", web::get().to(new_form))
+        .route("/alerts", web::post().to(create))
+        .route("/alerts/confirm/{token}", web::get().to(confirm_form))
+        .route("/alerts/confirm/{token}", web::post().to(confirm))
+        .route("/me/subscriptions", web::get().to(my_subscriptions))
+        .route("/me/subscriptions/{id}/delete", web::post().to(delete_subscription))
+        .route("/me/bookmarks", web::get().to(my_bookmarks))
+        .route("/me/bookmarks", web::post().to(add_bookmark))
+        .route("/me/bookmarks/{id}/delete", web::post().to(remove_bookmark))
+        .route("/bookmarks/new", web::get().to(bookmark_form))
+        .route("/unsubscribe/{token}", web::get().to(unsubscribe_form))
+        .route("/unsubscribe/{token}", web::post().to(unsubscribe))
+        .route("/t/o/{code}.gif", web::get().to(track_open))
+        .route("/t/c/{code}", web::get().to(track_click))
+        .route("/s/{code}", web::get().to(track_click))
+        .route("/api/v1/push/subscribe", web::post().to(push_subscribe))
+        .route("/api/v1/push/unsubscribe", web::post().to(push_unsubscribe))
+        .route("/sw.js", web::get().to(service_worker))
+        .route("/dev/outbox", web::get().to(outbox))
+        .route("/dev/outbox/{name}", web::get().to(outbox_message))
+        .route("/admin/deliveries", web::get().to(admin_deliveries))
+        .route("/admin/deliveries/{id}/retry", web::post().to(admin_retry))
+        .route("/console/announcements/{id}/alerts", web::get().to(console_alerts));
+}
+
+/// A form with repeated keys (checkbox groups) as a multimap.
+#[derive(Debug, Default)]
+pub struct Fields(BTreeMap<String, Vec<String>>);
+
+impl Fields {
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Fields {
+        let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (k, v) in pairs {
+            m.entry(k).or_default().push(v);
+        }
+        Fields(m)
+    }
+    pub fn one(&self, k: &str) -> String {
+        self.0
+            .get(k)
+            .and_then(|v| v.first())
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    }
+    pub fn all(&self, k: &str) -> Vec<String> {
+        self.0
+            .get(k)
+            .map(|v| {
+                v.iter()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split([',', '\n'])
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+        .collect()
+}
+
+/// What the subscription form holds (also what the search page pre-fills).
+#[derive(Debug, Default, Clone, serde::Serialize)]
+struct SubInput {
+    name: String,
+    mode: String,
+    categories: Vec<String>,
+    regions: Vec<String>,
+    targets: Vec<String>,
+    keywords: String,
+    ksic: String,
+    local_only: bool,
+    frequency: String,
+    channels: Vec<String>,
+    email: String,
+}
+
+impl SubInput {
+    fn from_fields(f: &Fields) -> SubInput {
+        SubInput {
+            name: f.one("name"),
+            mode: f.one("mode"),
+            categories: f.all("category"),
+            regions: f.all("region"),
+            targets: f.all("target"),
+            keywords: f.one("keywords"),
+            ksic: f.one("ksic"),
+            local_only: !f.one("local_only").is_empty(),
+            frequency: f.one("frequency"),
+            channels: f.all("channel"),
+            email: f.one("email").to_lowercase(),
+        }
+    }
+    fn criteria(&self) -> Criteria {
+        Criteria {
+            categories: self.categories.clone(),
+            regions: self.regions.clone(),
+            targets: self.targets.clone(),
+            keywords: split_list(&self.keywords),
+            ksic: split_list(&self.ksic),
+            local_only: self.local_only,
+            ..Default::default()
+        }
+        .canonical()
+    }
+}
+
+/// Korean summary of a criteria: "분야: 금융 · 지역: 울산 · 키워드: 수출".
+pub fn describe(labels: &HashMap<String, String>, c: &Criteria) -> String {
+    let mut parts = Vec::new();
+    if c.profile {
+        parts.push("내 사업 정보(지역·업종·요건)에 맞는 공고".to_string());
+    }
+    let name = |code: &String| labels.get(code).cloned().unwrap_or_else(|| code.clone());
+    if !c.categories.is_empty() || !c.subcategories.is_empty() {
+        let mut v = c.categories.clone();
+        v.extend(c.subcategories.clone());
+        parts.push(format!("분야: {}", v.join(", ")));
+    }
+    if !c.regions.is_empty() && !c.profile {
+        let v: Vec<String> = c.regions.iter().map(name).collect();
+        parts.push(format!(
+            "지역: {}{}",
+            v.join(", "),
+            if c.local_only { " (전국 공고 제외)" } else { " (전국 공고 포함)" }
+        ));
+    }
+    if !c.targets.is_empty() {
+        parts.push(format!("대상: {}", c.targets.join(", ")));
+    }
+    if !c.ksic.is_empty() && !c.profile {
+        let v: Vec<String> = c.ksic.iter().map(|k| name(&format!("ksic:{k}"))).collect();
+        parts.push(format!("업종: {}", v.join(", ")));
+    }
+    if !c.keywords.is_empty() {
+        parts.push(format!("키워드: {}", c.keywords.join(", ")));
+    }
+    if parts.is_empty() {
+        "모든 새 공고".into()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+fn region_labels(conn: &mut DbConnection) -> AppResult<HashMap<String, String>> {
+    let mut m = HashMap::new();
+    for r in reference::list_sido(conn)? {
+        m.insert(r.code.clone(), r.short_name.clone());
+    }
+    for r in reference::list_sigungu(conn)? {
+        let sido = reference::sido_name(&r.sido_code).unwrap_or("");
+        m.insert(r.code.clone(), format!("{sido} {}", r.short_name));
+    }
+    Ok(m)
+}
+
+fn form_context(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+    csrf: &Csrf,
+    input: &SubInput,
+    errors: &HashMap<String, String>,
+) -> AppResult<tera::Context> {
+    let mut ctx = page(user, Some(csrf));
+    ctx.insert("form", input);
+    ctx.insert("errors", errors);
+    ctx.insert(
+        "categories",
+        &reference::CATEGORIES.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+    );
+    ctx.insert("targets", reference::TARGET_TYPES);
+    ctx.insert(
+        "sido",
+        &reference::SIDO
+            .iter()
+            .map(|(n, c)| (n.to_string(), format!("{c}000")))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("owner", &user.map(|u| u.user.agency_id.is_none()).unwrap_or(false));
+    ctx.insert("push_enabled", &state.channels.push.is_some());
+    Ok(ctx)
+}
+
+#[derive(Deserialize)]
+struct PrefillQuery {
+    q: Option<String>,
+    category: Option<String>,
+    region: Option<String>,
+    target: Option<String>,
+}
+
+/// The subscription form, pre-filled from a search (`/alerts/new?q=…&category=…`).
+async fn new_form(
+    state: web::Data<AppState>,
+    user: Option<CurrentUser>,
+    csrf: Csrf,
+    q: web::Query<PrefillQuery>,
+) -> AppResult<HttpResponse> {
+    let clean = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let mut input = SubInput {
+        mode: "custom".into(),
+        frequency: "instant".into(),
+        channels: vec!["email".into()],
+        ..Default::default()
+    };
+    if let Some(c) = clean(&q.category).filter(|c| reference::is_category(c)) {
+        input.categories.push(c);
+    }
+    if let Some(r) = clean(&q.region).filter(|r| reference::sido_name(r).is_some()) {
+        input.regions.push(format!("{r}000"));
+    }
+    if let Some(t) = clean(&q.target) {
+        input.targets.push(t);
+    }
+    if let Some(words) = clean(&q.q) {
+        input.keywords = words.chars().take(100).collect();
+    }
+    input.name = suggested_name(&input);
+    let ctx = form_context(&state, user.as_ref(), &csrf, &input, &HashMap::new())?;
+    render(&state, "alerts/new.html", &ctx)
+}
+
+fn suggested_name(i: &SubInput) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for r in &i.regions {
+        if let Some(n) = reference::sido_name(r.get(0..2).unwrap_or("")) {
+            parts.push(n.to_string());
+        }
+    }
+    parts.extend(i.categories.clone());
+    if !i.keywords.is_empty() {
+        parts.push(i.keywords.clone());
+    }
+    if parts.is_empty() {
+        "새 공고 알림".into()
+    } else {
+        format!("{} 알림", parts.join(" "))
+    }
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: Option<CurrentUser>,
+    csrf: Csrf,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let fields = Fields::from_pairs(form.into_inner());
+    csrf.verify(&fields.one("csrf_token"))?;
+    let input = SubInput::from_fields(&fields);
+    let owner = user.as_ref().filter(|u| u.user.agency_id.is_none() && !u.user.is_operator);
+    let mut errors: HashMap<String, String> = HashMap::new();
+    if input.name.chars().count() > 60 {
+        errors.insert("name".into(), "이름은 60자 이내로 적어 주세요.".into());
+    }
+    if !["instant", "daily", "weekly"].contains(&input.frequency.as_str()) {
+        errors.insert("frequency".into(), "받는 주기를 골라 주세요.".into());
+    }
+    if input.channels.is_empty() {
+        errors.insert("channel".into(), "받을 방법을 하나 이상 골라 주세요.".into());
+    }
+    if input.channels.iter().any(|c| !CHANNELS.contains(&c.as_str())) {
+        errors.insert("channel".into(), "알 수 없는 받는 방법입니다.".into());
+    }
+    for c in &input.categories {
+        if !reference::is_category(c) {
+            errors.insert("category".into(), format!("알 수 없는 분야입니다: {c}"));
+        }
+    }
+    for t in &input.targets {
+        if !reference::TARGET_TYPES.contains(&t.as_str()) {
+            errors.insert("target".into(), format!("알 수 없는 대상입니다: {t}"));
+        }
+    }
+    let criteria = input.criteria();
+    if criteria.keywords.iter().any(|k| k.chars().count() > 40) || criteria.keywords.len() > 10 {
+        errors.insert("keywords".into(), "키워드는 10개까지, 각 40자 이내로 적어 주세요.".into());
+    }
+    let profile_mode = owner.is_some() && input.mode == "profile";
+    if !profile_mode && criteria.is_empty() {
+        errors.insert(
+            "category".into(),
+            "분야·지역·대상·업종·키워드 중 하나 이상을 정해 주세요.".into(),
+        );
+    }
+    if owner.is_none() {
+        if !crate::accounts::web::looks_like_email(&input.email) {
+            errors.insert("email".into(), "받을 이메일 주소를 정확히 적어 주세요.".into());
+        }
+        if input.channels.iter().any(|c| c != "email") {
+            errors.insert(
+                "channel".into(),
+                "로그인하지 않으면 이메일로만 받을 수 있습니다. 웹 푸시·문자는 가입 후 이용해 주세요.".into(),
+            );
+        }
+        if fields.one("consent").is_empty() {
+            errors.insert("consent".into(), "알림 메일 수신에 동의해 주세요.".into());
+        }
+    }
+    let now = state.now();
+    // KSIC codes must exist; profile-mode and SMS need a profile.
+    let ksic = criteria.ksic.clone();
+    let uid = owner.map(|u| u.user.id.clone());
+    let (ksic_bad, profile): (Vec<String>, Option<OwnerProfile>) = state
+        .db(move |conn| {
+            let mut bad = Vec::new();
+            for k in &ksic {
+                if reference::find_ksic(conn, k)?.is_none() {
+                    bad.push(k.clone());
+                }
+            }
+            let p = match &uid {
+                Some(u) => store::find_profile(conn, u)?,
+                None => None,
+            };
+            Ok((bad, p))
+        })
+        .await?;
+    if !ksic_bad.is_empty() {
+        errors.insert("ksic".into(), format!("없는 업종 코드입니다: {}", ksic_bad.join(", ")));
+    }
+    if owner.is_some() {
+        let has_phone = profile.as_ref().and_then(|p| p.phone.as_ref()).is_some();
+        if input.channels.iter().any(|c| c == "sms") && !has_phone {
+            errors.insert(
+                "channel".into(),
+                "문자로 받으려면 내 사업 정보에 휴대전화 번호를 먼저 적어 주세요.".into(),
+            );
+        }
+        if profile_mode {
+            let ok = profile
+                .as_ref()
+                .map(|p| p.region_code.is_some() || p.ksic_code.is_some())
+                .unwrap_or(false);
+            if !ok {
+                errors.insert(
+                    "mode".into(),
+                    "내 사업 정보에 지역이나 업종을 먼저 입력해 주세요.".into(),
+                );
+            }
+        }
+    }
+    if !errors.is_empty() {
+        let ctx = form_context(&state, user.as_ref(), &csrf, &input, &errors)?;
+        return render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "alerts/new.html", &ctx);
+    }
+    if owner.is_none() {
+        state.limiter.check("subscribe", &client_ip(&req), 20, std::time::Duration::from_secs(3600))?;
+    }
+    let base = state.config.base_url.trim_end_matches('/').to_string();
+    let name = if input.name.is_empty() { suggested_name(&input) } else { input.name.clone() };
+    let frequency = input.frequency.clone();
+    let channels = input.channels.clone();
+    let email = input.email.clone();
+    let uid = owner.map(|u| u.user.id.clone());
+    let done_to = state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let (criteria, is_profile) = match (&profile, profile_mode) {
+                    (Some(p), true) => (super::profile::profile_criteria(p), true),
+                    _ => (criteria, false),
+                };
+                let cid = store::criteria_id_for(conn, &criteria, now)?;
+                let id = new_id();
+                let sub = Subscription {
+                    id: id.clone(),
+                    user_id: uid.clone(),
+                    email: if uid.is_none() { Some(email.clone()) } else { None },
+                    name: name.clone(),
+                    criteria_id: cid,
+                    spec: criteria.to_json(),
+                    is_profile,
+                    frequency,
+                    channels: serde_json::to_string(&channels).map_err(AppError::internal)?,
+                    status: if uid.is_some() { "active" } else { "pending" }.into(),
+                    created_at: now,
+                    confirmed_at: uid.as_ref().map(|_| now),
+                    updated_at: now,
+                };
+                store::insert_subscription(conn, &sub)?;
+                match &uid {
+                    Some(u) => {
+                        for ch in &channels {
+                            store::record_consent(conn, Some(u), Some(&id), ch, true, "알림 신청 화면", now)?;
+                        }
+                        Ok("/me/subscriptions?created=1".to_string())
+                    }
+                    None => {
+                        let token = store::create_token(
+                            conn,
+                            "confirm_subscription",
+                            None,
+                            Some(&id),
+                            Duration::days(7),
+                            now,
+                        )?;
+                        let labels = region_labels(conn)?;
+                        delivery::queue_account_email(
+                            conn,
+                            None,
+                            &email,
+                            "confirm",
+                            &id,
+                            serde_json::json!({
+                                "link": format!("{base}/alerts/confirm/{token}"),
+                                "summary": describe(&labels, &criteria),
+                            }),
+                            now,
+                        )?;
+                        Ok("/alerts/new?sent=1".to_string())
+                    }
+                }
+            })
+        })
+        .await?;
+    if done_to.contains("sent=1") {
+        let mut ctx = page(user.as_ref(), None);
+        ctx.insert("email", &input.email);
+        return render(&state, "alerts/check_email.html", &ctx);
+    }
+    Ok(redirect(&done_to))
+}
+
+async fn confirm_form(
+    state: web::Data<AppState>,
+    csrf: Csrf,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = path.into_inner();
+    let now = state.now();
+    let t = token.clone();
+    let valid = state
+        .db(move |conn| store::peek_token(conn, "confirm_subscription", &t, now))
+        .await?
+        .is_some();
+    let mut ctx = page(None, Some(&csrf));
+    ctx.insert("token", &token);
+    ctx.insert("valid", &valid);
+    render(&state, "alerts/confirm.html", &ctx)
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf_token: String,
+}
+
+async fn confirm(
+    state: web::Data<AppState>,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    let token = path.into_inner();
+    let now = state.now();
+    let ok = state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let Some(t) = store::use_token(conn, "confirm_subscription", &token, now)? else {
+                    return Ok(false);
+                };
+                let Some(sid) = t.subscription_id else { return Ok(false) };
+                let Some(sub) = store::find_subscription(conn, &sid)? else {
+                    return Ok(false);
+                };
+                store::set_subscription_status(conn, &sid, "active", now)?;
+                for ch in sub.channel_list() {
+                    store::record_consent(conn, None, Some(&sid), &ch, true, "확인 메일 링크(이중 동의)", now)?;
+                }
+                Ok(true)
+            })
+        })
+        .await?;
+    let mut ctx = page(None, None);
+    ctx.insert("confirmed", &ok);
+    render_status(
+        &state,
+        if ok { StatusCode::OK } else { StatusCode::GONE },
+        "alerts/confirmed.html",
+        &ctx,
+    )
+}
+
+#[derive(serde::Serialize)]
+struct SubView {
+    id: String,
+    name: String,
+    description: String,
+    frequency: &'static str,
+    channels: Vec<&'static str>,
+    status: String,
+}
+
+async fn my_subscriptions(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    q: web::Query<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    if user.user.agency_id.is_some() {
+        return Ok(redirect("/console"));
+    }
+    let uid = user.user.id.clone();
+    let (subs, endpoints) = state
+        .db(move |conn| {
+            let labels = {
+                let mut l = region_labels(conn)?;
+                for s in store::subscriptions_of(conn, &uid)? {
+                    if let Ok(c) = serde_json::from_str::<Criteria>(&s.spec) {
+                        for k in c.ksic {
+                            if let Some(x) = reference::find_ksic(conn, &k)? {
+                                l.insert(format!("ksic:{k}"), format!("{} ({k})", x.name));
+                            }
+                        }
+                    }
+                }
+                l
+            };
+            let subs: Vec<SubView> = store::subscriptions_of(conn, &uid)?
+                .into_iter()
+                .filter(|s| s.status != "unsubscribed")
+                .map(|s| {
+                    let c: Criteria = serde_json::from_str(&s.spec).unwrap_or_default();
+                    SubView {
+                        id: s.id.clone(),
+                        name: s.name.clone(),
+                        description: describe(&labels, &c),
+                        frequency: frequency_label(&s.frequency),
+                        channels: s.channel_list().iter().map(|c| channel_label(c)).collect(),
+                        status: s.status.clone(),
+                    }
+                })
+                .collect();
+            let endpoints = store::push_endpoints_of(conn, &uid)?.len();
+            Ok((subs, endpoints))
+        })
+        .await?;
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("subs", &subs);
+    ctx.insert("created", &q.contains_key("created"));
+    ctx.insert("push_endpoints", &endpoints);
+    ctx.insert("vapid_key", &state.config.vapid_public_key.clone().unwrap_or_default());
+    ctx.insert("push_enabled", &state.channels.push.is_some());
+    render(&state, "alerts/mine.html", &ctx)
+}
+
+async fn delete_subscription(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    let id = path.into_inner();
+    let uid = user.user.id.clone();
+    let now = state.now();
+    state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let s = store::find_subscription(conn, &id)?.ok_or(AppError::NotFound)?;
+                if s.user_id.as_deref() != Some(uid.as_str()) {
+                    return Err(AppError::NotFound);
+                }
+                for ch in s.channel_list() {
+                    store::record_consent(conn, Some(&uid), Some(&id), &ch, false, "내 알림 화면에서 삭제", now)?;
+                }
+                store::delete_subscription(conn, &id)
+            })
+        })
+        .await?;
+    Ok(redirect("/me/subscriptions"))
+}
+
+// --- bookmarks ------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct BookmarkQuery {
+    announcement: String,
+}
+
+async fn bookmark_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    q: web::Query<BookmarkQuery>,
+) -> AppResult<HttpResponse> {
+    let id = q.announcement.clone();
+    let uid = user.user.id.clone();
+    let (a, saved, days) = state
+        .db(move |conn| {
+            let a = crate::announcements::store::find(conn, &id)?
+                .filter(|a| a.is_public())
+                .ok_or(AppError::NotFound)?;
+            let saved = store::is_bookmarked(conn, &uid, &id)?;
+            let days = store::find_profile(conn, &uid)?
+                .map(|p| p.reminder_day_list())
+                .unwrap_or_else(|| vec![7, 1]);
+            Ok((a, saved, days))
+        })
+        .await?;
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("a_id", &a.id);
+    ctx.insert("a_title", &a.title);
+    ctx.insert("saved", &saved);
+    ctx.insert(
+        "days",
+        &days.iter().map(|d| format!("D-{d}")).collect::<Vec<_>>().join(", "),
+    );
+    render(&state, "alerts/bookmark.html", &ctx)
+}
+
+#[derive(Deserialize)]
+struct BookmarkForm {
+    csrf_token: String,
+    announcement: String,
+}
+
+async fn add_bookmark(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    form: web::Form<BookmarkForm>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    let id = form.announcement.clone();
+    let uid = user.user.id.clone();
+    let now = state.now();
+    state
+        .db(move |conn| {
+            crate::announcements::store::find(conn, &id)?
+                .filter(|a| a.is_public())
+                .ok_or(AppError::NotFound)?;
+            store::add_bookmark(conn, &uid, &id, now)
+        })
+        .await?;
+    Ok(redirect("/me/bookmarks?saved=1"))
+}
+
+async fn remove_bookmark(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    let id = path.into_inner();
+    let uid = user.user.id.clone();
+    state
+        .db(move |conn| store::remove_bookmark(conn, &uid, &id))
+        .await?;
+    Ok(redirect("/me/bookmarks"))
+}
+
+async fn my_bookmarks(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    q: web::Query<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let uid = user.user.id.clone();
+    let now = state.now();
+    let items = state
+        .db(move |conn| {
+            let mut out = Vec::new();
+            for b in store::bookmarks_of(conn, &uid)? {
+                if let Some(a) = crate::announcements::store::find(conn, &b.announcement_id)? {
+                    let (dday, _) = crate::announcements::view::dday(&a, now);
+                    out.push(serde_json::json!({
+                        "id": a.id,
+                        "title": a.title,
+                        "window": crate::announcements::view::window_label(&a),
+                        "dday": dday,
+                    }));
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("items", &items);
+    ctx.insert("saved", &q.contains_key("saved"));
+    render(&state, "alerts/bookmarks.html", &ctx)
+}
+
+// --- unsubscribe ----------------------------------------------------------------------
+
+async fn unsubscribe_form(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = path.into_inner();
+    let scope = tokens::verify(&state.config.secret_key, &token).ok_or(AppError::NotFound)?;
+    let what = describe_scope(&state, &scope).await?;
+    let mut ctx = page(None, None);
+    ctx.insert("token", &token);
+    ctx.insert("what", &what);
+    ctx.insert("done", &false);
+    render(&state, "alerts/unsubscribe.html", &ctx)
+}
+
+async fn describe_scope(state: &AppState, scope: &str) -> AppResult<String> {
+    let scope = scope.to_string();
+    state
+        .db(move |conn| {
+            Ok(match scope.split_once(':') {
+                Some(("s", id)) => match store::find_subscription(conn, id)? {
+                    Some(s) => format!("'{}' 알림", s.name),
+                    None => "이미 해지된 알림".into(),
+                },
+                Some(("e", _)) => "이 계정의 모든 이메일 알림".into(),
+                Some(("b", _)) => "관심 공고 마감·정정 알림".into(),
+                Some(("a", email)) => format!("{email} 주소로 가는 모든 알림"),
+                _ => "알림".into(),
+            })
+        })
+        .await
+}
+
+/// The way out: a button on the page, or the mail client's one-click POST (RFC 8058,
+/// body `List-Unsubscribe=One-Click`, no cookies — the signed token is the authority,
+/// so no CSRF token is asked for).
+async fn unsubscribe(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = path.into_inner();
+    let scope = tokens::verify(&state.config.secret_key, &token).ok_or(AppError::NotFound)?;
+    let what = describe_scope(&state, &scope).await?;
+    let now = state.now();
+    state
+        .db(move |conn| conn.transaction(|conn| apply_unsubscribe(conn, &scope, now)))
+        .await?;
+    let mut ctx = page(None, None);
+    ctx.insert("token", &token);
+    ctx.insert("what", &what);
+    ctx.insert("done", &true);
+    render(&state, "alerts/unsubscribe.html", &ctx)
+}
+
+pub fn apply_unsubscribe(conn: &mut DbConnection, scope: &str, now: chrono::NaiveDateTime) -> AppResult<()> {
+    use crate::db::schema::subscriptions;
+    use diesel::prelude::*;
+    let source = "수신 거부 링크";
+    let stop = |conn: &mut DbConnection, s: &Subscription| -> AppResult<()> {
+        for ch in s.channel_list() {
+            store::record_consent(conn, s.user_id.as_deref(), Some(&s.id), &ch, false, source, now)?;
+        }
+        diesel::update(subscriptions::table.find(&s.id))
+            .set((subscriptions::status.eq("unsubscribed"), subscriptions::updated_at.eq(now)))
+            .execute(conn)?;
+        Ok(())
+    };
+    match scope.split_once(':') {
+        Some(("s", id)) => {
+            if let Some(s) = store::find_subscription(conn, id)? {
+                stop(conn, &s)?;
+            }
+        }
+        Some(("e", user)) => {
+            for s in store::subscriptions_of(conn, user)? {
+                let mut chans = s.channel_list();
+                if !chans.iter().any(|c| c == "email") {
+                    continue;
+                }
+                chans.retain(|c| c != "email");
+                store::record_consent(conn, Some(user), Some(&s.id), "email", false, source, now)?;
+                if chans.is_empty() || s.frequency != "instant" {
+                    stop(conn, &s)?;
+                } else {
+                    diesel::update(subscriptions::table.find(&s.id))
+                        .set(subscriptions::channels.eq(serde_json::to_string(&chans).unwrap_or_default()))
+                        .execute(conn)?;
+                }
+            }
+        }
+        Some(("b", user)) => {
+            if let Some(mut p) = store::find_profile(conn, user)? {
+                p.reminder_channels = "[]".into();
+                p.updated_at = now;
+                store::save_profile(conn, &p)?;
+                store::record_consent(conn, Some(user), None, "reminders", false, source, now)?;
+            }
+        }
+        Some(("a", email)) => {
+            let subs: Vec<Subscription> = subscriptions::table
+                .filter(subscriptions::email.eq(email))
+                .select(Subscription::as_select())
+                .load(conn)?;
+            for s in subs {
+                stop(conn, &s)?;
+            }
+        }
+        _ => return Err(AppError::NotFound),
+    }
+    Ok(())
+}
+
+// --- tracking -------------------------------------------------------------------------
+
+const PIXEL: &[u8] = &[
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00,
+    0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
+];
+
+async fn track_open(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let now = state.now();
+    state.db(move |conn| delivery::mark_opened(conn, &code, now)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/gif")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(PIXEL))
+}
+
+/// A link in a message (email button, push notification, SMS short link): count the
+/// click, then go to the announcement.
+async fn track_click(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let now = state.now();
+    let to = state
+        .db(move |conn| {
+            let d = delivery::find_by_code(conn, &code)?.ok_or(AppError::NotFound)?;
+            delivery::mark_clicked(conn, &code, now)?;
+            delivery::mark_opened(conn, &code, now)?;
+            Ok(match d.announcement_id {
+                Some(a) => format!("/announcements/{a}"),
+                None => "/me/subscriptions".into(),
+            })
+        })
+        .await?;
+    Ok(redirect(&to))
+}
+
+// --- web push registration ------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct PushKeys {
+    p256dh: String,
+    auth: String,
+}
+
+#[derive(Deserialize)]
+struct PushSubscriptionJson {
+    endpoint: String,
+    keys: Option<PushKeys>,
+}
+
+fn json_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+    HttpResponse::build(status).json(serde_json::json!({"error": {"code": code, "message": message}}))
+}
+
+fn header_csrf(req: &HttpRequest, csrf: &Csrf) -> Result<(), AppError> {
+    let v = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    csrf.verify(v)
+}
+
+async fn push_subscribe(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: Csrf,
+    body: web::Json<PushSubscriptionJson>,
+) -> AppResult<HttpResponse> {
+    header_csrf(&req, &csrf)?;
+    let b = body.into_inner();
+    let Some(keys) = b.keys else {
+        return Ok(json_error(StatusCode::BAD_REQUEST, "push_keys_missing", "구독 정보에 keys가 없습니다."));
+    };
+    if !(b.endpoint.starts_with("https://") || (!state.config.is_production() && b.endpoint.starts_with("http://")))
+        || b.endpoint.len() > 1000
+        || keys.p256dh.len() > 200
+        || keys.auth.len() > 100
+    {
+        return Ok(json_error(StatusCode::BAD_REQUEST, "push_endpoint_invalid", "푸시 주소가 올바르지 않습니다."));
+    }
+    let uid = user.user.id.clone();
+    let now = state.now();
+    state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                store::save_push_endpoint(conn, &uid, &b.endpoint, &keys.p256dh, &keys.auth, now)?;
+                store::record_consent(conn, Some(&uid), None, "push", true, "브라우저 알림 허용", now)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({"ok": true})))
+}
+
+async fn push_unsubscribe(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: Csrf,
+    body: web::Json<PushSubscriptionJson>,
+) -> AppResult<HttpResponse> {
+    header_csrf(&req, &csrf)?;
+    let uid = user.user.id.clone();
+    let endpoint = body.into_inner().endpoint;
+    let now = state.now();
+    let n = state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let n = store::remove_push_endpoint(conn, &uid, &endpoint)?;
+                store::record_consent(conn, Some(&uid), None, "push", false, "브라우저 알림 해제", now)?;
+                Ok(n)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"ok": true, "removed": n})))
+}
+
+/// The service worker must be served from the root to control the whole site.
+async fn service_worker() -> AppResult<HttpResponse> {
+    let path = format!("{}/sw.js", crate::web::public_dir());
+    let body = std::fs::read_to_string(&path).map_err(|e| AppError::internal(format!("{path}: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(body))
+}
+
+// --- development outbox ---------------------------------------------------------------
+
+async fn outbox(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    if state.config.is_production() {
+        return Err(AppError::NotFound);
+    }
+    let dir = state.config.outbox_dir.join("mail");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| n.ends_with(".eml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names.reverse();
+    names.truncate(200);
+    let sms = std::fs::read_to_string(state.config.outbox_dir.join("sms.log")).unwrap_or_default();
+    let sms_tail: Vec<&str> = sms.lines().rev().take(50).collect();
+    let mut ctx = page(None, None);
+    ctx.insert("names", &names);
+    ctx.insert("sms", &sms_tail);
+    render(&state, "alerts/outbox.html", &ctx)
+}
+
+async fn outbox_message(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    if state.config.is_production() {
+        return Err(AppError::NotFound);
+    }
+    let name = path.into_inner();
+    if !name.ends_with(".eml") || name.contains('/') || name.contains("..") || name.contains('\\') {
+        return Err(AppError::NotFound);
+    }
+    let raw = std::fs::read(state.config.outbox_dir.join("mail").join(&name)).map_err(|_| AppError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(raw))
+}
+
+// --- operator -------------------------------------------------------------------------
+
+async fn admin_deliveries(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+) -> AppResult<HttpResponse> {
+    user.require_operator()?;
+    let (counts, dead, held) = state
+        .db(|conn| {
+            Ok((
+                delivery::counts(conn)?,
+                delivery::list_status(conn, "dead", 100)?,
+                delivery::list_status(conn, "queued", 20)?,
+            ))
+        })
+        .await?;
+    let rows: Vec<serde_json::Value> = dead
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "id": d.id, "channel": channel_label(&d.channel), "kind": d.kind,
+                "address": mask(&d.address), "attempts": d.attempts,
+                "error": d.last_error.clone().unwrap_or_default(),
+                "created": crate::clock::format_kst(d.created_at, "%Y-%m-%d %H:%M"),
+            })
+        })
+        .collect();
+    let queued: Vec<serde_json::Value> = held
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "channel": channel_label(&d.channel), "kind": d.kind, "attempts": d.attempts,
+                "next": crate::clock::format_kst(d.next_attempt_at, "%Y-%m-%d %H:%M"),
+                "error": d.last_error.clone().unwrap_or_default(),
+            })
+        })
+        .collect();
+    let counts: Vec<serde_json::Value> = counts
+        .iter()
+        .map(|(c, s, n)| serde_json::json!({"channel": channel_label(c), "status": s, "n": n}))
+        .collect();
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("counts", &counts);
+    ctx.insert("dead", &rows);
+    ctx.insert("queued", &queued);
+    render(&state, "alerts/admin.html", &ctx)
+}
+
+/// `owner@example.com` → `ow***@example.com`; phone → `010****5678`.
+pub fn mask(address: &str) -> String {
+    if let Some((local, domain)) = address.split_once('@') {
+        let keep: String = local.chars().take(2).collect();
+        return format!("{keep}***@{domain}");
+    }
+    if address.len() >= 8 {
+        return format!("{}****{}", &address[..3], &address[address.len() - 4..]);
+    }
+    "(브라우저)".into()
+}
+
+async fn admin_retry(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    user.require_operator()?;
+    let id = path.into_inner();
+    let now = state.now();
+    state.db(move |conn| delivery::retry(conn, &id, now)).await?;
+    Ok(redirect("/admin/deliveries"))
+}
+
+/// Reach before publishing (used by the console).
+pub fn reach(conn: &mut DbConnection, a: &crate::announcements::model::Announcement, now: chrono::NaiveDateTime) -> AppResult<serde_json::Value> {
+    let (report, planned) = matching::plan(conn, a, now)?;
+    let mut by_channel: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut recipients = std::collections::HashSet::new();
+    for d in &planned {
+        let e = by_channel.entry(d.channel.clone()).or_default();
+        if d.frequency == "instant" {
+            e.0 += 1;
+        } else {
+            e.1 += 1;
+        }
+        recipients.insert(d.recipient());
+    }
+    Ok(serde_json::json!({
+        "recipients": recipients.len(),
+        "subscriptions": report.subscriptions_matched,
+        "ineligible": report.ineligible,
+        "criteria": report.criteria_matched,
+        "channels": by_channel.iter().map(|(c, (i, d))| serde_json::json!({
+            "channel": channel_label(c), "instant": i, "digest": d
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+// --- agency console: reach before, results after ---------------------------------------
+
+/// Per channel: how many were sent, delivered to the channel, failed, are still pending,
+/// had nothing to send to, were opened and clicked.
+pub fn results(conn: &mut DbConnection, announcement_id: &str) -> AppResult<Vec<serde_json::Value>> {
+    use crate::db::schema::deliveries as d;
+    use diesel::prelude::*;
+    let rows: Vec<(String, String, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)> = d::table
+        .filter(d::announcement_id.eq(announcement_id))
+        .select((d::channel, d::status, d::opened_at, d::clicked_at))
+        .load(conn)?;
+    let mut by: BTreeMap<String, [i64; 7]> = BTreeMap::new();
+    for (ch, status, opened, clicked) in rows {
+        let e = by.entry(ch).or_default();
+        e[0] += 1;
+        match status.as_str() {
+            "sent" => e[1] += 1,
+            "dead" => e[2] += 1,
+            "suppressed" => e[4] += 1,
+            _ => e[3] += 1,
+        }
+        if opened.is_some() {
+            e[5] += 1;
+        }
+        if clicked.is_some() {
+            e[6] += 1;
+        }
+    }
+    Ok(by
+        .into_iter()
+        .map(|(ch, n)| {
+            serde_json::json!({
+                "channel": channel_label(&ch), "total": n[0], "sent": n[1], "failed": n[2],
+                "pending": n[3], "suppressed": n[4], "opened": n[5], "clicked": n[6],
+            })
+        })
+        .collect())
+}
+
+/// First send of an announcement's alerts (KST date), if any.
+fn first_send_day(conn: &mut DbConnection, announcement_id: &str) -> AppResult<Option<chrono::NaiveDate>> {
+    use crate::db::schema::deliveries as d;
+    use diesel::prelude::*;
+    let t: Option<chrono::NaiveDateTime> = d::table
+        .filter(d::announcement_id.eq(announcement_id))
+        .filter(d::sent_at.is_not_null())
+        .select(diesel::dsl::min(d::sent_at))
+        .first(conn)?;
+    Ok(t.map(|t| crate::clock::to_kst(t).date()))
+}
+
+async fn console_alerts(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let staff = user.staff()?;
+    let id = path.into_inner();
+    let now = state.now();
+    let agency = staff.agency.id.clone();
+    let (a, reach, results, views, center) = state
+        .db(move |conn| {
+            let a = crate::announcements::console::owned(conn, &id, &agency)?;
+            let reach = reach(conn, &a, now)?;
+            let results = results(conn, &a.id)?;
+            let center = first_send_day(conn, &a.id)?
+                .or(a.published_at.map(|t| crate::clock::to_kst(t).date()))
+                .unwrap_or_else(|| crate::clock::to_kst(now).date());
+            let from = center - Duration::days(5);
+            let to = center + Duration::days(7);
+            let counted: HashMap<chrono::NaiveDate, i64> =
+                crate::announcements::store::views_by_day(conn, &a.id, from, to)?.into_iter().collect();
+            let views: Vec<serde_json::Value> = (0..13)
+                .map(|i| {
+                    let day = from + Duration::days(i);
+                    let offset = i - 5;
+                    serde_json::json!({
+                        "label": if offset == 0 { "발송일".to_string() } else if offset < 0 { format!("D{offset}") } else { format!("D+{offset}") },
+                        "date": day.format("%m-%d").to_string(),
+                        "views": counted.get(&day).copied().unwrap_or(0),
+                    })
+                })
+                .collect();
+            Ok((a, reach, results, views, center))
+        })
+        .await?;
+    let max_views = views.iter().filter_map(|v| v["views"].as_i64()).max().unwrap_or(0).max(1);
+    let mut ctx = page(Some(&user), None);
+    ctx.insert("a_id", &a.id);
+    ctx.insert("a_title", &a.title);
+    ctx.insert("status", a.status().label());
+    ctx.insert("published", &(a.published_at.is_some()));
+    ctx.insert("reach", &reach);
+    ctx.insert("results", &results);
+    ctx.insert("views", &views);
+    ctx.insert("max_views", &max_views);
+    ctx.insert("center", &center.format("%Y-%m-%d").to_string());
+    render(&state, "alerts/console.html", &ctx)
+}
