@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod ingest;
 pub mod jobs;
+pub mod owners;
 pub mod reference;
 pub mod search;
 pub mod web;
@@ -108,6 +109,7 @@ pub fn routes(cfg: &mut aweb::ServiceConfig) {
     announcements::console::routes(cfg);
     announcements::api::routes(cfg);
     jobs::web::routes(cfg);
+    owners::web::routes(cfg);
     alerts::web::routes(cfg);
 }
 

@@ -49,6 +49,8 @@ enum Command {
     },
     /// Rebuild the search index from the database into a fresh index and swap it in.
     Reindex,
+    /// Generate a VAPID key pair for web push (put both in the environment).
+    VapidKeys,
     /// A populated demo portal on a fresh embedded database, in one command.
     Demo {
         #[arg(long)]
@@ -149,6 +151,13 @@ fn run(cli: Cli) -> Result<(), AppError> {
             } else {
                 Ok(())
             }
+        }
+        Command::VapidKeys => {
+            let (private, public) = jiwon::alerts::push::generate_vapid_keys();
+            println!("JIWON_VAPID_PRIVATE_KEY={private}");
+            println!("JIWON_VAPID_PUBLIC_KEY={public}");
+            eprintln!("개인 키는 비밀로 보관하세요. 키를 바꾸면 기존 브라우저 구독은 다시 등록해야 합니다.");
+            Ok(())
         }
         Command::Reindex => {
             let config = Config::from_env()?;

@@ -30,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
+    notice: Option<String>,
 }
 
 async fn login_form(
@@ -39,6 +40,7 @@ async fn login_form(
 ) -> AppResult<HttpResponse> {
     let mut ctx = page(None, Some(&csrf));
     ctx.insert("next", &safe_next(q.next.as_deref()));
+    ctx.insert("notice", &q.notice);
     ctx.insert("email", "");
     render(&state, "accounts/login.html", &ctx)
 }
@@ -101,6 +103,27 @@ async fn login(
             );
         }
     };
+    // Owners must have confirmed their email; they land on their own page, not the console.
+    let refusal = {
+        let u = user.clone();
+        state
+            .db(move |conn| crate::owners::login_refusal(conn, &u))
+            .await?
+    };
+    if let Some(msg) = refusal {
+        let mut ctx = page(None, Some(&csrf));
+        ctx.insert("next", &next);
+        ctx.insert("email", &email);
+        ctx.insert("error", msg);
+        ctx.insert("unverified", &true);
+        return render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "accounts/login.html",
+            &ctx,
+        );
+    }
+    let next = crate::owners::landing(&user, &next);
     let token = random_token(48);
     let hash = sha256_hex(&token);
     let now = state.now();
@@ -243,10 +266,22 @@ async fn invite(
         accepted_at: None,
     };
     let actor = user.clone();
+    let link = format!("{}/invite/{}", state.config.base_url, token);
+    let mail_link = link.clone();
     state
         .db(move |conn| {
             conn_tx(conn, |conn| {
                 store::insert_invitation(conn, &inv)?;
+                // The invitation email goes out as a delivery in the same transaction.
+                crate::alerts::delivery::queue_account_email(
+                    conn,
+                    None,
+                    &inv.email,
+                    "invite",
+                    &inv.id,
+                    serde_json::json!({"link": mail_link}),
+                    now,
+                )?;
                 audit::record(
                     conn,
                     &actor,
@@ -259,7 +294,6 @@ async fn invite(
             })
         })
         .await?;
-    let link = format!("{}/invite/{}", state.config.base_url, token);
     let mut ctx = page(Some(&user), Some(&csrf));
     ctx.insert("email", &email);
     ctx.insert("link", &link);

@@ -73,7 +73,13 @@ impl Criteria {
                 .iter()
                 .map(|s| s.trim())
                 .filter(|s| !s.is_empty())
-                .map(|s| if lower { s.to_lowercase() } else { s.to_string() })
+                .map(|s| {
+                    if lower {
+                        s.to_lowercase()
+                    } else {
+                        s.to_string()
+                    }
+                })
                 .collect();
             *v = set.into_iter().collect();
         }
@@ -153,8 +159,7 @@ impl Criteria {
                 f.regions.iter().any(|(code, sido)| {
                     // Same region; the program covers the subscriber's whole 시도; or the
                     // subscriber asked for a 시도 that contains the program's 시군구.
-                    *code == **r
-                        || ((is_sido_code(code) || is_sido_code(r)) && *sido == sido2(r))
+                    *code == **r || ((is_sido_code(code) || is_sido_code(r)) && *sido == sido2(r))
                 })
             });
             match hit {

@@ -87,7 +87,12 @@ pub struct Caps {
 
 impl Caps {
     /// Count what each of these users was already sent today (KST).
-    pub fn load(&mut self, conn: &mut DbConnection, user_ids: &[String], now: NaiveDateTime) -> AppResult<()> {
+    pub fn load(
+        &mut self,
+        conn: &mut DbConnection,
+        user_ids: &[String],
+        now: NaiveDateTime,
+    ) -> AppResult<()> {
         let day_start = crate::clock::start_of_kst_day(to_kst(now).date());
         let missing: Vec<String> = user_ids
             .iter()
@@ -166,7 +171,11 @@ pub fn row(d: &NewDelivery, now: NaiveDateTime) -> Delivery {
         short_code: random_token(10),
         status: if instant { "queued" } else { "waiting" }.into(),
         attempts: 0,
-        next_attempt_at: if instant { hold_until(&d.channel, now) } else { now },
+        next_attempt_at: if instant {
+            hold_until(&d.channel, now)
+        } else {
+            now
+        },
         locked_by: None,
         locked_at: None,
         last_error: None,
@@ -194,7 +203,11 @@ pub fn insert_one(conn: &mut DbConnection, d: &Delivery) -> AppResult<bool> {
 
 /// Insert many (in transactions of 500); existing keys are left alone. Returns how
 /// many were new.
-pub fn insert_all(conn: &mut DbConnection, items: &[NewDelivery], now: NaiveDateTime) -> AppResult<usize> {
+pub fn insert_all(
+    conn: &mut DbConnection,
+    items: &[NewDelivery],
+    now: NaiveDateTime,
+) -> AppResult<usize> {
     let mut created = 0;
     for chunk in items.chunks(500) {
         created += conn.transaction(|conn| {
@@ -243,7 +256,12 @@ pub fn queue_account_email(
 
 /// Claim up to `limit` due rows for `worker`: `FOR UPDATE SKIP LOCKED` on PostgreSQL, a
 /// conditional UPDATE on SQLite (one writer at a time).
-pub fn claim(conn: &mut DbConnection, worker: &str, now: NaiveDateTime, limit: i64) -> AppResult<Vec<Delivery>> {
+pub fn claim(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: NaiveDateTime,
+    limit: i64,
+) -> AppResult<Vec<Delivery>> {
     conn.transaction(|conn| {
         let ids: Vec<String> = match conn {
             DbConnection::Postgres(pg) => {
@@ -303,6 +321,13 @@ pub fn mark_sent(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppRe
             deliveries::locked_by.eq(None::<String>),
             deliveries::last_error.eq(None::<String>),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn clear_detail(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+    diesel::update(deliveries::table.find(id))
+        .set(deliveries::detail.eq("{}"))
         .execute(conn)?;
     Ok(())
 }
@@ -418,7 +443,11 @@ pub fn list_status(conn: &mut DbConnection, status: &str, limit: i64) -> AppResu
 pub fn counts(conn: &mut DbConnection) -> AppResult<Vec<(String, String, i64)>> {
     Ok(deliveries::table
         .group_by((deliveries::channel, deliveries::status))
-        .select((deliveries::channel, deliveries::status, diesel::dsl::count_star()))
+        .select((
+            deliveries::channel,
+            deliveries::status,
+            diesel::dsl::count_star(),
+        ))
         .load(conn)?)
 }
 
@@ -450,7 +479,12 @@ mod tests {
     use chrono::NaiveDate;
 
     fn kst(h: u32, m: u32) -> NaiveDateTime {
-        from_kst(NaiveDate::from_ymd_opt(2026, 11, 24).unwrap().and_hms_opt(h, m, 0).unwrap())
+        from_kst(
+            NaiveDate::from_ymd_opt(2026, 11, 24)
+                .unwrap()
+                .and_hms_opt(h, m, 0)
+                .unwrap(),
+        )
     }
 
     #[test]

@@ -31,10 +31,9 @@ pub fn build(from: &str, e: &Email) -> Result<Message, ChannelError> {
     let from: Mailbox = from
         .parse()
         .map_err(|err| ChannelError::Permanent(format!("보내는 주소 오류: {err}")))?;
-    let to: Mailbox = e
-        .to
-        .parse()
-        .map_err(|err| ChannelError::Permanent(format!("받는 주소 오류 ({}): {err}", e.to)))?;
+    let to: Mailbox =
+        e.to.parse()
+            .map_err(|err| ChannelError::Permanent(format!("받는 주소 오류 ({}): {err}", e.to)))?;
     let mut b = Message::builder()
         .from(from)
         .to(to)
@@ -159,8 +158,15 @@ impl Mailer for FileOutbox {
 
 pub fn mailer_from_config(config: &Config) -> Result<Box<dyn Mailer>, String> {
     Ok(match &config.smtp_url {
-        Some(url) => Box::new(SmtpMailer::new(url, config.smtp_pool_size, &config.mail_from)?),
-        None => Box::new(FileOutbox::new(config.outbox_dir.clone(), &config.mail_from)),
+        Some(url) => Box::new(SmtpMailer::new(
+            url,
+            config.smtp_pool_size,
+            &config.mail_from,
+        )?),
+        None => Box::new(FileOutbox::new(
+            config.outbox_dir.clone(),
+            &config.mail_from,
+        )),
     })
 }
 
@@ -178,11 +184,19 @@ mod tests {
             unsubscribe_url: Some("https://jiwon.kr/unsubscribe/abc".into()),
             message_id: "<d-1@jiwon.kr>".into(),
         };
-        let raw = String::from_utf8(build("지원 <noreply@jiwon.kr>", &e).unwrap().formatted()).unwrap();
+        let raw =
+            String::from_utf8(build("지원 <noreply@jiwon.kr>", &e).unwrap().formatted()).unwrap();
         assert!(raw.contains("List-Unsubscribe: <https://jiwon.kr/unsubscribe/abc>"));
         assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
         assert!(raw.contains("Message-ID: <d-1@jiwon.kr>"));
         assert!(raw.contains("text/plain") && raw.contains("text/html"));
-        assert!(build("지원 <noreply@jiwon.kr>", &Email { to: "not an address".into(), ..e }).is_err());
+        assert!(build(
+            "지원 <noreply@jiwon.kr>",
+            &Email {
+                to: "not an address".into(),
+                ..e
+            }
+        )
+        .is_err());
     }
 }

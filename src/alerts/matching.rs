@@ -77,10 +77,13 @@ pub fn facts_of(conn: &mut DbConnection, a: &Announcement) -> AppResult<Facts> {
 
 /// Every stored criteria that matches, with why. Only criteria filed under one of the
 /// announcement's terms are read.
+/// (criteria id, criteria, why it matched).
+pub type Matched = (String, Criteria, Vec<Because>);
+
 pub fn matching_criteria(
     conn: &mut DbConnection,
     facts: &Facts,
-) -> AppResult<(usize, Vec<(String, Criteria, Vec<Because>)>)> {
+) -> AppResult<(usize, Vec<Matched>)> {
     let terms = facts.terms();
     let ids: Vec<String> = criteria_terms::table
         .filter(criteria_terms::term.eq_any(&terms))
@@ -128,7 +131,11 @@ impl Labels {
                 let label = if code.ends_with("000") {
                     name.clone()
                 } else {
-                    format!("{} {}", sido_names.get(sido).cloned().unwrap_or_default(), name)
+                    format!(
+                        "{} {}",
+                        sido_names.get(sido).cloned().unwrap_or_default(),
+                        name
+                    )
                 };
                 (code.clone(), label.trim().to_string())
             })
@@ -244,6 +251,14 @@ pub fn plan(
         caps.load(conn, &user_ids, now)?;
         for s in &subs {
             let profile = s.user_id.as_ref().and_then(|u| profiles.get(u));
+            // An owner who never confirmed their address hears nothing.
+            if s.user_id.is_some()
+                && profile
+                    .map(|p| p.email_verified_at.is_none())
+                    .unwrap_or(false)
+            {
+                continue;
+            }
             if s.is_profile {
                 if let Some(p) = profile {
                     if ineligible(p, &facts.eligibility, today).is_some() {
@@ -316,7 +331,8 @@ fn changed_messages(
     if material.is_empty() {
         return Ok(0);
     }
-    let detail = serde_json::json!({"revision": revision, "reason": rev.reason, "changes": material});
+    let detail =
+        serde_json::json!({"revision": revision, "reason": rev.reason, "changes": material});
     let mut out: Vec<NewDelivery> = Vec::new();
     let bookmarkers: Vec<String> = bookmarks::table
         .filter(bookmarks::announcement_id.eq(&a.id))

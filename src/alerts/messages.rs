@@ -31,7 +31,13 @@ pub struct Message {
     pub pixel_url: Option<String>,
 }
 
-pub fn item(base: &str, a: &Announcement, agency: Option<String>, reason: Option<String>, code: &str) -> Item {
+pub fn item(
+    base: &str,
+    a: &Announcement,
+    agency: Option<String>,
+    reason: Option<String>,
+    code: &str,
+) -> Item {
     Item {
         title: a.title.clone(),
         agency,
@@ -42,7 +48,12 @@ pub fn item(base: &str, a: &Announcement, agency: Option<String>, reason: Option
 }
 
 /// The message for an alert about one announcement (new, changed, reminder).
-pub fn announcement_message(base: &str, d: &Delivery, a: &Announcement, agency: Option<String>) -> Message {
+pub fn announcement_message(
+    base: &str,
+    d: &Delivery,
+    a: &Announcement,
+    agency: Option<String>,
+) -> Message {
     let it = item(base, a, agency, Some(d.reason.clone()), &d.short_code);
     let mut m = Message {
         footer: "이 메일은 지원(jiwon.kr)에서 알림을 신청하신 분께 보내드립니다.".into(),
@@ -52,9 +63,11 @@ pub fn announcement_message(base: &str, d: &Delivery, a: &Announcement, agency: 
         let detail = d.detail_json();
         m.subject = format!("[지원] 공고 정정: {}", a.title);
         m.heading = "관심 공고의 내용이 바뀌었습니다".into();
+        // Revision 1 is the original; the first correction is revision 2.
+        let nth = rest.parse::<i32>().map(|r| r - 1).unwrap_or(1);
         m.intro.push(format!(
             "정정 {}차 사유: {}",
-            rest,
+            nth,
             detail.get("reason").and_then(|v| v.as_str()).unwrap_or("")
         ));
         m.changes = detail
@@ -62,11 +75,21 @@ pub fn announcement_message(base: &str, d: &Delivery, a: &Announcement, agency: 
             .and_then(|v| serde_json::from_value(v.clone()).ok())
             .unwrap_or_default();
     } else if let Some(days) = d.kind.strip_prefix("reminder_d") {
-        let left = d.detail_json().get("days_left").and_then(|v| v.as_i64()).unwrap_or(0);
-        let label = if left <= 0 { "오늘 마감".to_string() } else { format!("마감 {left}일 전") };
+        let left = d
+            .detail_json()
+            .get("days_left")
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0);
+        let label = if left <= 0 {
+            "오늘 마감".to_string()
+        } else {
+            format!("마감 {left}일 전")
+        };
         m.subject = format!("[지원] {label}: {}", a.title);
         m.heading = format!("관심 공고가 곧 마감됩니다 ({label})");
-        m.intro.push(format!("D-{days} 알림을 설정해 두셨습니다. 신청을 서둘러 주세요."));
+        m.intro.push(format!(
+            "D-{days} 알림을 설정해 두셨습니다. 신청을 서둘러 주세요."
+        ));
     } else {
         m.subject = format!("[지원] 새 공고: {}", a.title);
         m.heading = "조건에 맞는 새 공고가 게시되었습니다".into();

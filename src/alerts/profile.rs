@@ -80,7 +80,10 @@ pub fn ineligible(p: &OwnerProfile, e: &Eligibility, today: NaiveDate) -> Option
             return Some(format!("상시근로자 수 (현재 {n}명)"));
         }
     }
-    if let (Some(max), Some(floor)) = (e.revenue_max_won, p.revenue_band.as_deref().and_then(revenue_floor)) {
+    if let (Some(max), Some(floor)) = (
+        e.revenue_max_won,
+        p.revenue_band.as_deref().and_then(revenue_floor),
+    ) {
         if floor > max {
             return Some("연 매출 한도 초과".into());
         }
@@ -93,12 +96,20 @@ pub fn ineligible(p: &OwnerProfile, e: &Eligibility, today: NaiveDate) -> Option
     }
     if let (Some(want), Some(have)) = (e.owner_gender.as_deref(), p.gender.as_deref()) {
         if want != have {
-            return Some(if want == "female" { "여성 대표자 대상".into() } else { "남성 대표자 대상".into() });
+            return Some(if want == "female" {
+                "여성 대표자 대상".into()
+            } else {
+                "남성 대표자 대상".into()
+            });
         }
     }
     if let (Some(want), Some(have)) = (e.sole_proprietor, p.sole_proprietor) {
         if want != have {
-            return Some(if want { "개인사업자 대상".into() } else { "법인사업자 대상".into() });
+            return Some(if want {
+                "개인사업자 대상".into()
+            } else {
+                "법인사업자 대상".into()
+            });
         }
     }
     None
@@ -122,7 +133,10 @@ mod tests {
     #[test]
     fn business_number_check_digit() {
         // Real published numbers' structure: 220-81-62517 (a well-known valid one).
-        assert_eq!(normalize_business_number("220-81-62517").as_deref(), Ok("2208162517"));
+        assert_eq!(
+            normalize_business_number("220-81-62517").as_deref(),
+            Ok("2208162517")
+        );
         assert!(normalize_business_number("220-81-62518").is_err());
         assert!(normalize_business_number("12345").is_err());
         assert!(normalize_business_number("abcdefghij").is_err());
@@ -145,7 +159,10 @@ mod tests {
         assert_eq!(ineligible(&p, &e, today), None);
         e.owner_gender = Some("female".into());
         p.gender = Some("male".into());
-        assert_eq!(ineligible(&p, &e, today).as_deref(), Some("여성 대표자 대상"));
+        assert_eq!(
+            ineligible(&p, &e, today).as_deref(),
+            Some("여성 대표자 대상")
+        );
         p.gender = Some("female".into());
         e.revenue_max_won = Some(300_000_000);
         p.revenue_band = Some("500m_1b".into());

@@ -97,7 +97,11 @@ pub fn build_digests(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<u
     let local = to_kst(now);
     let waiting: Vec<(Option<String>, String, String)> = deliveries::table
         .filter(deliveries::status.eq("waiting"))
-        .select((deliveries::user_id, deliveries::address, deliveries::frequency))
+        .select((
+            deliveries::user_id,
+            deliveries::address,
+            deliveries::frequency,
+        ))
         .distinct()
         .load(conn)?;
     if waiting.is_empty() {
@@ -110,7 +114,11 @@ pub fn build_digests(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<u
         .collect();
     let mut built = 0;
     for (user, address, frequency) in waiting {
-        let hour = user.as_ref().and_then(|u| hours.get(u)).copied().unwrap_or(8);
+        let hour = user
+            .as_ref()
+            .and_then(|u| hours.get(u))
+            .copied()
+            .unwrap_or(8);
         if (local.hour() as i32) < hour {
             continue;
         }

@@ -72,7 +72,12 @@ pub fn deliver_due(state: &AppState, worker: &str, max: usize) -> AppResult<Send
     while handled < max {
         let batch = {
             let mut conn = state.conn()?;
-            delivery::claim(&mut conn, worker, state.now(), state.config.delivery_batch.max(1) as i64)?
+            delivery::claim(
+                &mut conn,
+                worker,
+                state.now(),
+                state.config.delivery_batch.max(1) as i64,
+            )?
         };
         if batch.is_empty() {
             break;
@@ -86,7 +91,10 @@ pub fn deliver_due(state: &AppState, worker: &str, max: usize) -> AppResult<Send
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(AppError::internal("sender thread panicked"))))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(AppError::internal("sender thread panicked")))
+                })
                 .collect()
         });
         for r in results {
@@ -108,6 +116,10 @@ fn send_chunk(state: &AppState, chunk: &[Delivery]) -> AppResult<SendReport> {
         match outcome {
             Outcome::Sent => {
                 delivery::mark_sent(&mut conn, &d.id, state.now())?;
+                if is_account_mail(d) {
+                    // The one-time link has done its job; don't keep it around.
+                    delivery::clear_detail(&mut conn, &d.id)?;
+                }
                 if d.kind == "digest" {
                     mark_digest_items_sent(&mut conn, &d.id, state.now())?;
                 }
@@ -139,11 +151,18 @@ fn send_chunk(state: &AppState, chunk: &[Delivery]) -> AppResult<SendReport> {
     Ok(r)
 }
 
-fn mark_digest_items_sent(conn: &mut DbConnection, digest_id: &str, now: NaiveDateTime) -> AppResult<()> {
+fn mark_digest_items_sent(
+    conn: &mut DbConnection,
+    digest_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     use crate::db::schema::deliveries;
     use diesel::prelude::*;
     diesel::update(deliveries::table.filter(deliveries::digest_id.eq(digest_id)))
-        .set((deliveries::status.eq("sent"), deliveries::sent_at.eq(Some(now))))
+        .set((
+            deliveries::status.eq("sent"),
+            deliveries::sent_at.eq(Some(now)),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -154,7 +173,12 @@ fn is_account_mail(d: &Delivery) -> bool {
         .any(|p| d.kind.starts_with(p))
 }
 
-fn send_one(state: &AppState, conn: &mut DbConnection, d: &Delivery, now: NaiveDateTime) -> AppResult<Outcome> {
+fn send_one(
+    state: &AppState,
+    conn: &mut DbConnection,
+    d: &Delivery,
+    now: NaiveDateTime,
+) -> AppResult<Outcome> {
     if in_quiet_hours(&d.channel, now) {
         return Ok(Outcome::Held(hold_until(&d.channel, now)));
     }
@@ -167,7 +191,9 @@ fn send_one(state: &AppState, conn: &mut DbConnection, d: &Delivery, now: NaiveD
     if let Some(sid) = &d.subscription_id {
         if !d.kind.starts_with("digest") {
             match store::find_subscription(conn, sid)? {
-                Some(s) if s.is_active() && (s.channel_list().contains(&d.channel) || d.frequency != "instant") => {}
+                Some(s)
+                    if s.is_active()
+                        && (s.channel_list().contains(&d.channel) || d.frequency != "instant") => {}
                 _ => return Ok(Outcome::Suppressed("구독 해지됨".into())),
             }
         }
@@ -192,7 +218,10 @@ fn send_one(state: &AppState, conn: &mut DbConnection, d: &Delivery, now: NaiveD
         };
         messages::announcement_message(&base, d, &a, agency)
     };
-    m.unsubscribe_url = Some(format!("{base}/unsubscribe/{}", tokens::for_delivery(&state.config.secret_key, d)));
+    m.unsubscribe_url = Some(format!(
+        "{base}/unsubscribe/{}",
+        tokens::for_delivery(&state.config.secret_key, d)
+    ));
     match d.channel.as_str() {
         "email" => Ok(send_email(state, d, m)),
         "push" => send_push(state, conn, d, &m),
@@ -230,7 +259,12 @@ fn send_email(state: &AppState, d: &Delivery, m: Message) -> Outcome {
     }
 }
 
-fn send_push(state: &AppState, conn: &mut DbConnection, d: &Delivery, m: &Message) -> AppResult<Outcome> {
+fn send_push(
+    state: &AppState,
+    conn: &mut DbConnection,
+    d: &Delivery,
+    m: &Message,
+) -> AppResult<Outcome> {
     let Some(push) = &state.channels.push else {
         return Ok(Outcome::Suppressed("웹 푸시 미설정 (VAPID 키 없음)".into()));
     };
@@ -289,10 +323,15 @@ fn send_push(state: &AppState, conn: &mut DbConnection, d: &Delivery, m: &Messag
 
 fn send_sms(state: &AppState, d: &Delivery, m: &Message, base: &str) -> Outcome {
     let Some(phone) = sms::normalize_phone(&d.address) else {
-        return Outcome::Failed(ChannelError::Permanent(format!("휴대전화 번호 오류: {}", d.address)));
+        return Outcome::Failed(ChannelError::Permanent(format!(
+            "휴대전화 번호 오류: {}",
+            d.address
+        )));
     };
     let item = m.items.first();
-    let title = item.map(|i| i.title.clone()).unwrap_or_else(|| m.subject.clone());
+    let title = item
+        .map(|i| i.title.clone())
+        .unwrap_or_else(|| m.subject.clone());
     let line = match (d.kind.as_str(), item.and_then(|i| i.deadline.clone())) {
         (k, Some(dl)) if k.starts_with("reminder") => format!("마감 임박 · {dl}"),
         (k, _) if k.starts_with("changed") => "공고 내용이 정정되었습니다".to_string(),
@@ -344,7 +383,13 @@ fn digest_items(
             }
             None => None,
         };
-        out.push(messages::item(base, &a, agency, Some(r.reason.clone()), &r.short_code));
+        out.push(messages::item(
+            base,
+            &a,
+            agency,
+            Some(r.reason.clone()),
+            &r.short_code,
+        ));
     }
     let _ = state;
     Ok(out)

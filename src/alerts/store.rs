@@ -129,7 +129,11 @@ pub fn peek_token(
 // --- criteria and subscriptions ---------------------------------------------------------
 
 /// The id of the stored criteria equal to `c`, storing it (with its index terms) when new.
-pub fn criteria_id_for(conn: &mut DbConnection, c: &Criteria, now: NaiveDateTime) -> AppResult<String> {
+pub fn criteria_id_for(
+    conn: &mut DbConnection,
+    c: &Criteria,
+    now: NaiveDateTime,
+) -> AppResult<String> {
     let hash = c.hash();
     if let Some(id) = subscription_criteria::table
         .filter(subscription_criteria::hash.eq(&hash))
@@ -258,7 +262,12 @@ pub fn consents_of(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<Cons
 
 // --- bookmarks --------------------------------------------------------------------------
 
-pub fn add_bookmark(conn: &mut DbConnection, user_id: &str, ann: &str, now: NaiveDateTime) -> AppResult<()> {
+pub fn add_bookmark(
+    conn: &mut DbConnection,
+    user_id: &str,
+    ann: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let b = Bookmark {
         user_id: user_id.to_string(),
         announcement_id: ann.to_string(),
@@ -323,7 +332,11 @@ pub fn save_push_endpoint(
     Ok(())
 }
 
-pub fn remove_push_endpoint(conn: &mut DbConnection, user_id: &str, endpoint: &str) -> AppResult<usize> {
+pub fn remove_push_endpoint(
+    conn: &mut DbConnection,
+    user_id: &str,
+    endpoint: &str,
+) -> AppResult<usize> {
     Ok(diesel::delete(
         push_endpoints::table
             .filter(push_endpoints::user_id.eq(user_id))

@@ -58,7 +58,11 @@ mod tests {
         let t = sign(b"k1-secret", "s:abc");
         assert_eq!(verify(b"k1-secret", &t).as_deref(), Some("s:abc"));
         assert_eq!(verify(b"other-secret", &t), None);
-        let forged = format!("{}.{}", URL_SAFE_NO_PAD.encode("s:xyz"), t.split('.').nth(1).unwrap());
+        let forged = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode("s:xyz"),
+            t.split('.').nth(1).unwrap()
+        );
         assert_eq!(verify(b"k1-secret", &forged), None);
         assert_eq!(verify(b"k1-secret", "garbage"), None);
     }

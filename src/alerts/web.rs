@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::criteria::Criteria;
 use super::model::{channel_label, frequency_label, OwnerProfile, Subscription, CHANNELS};
 use super::{delivery, matching, store, tokens};
-use crate::accounts::{client_ip, new_id, CurrentUser, Csrf};
+use crate::accounts::{client_ip, new_id, Csrf, CurrentUser};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::reference;
@@ -26,7 +26,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/alerts/confirm/{token}", web::get().to(confirm_form))
         .route("/alerts/confirm/{token}", web::post().to(confirm))
         .route("/me/subscriptions", web::get().to(my_subscriptions))
-        .route("/me/subscriptions/{id}/delete", web::post().to(delete_subscription))
+        .route(
+            "/me/subscriptions/{id}/delete",
+            web::post().to(delete_subscription),
+        )
         .route("/me/bookmarks", web::get().to(my_bookmarks))
         .route("/me/bookmarks", web::post().to(add_bookmark))
         .route("/me/bookmarks/{id}/delete", web::post().to(remove_bookmark))
@@ -43,7 +46,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/dev/outbox/{name}", web::get().to(outbox_message))
         .route("/admin/deliveries", web::get().to(admin_deliveries))
         .route("/admin/deliveries/{id}/retry", web::post().to(admin_retry))
-        .route("/console/announcements/{id}/alerts", web::get().to(console_alerts));
+        .route(
+            "/console/announcements/{id}/alerts",
+            web::get().to(console_alerts),
+        );
 }
 
 /// A form with repeated keys (checkbox groups) as a multimap.
@@ -148,7 +154,11 @@ pub fn describe(labels: &HashMap<String, String>, c: &Criteria) -> String {
         parts.push(format!(
             "지역: {}{}",
             v.join(", "),
-            if c.local_only { " (전국 공고 제외)" } else { " (전국 공고 포함)" }
+            if c.local_only {
+                " (전국 공고 제외)"
+            } else {
+                " (전국 공고 포함)"
+            }
         ));
     }
     if !c.targets.is_empty() {
@@ -192,7 +202,10 @@ fn form_context(
     ctx.insert("errors", errors);
     ctx.insert(
         "categories",
-        &reference::CATEGORIES.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        &reference::CATEGORIES
+            .iter()
+            .map(|(c, _)| *c)
+            .collect::<Vec<_>>(),
     );
     ctx.insert("targets", reference::TARGET_TYPES);
     ctx.insert(
@@ -202,7 +215,10 @@ fn form_context(
             .map(|(n, c)| (n.to_string(), format!("{c}000")))
             .collect::<Vec<_>>(),
     );
-    ctx.insert("owner", &user.map(|u| u.user.agency_id.is_none()).unwrap_or(false));
+    ctx.insert(
+        "owner",
+        &user.map(|u| u.user.agency_id.is_none()).unwrap_or(false),
+    );
     ctx.insert("push_enabled", &state.channels.push.is_some());
     Ok(ctx)
 }
@@ -222,7 +238,11 @@ async fn new_form(
     csrf: Csrf,
     q: web::Query<PrefillQuery>,
 ) -> AppResult<HttpResponse> {
-    let clean = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let clean = |v: &Option<String>| {
+        v.as_ref()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
     let mut input = SubInput {
         mode: "custom".into(),
         frequency: "instant".into(),
@@ -274,7 +294,9 @@ async fn create(
     let fields = Fields::from_pairs(form.into_inner());
     csrf.verify(&fields.one("csrf_token"))?;
     let input = SubInput::from_fields(&fields);
-    let owner = user.as_ref().filter(|u| u.user.agency_id.is_none() && !u.user.is_operator);
+    let owner = user
+        .as_ref()
+        .filter(|u| u.user.agency_id.is_none() && !u.user.is_operator);
     let mut errors: HashMap<String, String> = HashMap::new();
     if input.name.chars().count() > 60 {
         errors.insert("name".into(), "이름은 60자 이내로 적어 주세요.".into());
@@ -283,9 +305,16 @@ async fn create(
         errors.insert("frequency".into(), "받는 주기를 골라 주세요.".into());
     }
     if input.channels.is_empty() {
-        errors.insert("channel".into(), "받을 방법을 하나 이상 골라 주세요.".into());
+        errors.insert(
+            "channel".into(),
+            "받을 방법을 하나 이상 골라 주세요.".into(),
+        );
     }
-    if input.channels.iter().any(|c| !CHANNELS.contains(&c.as_str())) {
+    if input
+        .channels
+        .iter()
+        .any(|c| !CHANNELS.contains(&c.as_str()))
+    {
         errors.insert("channel".into(), "알 수 없는 받는 방법입니다.".into());
     }
     for c in &input.categories {
@@ -300,7 +329,10 @@ async fn create(
     }
     let criteria = input.criteria();
     if criteria.keywords.iter().any(|k| k.chars().count() > 40) || criteria.keywords.len() > 10 {
-        errors.insert("keywords".into(), "키워드는 10개까지, 각 40자 이내로 적어 주세요.".into());
+        errors.insert(
+            "keywords".into(),
+            "키워드는 10개까지, 각 40자 이내로 적어 주세요.".into(),
+        );
     }
     let profile_mode = owner.is_some() && input.mode == "profile";
     if !profile_mode && criteria.is_empty() {
@@ -311,7 +343,10 @@ async fn create(
     }
     if owner.is_none() {
         if !crate::accounts::web::looks_like_email(&input.email) {
-            errors.insert("email".into(), "받을 이메일 주소를 정확히 적어 주세요.".into());
+            errors.insert(
+                "email".into(),
+                "받을 이메일 주소를 정확히 적어 주세요.".into(),
+            );
         }
         if input.channels.iter().any(|c| c != "email") {
             errors.insert(
@@ -343,7 +378,10 @@ async fn create(
         })
         .await?;
     if !ksic_bad.is_empty() {
-        errors.insert("ksic".into(), format!("없는 업종 코드입니다: {}", ksic_bad.join(", ")));
+        errors.insert(
+            "ksic".into(),
+            format!("없는 업종 코드입니다: {}", ksic_bad.join(", ")),
+        );
     }
     if owner.is_some() {
         let has_phone = profile.as_ref().and_then(|p| p.phone.as_ref()).is_some();
@@ -368,13 +406,27 @@ async fn create(
     }
     if !errors.is_empty() {
         let ctx = form_context(&state, user.as_ref(), &csrf, &input, &errors)?;
-        return render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "alerts/new.html", &ctx);
+        return render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "alerts/new.html",
+            &ctx,
+        );
     }
     if owner.is_none() {
-        state.limiter.check("subscribe", &client_ip(&req), 20, std::time::Duration::from_secs(3600))?;
+        state.limiter.check(
+            "subscribe",
+            &client_ip(&req),
+            20,
+            std::time::Duration::from_secs(3600),
+        )?;
     }
     let base = state.config.base_url.trim_end_matches('/').to_string();
-    let name = if input.name.is_empty() { suggested_name(&input) } else { input.name.clone() };
+    let name = if input.name.is_empty() {
+        suggested_name(&input)
+    } else {
+        input.name.clone()
+    };
     let frequency = input.frequency.clone();
     let channels = input.channels.clone();
     let email = input.email.clone();
@@ -391,7 +443,11 @@ async fn create(
                 let sub = Subscription {
                     id: id.clone(),
                     user_id: uid.clone(),
-                    email: if uid.is_none() { Some(email.clone()) } else { None },
+                    email: if uid.is_none() {
+                        Some(email.clone())
+                    } else {
+                        None
+                    },
                     name: name.clone(),
                     criteria_id: cid,
                     spec: criteria.to_json(),
@@ -407,7 +463,15 @@ async fn create(
                 match &uid {
                     Some(u) => {
                         for ch in &channels {
-                            store::record_consent(conn, Some(u), Some(&id), ch, true, "알림 신청 화면", now)?;
+                            store::record_consent(
+                                conn,
+                                Some(u),
+                                Some(&id),
+                                ch,
+                                true,
+                                "알림 신청 화면",
+                                now,
+                            )?;
                         }
                         Ok("/me/subscriptions?created=1".to_string())
                     }
@@ -485,13 +549,23 @@ async fn confirm(
                 let Some(t) = store::use_token(conn, "confirm_subscription", &token, now)? else {
                     return Ok(false);
                 };
-                let Some(sid) = t.subscription_id else { return Ok(false) };
+                let Some(sid) = t.subscription_id else {
+                    return Ok(false);
+                };
                 let Some(sub) = store::find_subscription(conn, &sid)? else {
                     return Ok(false);
                 };
                 store::set_subscription_status(conn, &sid, "active", now)?;
                 for ch in sub.channel_list() {
-                    store::record_consent(conn, None, Some(&sid), &ch, true, "확인 메일 링크(이중 동의)", now)?;
+                    store::record_consent(
+                        conn,
+                        None,
+                        Some(&sid),
+                        &ch,
+                        true,
+                        "확인 메일 링크(이중 동의)",
+                        now,
+                    )?;
                 }
                 Ok(true)
             })
@@ -565,7 +639,10 @@ async fn my_subscriptions(
     ctx.insert("subs", &subs);
     ctx.insert("created", &q.contains_key("created"));
     ctx.insert("push_endpoints", &endpoints);
-    ctx.insert("vapid_key", &state.config.vapid_public_key.clone().unwrap_or_default());
+    ctx.insert(
+        "vapid_key",
+        &state.config.vapid_public_key.clone().unwrap_or_default(),
+    );
     ctx.insert("push_enabled", &state.channels.push.is_some());
     render(&state, "alerts/mine.html", &ctx)
 }
@@ -589,7 +666,15 @@ async fn delete_subscription(
                     return Err(AppError::NotFound);
                 }
                 for ch in s.channel_list() {
-                    store::record_consent(conn, Some(&uid), Some(&id), &ch, false, "내 알림 화면에서 삭제", now)?;
+                    store::record_consent(
+                        conn,
+                        Some(&uid),
+                        Some(&id),
+                        &ch,
+                        false,
+                        "내 알림 화면에서 삭제",
+                        now,
+                    )?;
                 }
                 store::delete_subscription(conn, &id)
             })
@@ -631,7 +716,11 @@ async fn bookmark_form(
     ctx.insert("saved", &saved);
     ctx.insert(
         "days",
-        &days.iter().map(|d| format!("D-{d}")).collect::<Vec<_>>().join(", "),
+        &days
+            .iter()
+            .map(|d| format!("D-{d}"))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     render(&state, "alerts/bookmark.html", &ctx)
 }
@@ -765,16 +854,31 @@ async fn unsubscribe(
     render(&state, "alerts/unsubscribe.html", &ctx)
 }
 
-pub fn apply_unsubscribe(conn: &mut DbConnection, scope: &str, now: chrono::NaiveDateTime) -> AppResult<()> {
+pub fn apply_unsubscribe(
+    conn: &mut DbConnection,
+    scope: &str,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
     use crate::db::schema::subscriptions;
     use diesel::prelude::*;
     let source = "수신 거부 링크";
     let stop = |conn: &mut DbConnection, s: &Subscription| -> AppResult<()> {
         for ch in s.channel_list() {
-            store::record_consent(conn, s.user_id.as_deref(), Some(&s.id), &ch, false, source, now)?;
+            store::record_consent(
+                conn,
+                s.user_id.as_deref(),
+                Some(&s.id),
+                &ch,
+                false,
+                source,
+                now,
+            )?;
         }
         diesel::update(subscriptions::table.find(&s.id))
-            .set((subscriptions::status.eq("unsubscribed"), subscriptions::updated_at.eq(now)))
+            .set((
+                subscriptions::status.eq("unsubscribed"),
+                subscriptions::updated_at.eq(now),
+            ))
             .execute(conn)?;
         Ok(())
     };
@@ -796,7 +900,10 @@ pub fn apply_unsubscribe(conn: &mut DbConnection, scope: &str, now: chrono::Naiv
                     stop(conn, &s)?;
                 } else {
                     diesel::update(subscriptions::table.find(&s.id))
-                        .set(subscriptions::channels.eq(serde_json::to_string(&chans).unwrap_or_default()))
+                        .set(
+                            subscriptions::channels
+                                .eq(serde_json::to_string(&chans).unwrap_or_default()),
+                        )
                         .execute(conn)?;
                 }
             }
@@ -826,15 +933,20 @@ pub fn apply_unsubscribe(conn: &mut DbConnection, scope: &str, now: chrono::Naiv
 // --- tracking -------------------------------------------------------------------------
 
 const PIXEL: &[u8] = &[
-    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00,
-    0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
 
-async fn track_open(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+async fn track_open(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let code = path.into_inner();
     let now = state.now();
-    state.db(move |conn| delivery::mark_opened(conn, &code, now)).await?;
+    state
+        .db(move |conn| delivery::mark_opened(conn, &code, now))
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("image/gif")
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -843,7 +955,10 @@ async fn track_open(state: web::Data<AppState>, path: web::Path<String>) -> AppR
 
 /// A link in a message (email button, push notification, SMS short link): count the
 /// click, then go to the announcement.
-async fn track_click(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+async fn track_click(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let code = path.into_inner();
     let now = state.now();
     let to = state
@@ -875,7 +990,8 @@ struct PushSubscriptionJson {
 }
 
 fn json_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
-    HttpResponse::build(status).json(serde_json::json!({"error": {"code": code, "message": message}}))
+    HttpResponse::build(status)
+        .json(serde_json::json!({"error": {"code": code, "message": message}}))
 }
 
 fn header_csrf(req: &HttpRequest, csrf: &Csrf) -> Result<(), AppError> {
@@ -897,14 +1013,23 @@ async fn push_subscribe(
     header_csrf(&req, &csrf)?;
     let b = body.into_inner();
     let Some(keys) = b.keys else {
-        return Ok(json_error(StatusCode::BAD_REQUEST, "push_keys_missing", "구독 정보에 keys가 없습니다."));
+        return Ok(json_error(
+            StatusCode::BAD_REQUEST,
+            "push_keys_missing",
+            "구독 정보에 keys가 없습니다.",
+        ));
     };
-    if !(b.endpoint.starts_with("https://") || (!state.config.is_production() && b.endpoint.starts_with("http://")))
+    if !(b.endpoint.starts_with("https://")
+        || (!state.config.is_production() && b.endpoint.starts_with("http://")))
         || b.endpoint.len() > 1000
         || keys.p256dh.len() > 200
         || keys.auth.len() > 100
     {
-        return Ok(json_error(StatusCode::BAD_REQUEST, "push_endpoint_invalid", "푸시 주소가 올바르지 않습니다."));
+        return Ok(json_error(
+            StatusCode::BAD_REQUEST,
+            "push_endpoint_invalid",
+            "푸시 주소가 올바르지 않습니다.",
+        ));
     }
     let uid = user.user.id.clone();
     let now = state.now();
@@ -912,7 +1037,15 @@ async fn push_subscribe(
         .db(move |conn| {
             conn.transaction(|conn| {
                 store::save_push_endpoint(conn, &uid, &b.endpoint, &keys.p256dh, &keys.auth, now)?;
-                store::record_consent(conn, Some(&uid), None, "push", true, "브라우저 알림 허용", now)
+                store::record_consent(
+                    conn,
+                    Some(&uid),
+                    None,
+                    "push",
+                    true,
+                    "브라우저 알림 허용",
+                    now,
+                )
             })
         })
         .await?;
@@ -934,7 +1067,15 @@ async fn push_unsubscribe(
         .db(move |conn| {
             conn.transaction(|conn| {
                 let n = store::remove_push_endpoint(conn, &uid, &endpoint)?;
-                store::record_consent(conn, Some(&uid), None, "push", false, "브라우저 알림 해제", now)?;
+                store::record_consent(
+                    conn,
+                    Some(&uid),
+                    None,
+                    "push",
+                    false,
+                    "브라우저 알림 해제",
+                    now,
+                )?;
                 Ok(n)
             })
         })
@@ -945,7 +1086,8 @@ async fn push_unsubscribe(
 /// The service worker must be served from the root to control the whole site.
 async fn service_worker() -> AppResult<HttpResponse> {
     let path = format!("{}/sw.js", crate::web::public_dir());
-    let body = std::fs::read_to_string(&path).map_err(|e| AppError::internal(format!("{path}: {e}")))?;
+    let body =
+        std::fs::read_to_string(&path).map_err(|e| AppError::internal(format!("{path}: {e}")))?;
     Ok(HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
@@ -978,7 +1120,10 @@ async fn outbox(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     render(&state, "alerts/outbox.html", &ctx)
 }
 
-async fn outbox_message(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+async fn outbox_message(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     if state.config.is_production() {
         return Err(AppError::NotFound);
     }
@@ -986,7 +1131,8 @@ async fn outbox_message(state: web::Data<AppState>, path: web::Path<String>) -> 
     if !name.ends_with(".eml") || name.contains('/') || name.contains("..") || name.contains('\\') {
         return Err(AppError::NotFound);
     }
-    let raw = std::fs::read(state.config.outbox_dir.join("mail").join(&name)).map_err(|_| AppError::NotFound)?;
+    let raw = std::fs::read(state.config.outbox_dir.join("mail").join(&name))
+        .map_err(|_| AppError::NotFound)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -1065,12 +1211,18 @@ async fn admin_retry(
     user.require_operator()?;
     let id = path.into_inner();
     let now = state.now();
-    state.db(move |conn| delivery::retry(conn, &id, now)).await?;
+    state
+        .db(move |conn| delivery::retry(conn, &id, now))
+        .await?;
     Ok(redirect("/admin/deliveries"))
 }
 
 /// Reach before publishing (used by the console).
-pub fn reach(conn: &mut DbConnection, a: &crate::announcements::model::Announcement, now: chrono::NaiveDateTime) -> AppResult<serde_json::Value> {
+pub fn reach(
+    conn: &mut DbConnection,
+    a: &crate::announcements::model::Announcement,
+    now: chrono::NaiveDateTime,
+) -> AppResult<serde_json::Value> {
     let (report, planned) = matching::plan(conn, a, now)?;
     let mut by_channel: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut recipients = std::collections::HashSet::new();
@@ -1098,10 +1250,18 @@ pub fn reach(conn: &mut DbConnection, a: &crate::announcements::model::Announcem
 
 /// Per channel: how many were sent, delivered to the channel, failed, are still pending,
 /// had nothing to send to, were opened and clicked.
-pub fn results(conn: &mut DbConnection, announcement_id: &str) -> AppResult<Vec<serde_json::Value>> {
+pub fn results(
+    conn: &mut DbConnection,
+    announcement_id: &str,
+) -> AppResult<Vec<serde_json::Value>> {
     use crate::db::schema::deliveries as d;
     use diesel::prelude::*;
-    let rows: Vec<(String, String, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)> = d::table
+    let rows: Vec<(
+        String,
+        String,
+        Option<chrono::NaiveDateTime>,
+        Option<chrono::NaiveDateTime>,
+    )> = d::table
         .filter(d::announcement_id.eq(announcement_id))
         .select((d::channel, d::status, d::opened_at, d::clicked_at))
         .load(conn)?;
@@ -1134,7 +1294,10 @@ pub fn results(conn: &mut DbConnection, announcement_id: &str) -> AppResult<Vec<
 }
 
 /// First send of an announcement's alerts (KST date), if any.
-fn first_send_day(conn: &mut DbConnection, announcement_id: &str) -> AppResult<Option<chrono::NaiveDate>> {
+fn first_send_day(
+    conn: &mut DbConnection,
+    announcement_id: &str,
+) -> AppResult<Option<chrono::NaiveDate>> {
     use crate::db::schema::deliveries as d;
     use diesel::prelude::*;
     let t: Option<chrono::NaiveDateTime> = d::table
@@ -1180,7 +1343,12 @@ async fn console_alerts(
             Ok((a, reach, results, views, center))
         })
         .await?;
-    let max_views = views.iter().filter_map(|v| v["views"].as_i64()).max().unwrap_or(0).max(1);
+    let max_views = views
+        .iter()
+        .filter_map(|v| v["views"].as_i64())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let mut ctx = page(Some(&user), None);
     ctx.insert("a_id", &a.id);
     ctx.insert("a_title", &a.title);

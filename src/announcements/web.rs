@@ -515,6 +515,7 @@ async fn listing(
         &format!("/announcements.csv?{}", query.with_page(1)),
     );
     ctx.insert("csv_hint", &query.with_page(1));
+    ctx.insert("alert_link", &format!("/alerts/new?{}", query.with_page(1)));
     render_public(
         &state,
         &req,

@@ -50,11 +50,6 @@ pub fn tick(state: &AppState, worker: &str) -> AppResult<TickReport> {
             )?;
         }
     }
-    {
-        let mut conn = state.conn()?;
-        crate::alerts::schedule::queue_reminders(&mut conn, now)?;
-        crate::alerts::schedule::build_digests(&mut conn, now)?;
-    }
     let mut report = TickReport::default();
     // Bounded so one tick cannot run forever.
     for _ in 0..10_000 {
@@ -116,6 +111,12 @@ pub fn tick(state: &AppState, worker: &str) -> AppResult<TickReport> {
             }
         }
     }
+    // After the jobs, so a match job's digest items and reminders go out this tick.
+    {
+        let mut conn = state.conn()?;
+        crate::alerts::schedule::queue_reminders(&mut conn, state.now())?;
+        crate::alerts::schedule::build_digests(&mut conn, state.now())?;
+    }
     let sent = crate::alerts::send::deliver_due(state, worker, 100_000)?;
     report.ran += sent.sent;
     report.failed += sent.failed;
@@ -159,7 +160,13 @@ fn run_job(state: &AppState, job: &Job) -> AppResult<()> {
                 .get("revision")
                 .and_then(|v| v.as_i64())
                 .unwrap_or(0) as i32;
-            let r = crate::alerts::matching::run(&mut conn, &id, &field("event")?, revision, state.now())?;
+            let r = crate::alerts::matching::run(
+                &mut conn,
+                &id,
+                &field("event")?,
+                revision,
+                state.now(),
+            )?;
             tracing::info!(announcement = %id, evaluated = r.criteria_evaluated, matched = r.criteria_matched,
                 subscriptions = r.subscriptions_matched, ineligible = r.ineligible,
                 deliveries = r.deliveries_created, "matched");

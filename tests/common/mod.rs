@@ -19,6 +19,8 @@ use jiwon::config::{Config, Environment};
 use jiwon::search::SearchIndex;
 use jiwon::AppState;
 
+pub mod smtp;
+
 /// 2026-11-24 12:00 KST.
 pub fn noon_kst() -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 11, 24)

@@ -1,0 +1,435 @@
+//! Business owners' accounts: sign-up with email verification, password reset, the
+//! owner's home (`/me`), the business profile, consent records and account deletion.
+//!
+//! An owner is a `users` row without an agency (`agency_id = NULL`, not an operator)
+//! plus an `owner_profiles` row; that row's existence is what makes a user an owner.
+//! Email verification state is `owner_profiles.email_verified_at`.
+//!
+//! Owners sign in at the shared `/login`. Two helpers here are meant for it:
+//! [`login_refusal`] (an unverified owner may not sign in yet) and [`landing`] (owners
+//! land on `/me`, not the agency console).
+
+pub mod web;
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::accounts::User;
+use crate::alerts::model::{OwnerProfile, CHANNELS};
+use crate::alerts::profile::{normalize_business_number, REVENUE_BANDS};
+use crate::alerts::sms::normalize_phone;
+use crate::db::schema::{account_tokens, owner_profiles, sessions, users};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+
+/// Token purposes.
+pub const VERIFY_EMAIL: &str = "verify_email";
+pub const RESET_PASSWORD: &str = "reset_password";
+
+/// Reminder days an owner can pick (D-14, D-7, D-3, D-1).
+pub const REMINDER_DAYS: [i64; 4] = [14, 7, 3, 1];
+
+/// Why `/login` must refuse this user even with the right password: an owner whose
+/// email address is not verified yet. `None` for everyone else (staff, operators,
+/// verified owners).
+pub fn login_refusal(conn: &mut DbConnection, user: &User) -> AppResult<Option<&'static str>> {
+    if user.agency_id.is_some() || user.is_operator {
+        return Ok(None);
+    }
+    let verified: Option<Option<NaiveDateTime>> = owner_profiles::table
+        .find(&user.id)
+        .select(owner_profiles::email_verified_at)
+        .first(conn)
+        .optional()?;
+    Ok(match verified {
+        Some(None) => Some(
+            "이메일 주소 확인이 아직 끝나지 않았습니다. 가입할 때 받은 메일의 버튼을 눌러 주세요.",
+        ),
+        _ => None,
+    })
+}
+
+/// Where a user goes after signing in: owners (no agency, not an operator) go to `/me`
+/// unless they asked for a page of their own; everyone else to `next`.
+pub fn landing(user: &User, next: &str) -> String {
+    let owner = user.agency_id.is_none() && !user.is_operator;
+    if owner && (next == "/console" || next.starts_with("/console/")) {
+        "/me".to_string()
+    } else {
+        next.to_string()
+    }
+}
+
+/// Mark the owner's email verified (no-op if already verified or not an owner).
+pub fn mark_verified(conn: &mut DbConnection, user_id: &str, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(
+        owner_profiles::table
+            .find(user_id)
+            .filter(owner_profiles::email_verified_at.is_null()),
+    )
+    .set(owner_profiles::email_verified_at.eq(Some(now)))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Set a new password hash, end every session of the user, and void the other unused
+/// reset links.
+pub fn set_password(
+    conn: &mut DbConnection,
+    user_id: &str,
+    hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)?;
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
+    diesel::update(
+        account_tokens::table
+            .filter(account_tokens::user_id.eq(user_id))
+            .filter(account_tokens::purpose.eq(RESET_PASSWORD))
+            .filter(account_tokens::used_at.is_null()),
+    )
+    .set(account_tokens::used_at.eq(Some(now)))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Raw form values, kept for re-rendering. Checkbox groups are lists.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct FormValues {
+    pub v: BTreeMap<String, String>,
+    pub m: BTreeMap<String, Vec<String>>,
+}
+
+const MULTI: &[&str] = &["reminder_days", "reminder_channels"];
+
+impl FormValues {
+    pub fn parse(body: &[u8]) -> AppResult<FormValues> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+            .map_err(|_| AppError::BadRequest("양식 데이터를 읽을 수 없습니다.".into()))?;
+        let mut f = FormValues::default();
+        for (k, v) in pairs {
+            if MULTI.contains(&k.as_str()) {
+                f.m.entry(k).or_default().push(v);
+            } else {
+                f.v.insert(k, v);
+            }
+        }
+        Ok(f)
+    }
+    pub fn get(&self, k: &str) -> &str {
+        self.v.get(k).map(|s| s.trim()).unwrap_or("")
+    }
+    pub fn list(&self, k: &str) -> Vec<String> {
+        self.m.get(k).cloned().unwrap_or_default()
+    }
+    fn set(&mut self, k: &str, v: impl Into<String>) {
+        self.v.insert(k.to_string(), v.into());
+    }
+
+    /// The form as it shows a stored profile.
+    pub fn from_profile(p: &OwnerProfile) -> FormValues {
+        let mut f = FormValues::default();
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        f.set(
+            "business_number",
+            p.business_number
+                .as_deref()
+                .map(crate::alerts::profile::format_business_number)
+                .unwrap_or_default(),
+        );
+        f.set("business_name", p.business_name.clone());
+        f.set("ksic_code", opt(&p.ksic_code));
+        f.set("region_code", opt(&p.region_code));
+        f.set(
+            "founded_on",
+            p.founded_on.map(|d| d.to_string()).unwrap_or_default(),
+        );
+        f.set(
+            "employees",
+            p.employees.map(|n| n.to_string()).unwrap_or_default(),
+        );
+        f.set("revenue_band", opt(&p.revenue_band));
+        f.set(
+            "sole_proprietor",
+            match p.sole_proprietor {
+                Some(true) => "sole",
+                Some(false) => "corp",
+                None => "",
+            },
+        );
+        f.set(
+            "birth_year",
+            p.birth_year.map(|n| n.to_string()).unwrap_or_default(),
+        );
+        f.set("gender", opt(&p.gender));
+        f.set("phone", opt(&p.phone));
+        f.set("digest_hour", p.digest_hour.to_string());
+        f.set("daily_cap", p.daily_cap.to_string());
+        f.m.insert(
+            "reminder_days".into(),
+            p.reminder_day_list()
+                .iter()
+                .map(|d| d.to_string())
+                .collect(),
+        );
+        f.m.insert("reminder_channels".into(), p.reminder_channel_list());
+        f
+    }
+}
+
+/// Validation problems in form order: (field, Korean message).
+pub type FieldErrors = Vec<(&'static str, String)>;
+
+fn parse_int(s: &str) -> Option<i64> {
+    let clean: String = s.chars().filter(|c| !matches!(c, ',' | ' ')).collect();
+    clean.parse::<i64>().ok()
+}
+
+/// Check the profile form against `current`; the updated profile, or the problems.
+pub fn validate_profile(
+    conn: &mut DbConnection,
+    f: &FormValues,
+    current: &OwnerProfile,
+    now: NaiveDateTime,
+) -> AppResult<Result<OwnerProfile, FieldErrors>> {
+    let today = crate::clock::kst_today(now);
+    let mut p = current.clone();
+    let mut errors: FieldErrors = Vec::new();
+    macro_rules! err {
+        ($k:expr, $m:expr $(,)?) => {
+            errors.push(($k, $m.to_string()))
+        };
+    }
+
+    let bn = f.get("business_number");
+    p.business_number = None;
+    if !bn.is_empty() {
+        match normalize_business_number(bn) {
+            Ok(d) => p.business_number = Some(d),
+            Err(m) => err!("business_number", m),
+        }
+    }
+
+    let name = f.get("business_name");
+    if name.chars().count() > 100 {
+        err!("business_name", "상호는 100자 이하로 입력해 주세요.");
+    }
+    p.business_name = name.to_string();
+
+    let ksic: String = f
+        .get("ksic_code")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    p.ksic_code = None;
+    if !ksic.is_empty() {
+        if ksic.len() <= 10 && crate::reference::find_ksic(conn, &ksic)?.is_some() {
+            p.ksic_code = Some(ksic);
+        } else {
+            err!(
+                "ksic_code",
+                "한국표준산업분류(KSIC)에 없는 업종 코드입니다. 숫자를 다시 확인해 주세요 (예: 56111).",
+            );
+        }
+    }
+
+    let region = f.get("region_code");
+    p.region_code = None;
+    if !region.is_empty() {
+        if region.len() <= 20 && crate::reference::find_region(conn, region)?.is_some() {
+            p.region_code = Some(region.to_string());
+        } else {
+            err!("region_code", "목록에서 지역을 골라 주세요.");
+        }
+    }
+
+    let founded = f.get("founded_on");
+    p.founded_on = None;
+    if !founded.is_empty() {
+        match NaiveDate::parse_from_str(founded, "%Y-%m-%d") {
+            Ok(d) if d > today => err!("founded_on", "개업일이 오늘보다 늦습니다."),
+            Ok(d) if d.year() < 1900 => err!("founded_on", "개업일을 다시 확인해 주세요."),
+            Ok(d) => p.founded_on = Some(d),
+            Err(_) => err!(
+                "founded_on",
+                "개업일은 2020-03-01처럼 연-월-일로 입력해 주세요.",
+            ),
+        }
+    }
+
+    let employees = f.get("employees");
+    p.employees = None;
+    if !employees.is_empty() {
+        match parse_int(employees) {
+            Some(n) if (0..=1_000_000).contains(&n) => p.employees = Some(n as i32),
+            _ => err!(
+                "employees",
+                "상시근로자 수는 0 이상의 숫자로 입력해 주세요.",
+            ),
+        }
+    }
+
+    let band = f.get("revenue_band");
+    p.revenue_band = None;
+    if !band.is_empty() {
+        if REVENUE_BANDS.iter().any(|(c, _, _)| *c == band) {
+            p.revenue_band = Some(band.to_string());
+        } else {
+            err!("revenue_band", "목록에서 매출 규모를 골라 주세요.");
+        }
+    }
+
+    p.sole_proprietor = match f.get("sole_proprietor") {
+        "sole" => Some(true),
+        "corp" => Some(false),
+        "" => None,
+        _ => {
+            err!("sole_proprietor", "사업자 형태를 골라 주세요.");
+            None
+        }
+    };
+
+    let birth = f.get("birth_year");
+    p.birth_year = None;
+    if !birth.is_empty() {
+        match parse_int(birth) {
+            Some(y) if (1900..=i64::from(today.year())).contains(&y) => {
+                p.birth_year = Some(y as i32)
+            }
+            _ => err!(
+                "birth_year",
+                "출생연도는 1985처럼 네 자리 숫자로 입력해 주세요.",
+            ),
+        }
+    }
+
+    p.gender = match f.get("gender") {
+        "female" => Some("female".into()),
+        "male" => Some("male".into()),
+        "" => None,
+        _ => {
+            err!("gender", "성별을 골라 주세요.");
+            None
+        }
+    };
+
+    let phone = f.get("phone");
+    p.phone = None;
+    if !phone.is_empty() {
+        match normalize_phone(phone) {
+            Some(d) => p.phone = Some(d),
+            None => err!(
+                "phone",
+                "휴대전화 번호를 확인해 주세요 (예: 010-1234-5678).",
+            ),
+        }
+    }
+
+    match parse_int(f.get("digest_hour")) {
+        Some(h) if (0..=23).contains(&h) => p.digest_hour = h as i32,
+        _ => err!(
+            "digest_hour",
+            "요약 알림 시각을 0시에서 23시 사이로 골라 주세요.",
+        ),
+    }
+
+    match parse_int(f.get("daily_cap")) {
+        Some(n) if (1..=100).contains(&n) => p.daily_cap = n as i32,
+        _ => err!(
+            "daily_cap",
+            "하루 알림 한도는 1에서 100 사이의 숫자로 입력해 주세요.",
+        ),
+    }
+
+    let mut days = Vec::new();
+    for d in f.list("reminder_days") {
+        match d.trim().parse::<i64>() {
+            Ok(n) if REMINDER_DAYS.contains(&n) => days.push(n),
+            _ => {
+                err!("reminder_days", "마감 알림 날짜는 목록에서 골라 주세요.");
+                break;
+            }
+        }
+    }
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    days.dedup();
+
+    let mut channels: Vec<String> = Vec::new();
+    for c in f.list("reminder_channels") {
+        if CHANNELS.contains(&c.as_str()) {
+            if !channels.contains(&c) {
+                channels.push(c);
+            }
+        } else {
+            err!(
+                "reminder_channels",
+                "마감 알림 채널은 목록에서 골라 주세요."
+            );
+            break;
+        }
+    }
+    channels.sort_by_key(|c| CHANNELS.iter().position(|x| *x == c.as_str()));
+    let phone_invalid = errors.iter().any(|(k, _)| *k == "phone");
+    if channels.iter().any(|c| c == "sms") && p.phone.is_none() && !phone_invalid {
+        err!(
+            "reminder_channels",
+            "문자(SMS)로 받으려면 휴대전화 번호를 입력해 주세요.",
+        );
+    } else if !days.is_empty() && channels.is_empty() {
+        err!(
+            "reminder_channels",
+            "마감 알림을 받을 채널을 하나 이상 골라 주세요. 받지 않으려면 날짜 선택을 모두 해제하세요.",
+        );
+    }
+    p.reminder_days = serde_json::to_string(&days).map_err(AppError::internal)?;
+    p.reminder_channels = serde_json::to_string(&channels).map_err(AppError::internal)?;
+    p.updated_at = now;
+
+    if errors.is_empty() {
+        Ok(Ok(p))
+    } else {
+        Ok(Err(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(agency: Option<&str>, operator: bool) -> User {
+        User {
+            id: "u".into(),
+            email: "a@b.test".into(),
+            password_hash: String::new(),
+            display_name: "x".into(),
+            is_operator: operator,
+            agency_id: agency.map(String::from),
+            agency_role: None,
+            active: true,
+            created_at: NaiveDateTime::default(),
+            last_login_at: None,
+        }
+    }
+
+    #[test]
+    fn owners_land_on_me() {
+        assert_eq!(landing(&user(None, false), "/console"), "/me");
+        assert_eq!(landing(&user(None, false), "/me/profile"), "/me/profile");
+        assert_eq!(landing(&user(Some("a"), false), "/console"), "/console");
+        assert_eq!(landing(&user(None, true), "/console"), "/console");
+    }
+
+    #[test]
+    fn form_values_keep_lists() {
+        let f = FormValues::parse(b"reminder_days=7&reminder_days=1&phone=010&x=%20a%20")
+            .expect("parse");
+        assert_eq!(f.list("reminder_days"), vec!["7", "1"]);
+        assert_eq!(f.get("x"), "a");
+        assert_eq!(f.get("missing"), "");
+    }
+}

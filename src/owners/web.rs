@@ -1,0 +1,939 @@
+//! Owner pages: sign-up, email verification, password reset, `/me`, the business
+//! profile, consent records and account deletion.
+//!
+//! Nothing here tells a visitor whether an email address has an account: sign-up,
+//! "resend the verification mail" and "forgot my password" answer the same way for
+//! known and unknown addresses. A sign-up with an address that already has an account
+//! queues nothing (the owner can use "비밀번호 찾기" or "확인 메일 다시 받기").
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::Connection;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{FieldErrors, FormValues, RESET_PASSWORD, VERIFY_EMAIL};
+use crate::accounts::web::looks_like_email;
+use crate::accounts::{
+    client_ip, new_id, password, random_token, sha256_hex, store as accounts_store, Csrf,
+    CurrentUser, User,
+};
+use crate::alerts::model::{channel_label, OwnerProfile, CHANNELS};
+use crate::alerts::profile::{format_business_number, REVENUE_BANDS};
+use crate::alerts::{delivery, store as alerts_store};
+use crate::clock::format_kst;
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::web::{page, redirect, render, render_status};
+use crate::AppState;
+
+const HOUR: Duration = Duration::from_secs(3600);
+const REMINDER_SOURCE: &str = "내 사업 정보 · 마감 알림 채널";
+const KST_FORMAT: &str = "%Y년 %m월 %d일 %H:%M";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/signup", web::get().to(signup_form))
+        .route("/signup", web::post().to(signup))
+        .route("/signup/sent", web::get().to(signup_sent))
+        // Before `/verify/{token}`, which would otherwise match "resend".
+        .route("/verify/resend", web::get().to(resend_form))
+        .route("/verify/resend", web::post().to(resend))
+        .route("/verify/{token}", web::get().to(verify_form))
+        .route("/verify/{token}", web::post().to(verify))
+        .route("/password/forgot", web::get().to(forgot_form))
+        .route("/password/forgot", web::post().to(forgot))
+        .route("/password/reset/{token}", web::get().to(reset_form))
+        .route("/password/reset/{token}", web::post().to(reset))
+        .route("/me", web::get().to(home))
+        .route("/me/profile", web::get().to(profile_form))
+        .route("/me/profile", web::post().to(save_profile))
+        .route("/me/consents", web::get().to(consents))
+        .route("/me/delete", web::get().to(delete_form))
+        .route("/me/delete", web::post().to(delete));
+}
+
+// --- helpers ----------------------------------------------------------------------------
+
+fn session_cookie(state: &AppState, token: String, max_age_days: i64) -> Cookie<'static> {
+    Cookie::build(crate::accounts::SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(state.config.is_production())
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(max_age_days))
+        .finish()
+}
+
+fn clear_session_cookie(state: &AppState, resp: &mut HttpResponse) -> AppResult<()> {
+    let mut gone = session_cookie(state, String::new(), 0);
+    gone.make_removal();
+    resp.add_cookie(&gone).map_err(AppError::internal)
+}
+
+/// Put validation problems into the page: `errors` (field → message, for the fields),
+/// `error_list` (in form order, for the summary) and `error_count`.
+fn insert_errors(ctx: &mut tera::Context, errors: &FieldErrors) {
+    let mut map = BTreeMap::new();
+    let mut list = Vec::new();
+    for (k, m) in errors {
+        if !map.contains_key(k) {
+            map.insert(*k, m.as_str());
+            list.push((*k, m.as_str()));
+        }
+    }
+    ctx.insert("errors", &map);
+    ctx.insert("error_list", &list);
+    ctx.insert("error_count", &list.len());
+}
+
+fn base_url(state: &AppState) -> String {
+    state.config.base_url.trim_end_matches('/').to_string()
+}
+
+/// The signed-in owner's profile, or a redirect for staff and operators (who have none).
+async fn owner_profile(
+    state: &AppState,
+    user: &CurrentUser,
+) -> AppResult<Result<OwnerProfile, HttpResponse>> {
+    if user.user.agency_id.is_some() {
+        return Ok(Err(redirect("/console")));
+    }
+    let uid = user.user.id.clone();
+    match state
+        .db(move |conn| alerts_store::find_profile(conn, &uid))
+        .await?
+    {
+        Some(p) => Ok(Ok(p)),
+        None => Ok(Err(redirect("/console"))),
+    }
+}
+
+/// An owner's email is unverified: queue a fresh verification link (in `conn`'s
+/// transaction).
+fn queue_verification(
+    conn: &mut DbConnection,
+    base: &str,
+    user_id: &str,
+    email: &str,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    let token = alerts_store::create_token(
+        conn,
+        VERIFY_EMAIL,
+        Some(user_id),
+        None,
+        chrono::Duration::hours(24),
+        now,
+    )?;
+    delivery::queue_account_email(
+        conn,
+        Some(user_id),
+        email,
+        "verify",
+        &new_id(),
+        json!({"link": format!("{base}/verify/{token}")}),
+        now,
+    )
+}
+
+fn is_unique_violation(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Db(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _
+        ))
+    )
+}
+
+/// The page for a verification or reset link that is expired, used or unknown.
+fn invalid_link(state: &AppState, csrf: &Csrf, kind: &str) -> AppResult<HttpResponse> {
+    let mut ctx = page(None, Some(csrf));
+    ctx.insert("kind", kind);
+    ctx.insert("email", "");
+    render_status(state, StatusCode::GONE, "owners/link_invalid.html", &ctx)
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+const BAD_EMAIL: &str = "올바른 이메일 주소를 입력해 주세요 (예: hong@example.com).";
+
+// --- sign-up ----------------------------------------------------------------------------
+
+async fn signup_form(
+    state: web::Data<AppState>,
+    user: Option<CurrentUser>,
+    csrf: Csrf,
+) -> AppResult<HttpResponse> {
+    if user.is_some() {
+        return Ok(redirect("/me"));
+    }
+    let mut ctx = page(None, Some(&csrf));
+    ctx.insert("email", "");
+    ctx.insert("display_name", "");
+    ctx.insert("agree", &false);
+    insert_errors(&mut ctx, &Vec::new());
+    render(&state, "owners/signup.html", &ctx)
+}
+
+#[derive(Deserialize)]
+struct SignupForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+    #[serde(default)]
+    display_name: String,
+    agree: Option<String>,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+async fn signup(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: Csrf,
+    form: web::Form<SignupForm>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    let form = form.into_inner();
+    let email = form.email.trim().to_lowercase();
+    let name = form.display_name.trim().to_string();
+    let agreed = form.agree.as_deref() == Some("yes");
+    let mut errors: FieldErrors = Vec::new();
+    if !looks_like_email(&email) {
+        errors.push(("email", BAD_EMAIL.into()));
+    }
+    if let Some(p) = password::password_problem(&form.password) {
+        errors.push(("password", p.into()));
+    } else if form.password != form.password_confirm {
+        errors.push(("password_confirm", "비밀번호가 서로 다릅니다.".into()));
+    }
+    if name.chars().count() > 50 {
+        errors.push(("display_name", "이름은 50자 이하로 입력해 주세요.".into()));
+    }
+    if !agreed {
+        errors.push((
+            "agree",
+            "이용약관과 개인정보 처리방침에 동의해야 가입할 수 있습니다.".into(),
+        ));
+    }
+    if !errors.is_empty() {
+        let mut ctx = page(None, Some(&csrf));
+        ctx.insert("email", &email);
+        ctx.insert("display_name", &name);
+        ctx.insert("agree", &agreed);
+        insert_errors(&mut ctx, &errors);
+        return render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "owners/signup.html",
+            &ctx,
+        );
+    }
+    state.limiter.check("signup", &client_ip(&req), 10, HOUR)?;
+    // Hash before looking the address up, so a known address answers as slowly as a new one.
+    let pw = form.password;
+    let hash = web::block(move || password::hash_password(&pw)).await??;
+    let now = state.now();
+    let base = base_url(&state);
+    let result = state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                if accounts_store::find_user_by_email(conn, &email)?.is_some() {
+                    // Known address: the same answer, and nothing queued.
+                    return Ok(());
+                }
+                let display_name = if name.is_empty() {
+                    email.split('@').next().unwrap_or("회원").to_string()
+                } else {
+                    name
+                };
+                let user = User {
+                    id: new_id(),
+                    email: email.clone(),
+                    password_hash: hash,
+                    display_name,
+                    is_operator: false,
+                    agency_id: None,
+                    agency_role: None,
+                    active: true,
+                    created_at: now,
+                    last_login_at: None,
+                };
+                accounts_store::insert_user(conn, &user)?;
+                alerts_store::save_profile(conn, &OwnerProfile::new(&user.id, now))?;
+                queue_verification(conn, &base, &user.id, &email, now)
+            })
+        })
+        .await;
+    match result {
+        Ok(()) => {}
+        // Two sign-ups with one address at once: the loser answers like a known address.
+        Err(e) if is_unique_violation(&e) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(redirect("/signup/sent"))
+}
+
+async fn signup_sent(state: web::Data<AppState>, csrf: Csrf) -> AppResult<HttpResponse> {
+    let mut ctx = page(None, Some(&csrf));
+    ctx.insert("email", "");
+    render(&state, "owners/signup_sent.html", &ctx)
+}
+
+// --- verification -----------------------------------------------------------------------
+
+async fn resend_form(state: web::Data<AppState>, csrf: Csrf) -> AppResult<HttpResponse> {
+    let mut ctx = page(None, Some(&csrf));
+    ctx.insert("email", "");
+    insert_errors(&mut ctx, &Vec::new());
+    render(&state, "owners/resend.html", &ctx)
+}
+
+/// A new verification link, for an unverified owner; the same answer for every address.
+async fn resend(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: Csrf,
+    form: web::Form<EmailForm>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    let email = form.email.trim().to_lowercase();
+    if !looks_like_email(&email) {
+        let mut ctx = page(None, Some(&csrf));
+        ctx.insert("email", &email);
+        insert_errors(&mut ctx, &vec![("email", BAD_EMAIL.to_string())]);
+        return render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "owners/resend.html",
+            &ctx,
+        );
+    }
+    state
+        .limiter
+        .check("verify-resend", &client_ip(&req), 5, HOUR)?;
+    state
+        .limiter
+        .check("verify-resend-email", &email, 3, HOUR)?;
+    let now = state.now();
+    let base = base_url(&state);
+    state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let Some(user) = accounts_store::find_user_by_email(conn, &email)? else {
+                    return Ok(());
+                };
+                if !user.active || user.agency_id.is_some() {
+                    return Ok(());
+                }
+                match alerts_store::find_profile(conn, &user.id)? {
+                    Some(p) if p.email_verified_at.is_none() => {
+                        queue_verification(conn, &base, &user.id, &user.email, now)
+                    }
+                    _ => Ok(()),
+                }
+            })
+        })
+        .await?;
+    Ok(redirect("/signup/sent"))
+}
+
+/// The link in the email opens a page with a button: mail scanners that fetch links
+/// do not spend the token.
+async fn verify_form(
+    state: web::Data<AppState>,
+    csrf: Csrf,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = path.into_inner();
+    let now = state.now();
+    let t = token.clone();
+    let valid = state
+        .db(move |conn| alerts_store::peek_token(conn, VERIFY_EMAIL, &t, now))
+        .await?;
+    if valid.is_none() {
+        return invalid_link(&state, &csrf, "verify");
+    }
+    let mut ctx = page(None, Some(&csrf));
+    ctx.insert("token", &token);
+    render(&state, "owners/verify.html", &ctx)
+}
+
+async fn verify(
+    state: web::Data<AppState>,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    let token = path.into_inner();
+    let now = state.now();
+    let session = random_token(48);
+    let session_hash = sha256_hex(&session);
+    let done = state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let Some(t) = alerts_store::use_token(conn, VERIFY_EMAIL, &token, now)? else {
+                    return Ok(false);
+                };
+                let Some(uid) = t.user_id else {
+                    return Ok(false);
+                };
+                let user = accounts_store::find_user(conn, &uid)?;
+                let is_owner = alerts_store::find_profile(conn, &uid)?.is_some();
+                match user {
+                    Some(u) if u.active && u.agency_id.is_none() && is_owner => {
+                        super::mark_verified(conn, &uid, now)?;
+                        accounts_store::create_session(conn, &session_hash, &uid, now)?;
+                        Ok(true)
+                    }
+                    _ => Ok(false),
+                }
+            })
+        })
+        .await?;
+    if !done {
+        return invalid_link(&state, &csrf, "verify");
+    }
+    let mut resp = redirect("/me?verified=1");
+    resp.add_cookie(&session_cookie(
+        &state,
+        session,
+        crate::accounts::SESSION_DAYS,
+    ))
+    .map_err(AppError::internal)?;
+    Ok(resp)
+}
+
+// --- password reset ---------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct SentQuery {
+    sent: Option<String>,
+}
+
+async fn forgot_form(
+    state: web::Data<AppState>,
+    csrf: Csrf,
+    q: web::Query<SentQuery>,
+) -> AppResult<HttpResponse> {
+    let mut ctx = page(None, Some(&csrf));
+    ctx.insert("email", "");
+    ctx.insert("sent", &q.sent.is_some());
+    insert_errors(&mut ctx, &Vec::new());
+    render(&state, "owners/forgot.html", &ctx)
+}
+
+async fn forgot(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: Csrf,
+    form: web::Form<EmailForm>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    let email = form.email.trim().to_lowercase();
+    if !looks_like_email(&email) {
+        let mut ctx = page(None, Some(&csrf));
+        ctx.insert("email", &email);
+        ctx.insert("sent", &false);
+        insert_errors(&mut ctx, &vec![("email", BAD_EMAIL.to_string())]);
+        return render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "owners/forgot.html",
+            &ctx,
+        );
+    }
+    state
+        .limiter
+        .check("password-forgot", &client_ip(&req), 10, HOUR)?;
+    state
+        .limiter
+        .check("password-forgot-email", &email, 3, HOUR)?;
+    let now = state.now();
+    let base = base_url(&state);
+    state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let Some(user) = accounts_store::find_user_by_email(conn, &email)? else {
+                    return Ok(());
+                };
+                if !user.active {
+                    return Ok(());
+                }
+                let token = alerts_store::create_token(
+                    conn,
+                    RESET_PASSWORD,
+                    Some(&user.id),
+                    None,
+                    chrono::Duration::hours(1),
+                    now,
+                )?;
+                delivery::queue_account_email(
+                    conn,
+                    Some(&user.id),
+                    &user.email,
+                    "reset",
+                    &new_id(),
+                    json!({"link": format!("{base}/password/reset/{token}")}),
+                    now,
+                )
+            })
+        })
+        .await?;
+    Ok(redirect("/password/forgot?sent=1"))
+}
+
+async fn reset_form(
+    state: web::Data<AppState>,
+    csrf: Csrf,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = path.into_inner();
+    let now = state.now();
+    let t = token.clone();
+    let valid = state
+        .db(move |conn| alerts_store::peek_token(conn, RESET_PASSWORD, &t, now))
+        .await?;
+    if valid.is_none() {
+        return invalid_link(&state, &csrf, "reset");
+    }
+    let mut ctx = page(None, Some(&csrf));
+    ctx.insert("token", &token);
+    insert_errors(&mut ctx, &Vec::new());
+    render(&state, "owners/reset.html", &ctx)
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+async fn reset(
+    state: web::Data<AppState>,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<ResetForm>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    let token = path.into_inner();
+    let now = state.now();
+    let t = token.clone();
+    let valid = state
+        .db(move |conn| alerts_store::peek_token(conn, RESET_PASSWORD, &t, now))
+        .await?;
+    if valid.is_none() {
+        return invalid_link(&state, &csrf, "reset");
+    }
+    let mut errors: FieldErrors = Vec::new();
+    if let Some(p) = password::password_problem(&form.password) {
+        errors.push(("password", p.into()));
+    } else if form.password != form.password_confirm {
+        errors.push(("password_confirm", "비밀번호가 서로 다릅니다.".into()));
+    }
+    if !errors.is_empty() {
+        let mut ctx = page(None, Some(&csrf));
+        ctx.insert("token", &token);
+        insert_errors(&mut ctx, &errors);
+        return render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "owners/reset.html",
+            &ctx,
+        );
+    }
+    let pw = form.password.clone();
+    let hash = web::block(move || password::hash_password(&pw)).await??;
+    let done = state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let Some(t) = alerts_store::use_token(conn, RESET_PASSWORD, &token, now)? else {
+                    return Ok(false);
+                };
+                let Some(uid) = t.user_id else {
+                    return Ok(false);
+                };
+                super::set_password(conn, &uid, &hash, now)?;
+                // The link came by email: that proves the address too.
+                super::mark_verified(conn, &uid, now)?;
+                Ok(true)
+            })
+        })
+        .await?;
+    if !done {
+        return invalid_link(&state, &csrf, "reset");
+    }
+    let mut resp = redirect("/login?notice=password_reset");
+    clear_session_cookie(&state, &mut resp)?;
+    Ok(resp)
+}
+
+// --- the owner's pages ------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct HomeQuery {
+    verified: Option<String>,
+}
+
+async fn home(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    q: web::Query<HomeQuery>,
+) -> AppResult<HttpResponse> {
+    let p = match owner_profile(&state, &user).await? {
+        Ok(p) => p,
+        Err(to) => return Ok(to),
+    };
+    let (ksic, region) = (p.ksic_code.clone(), p.region_code.clone());
+    let (ksic_name, region_name) = state
+        .db(move |conn| {
+            Ok((
+                ksic_label(conn, ksic.as_deref())?,
+                region_label(conn, region.as_deref())?,
+            ))
+        })
+        .await?;
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("name", &user.user.display_name);
+    ctx.insert("email", &user.user.email);
+    ctx.insert("just_verified", &q.verified.is_some());
+    ctx.insert("verified", &p.email_verified_at.is_some());
+    ctx.insert(
+        "verified_at",
+        &p.email_verified_at.map(|t| format_kst(t, KST_FORMAT)),
+    );
+    ctx.insert("business_name", &p.business_name);
+    ctx.insert(
+        "business_number",
+        &p.business_number.as_deref().map(format_business_number),
+    );
+    ctx.insert("ksic_name", &ksic_name);
+    ctx.insert("region_name", &region_name);
+    render(&state, "owners/home.html", &ctx)
+}
+
+fn ksic_label(conn: &mut DbConnection, code: Option<&str>) -> AppResult<Option<String>> {
+    Ok(match code {
+        Some(c) => {
+            crate::reference::find_ksic(conn, c)?.map(|k| format!("{} ({})", k.name, k.code))
+        }
+        None => None,
+    })
+}
+
+fn region_label(conn: &mut DbConnection, code: Option<&str>) -> AppResult<Option<String>> {
+    Ok(match code {
+        Some(c) => crate::reference::find_region(conn, c)?.map(|r| {
+            if r.level == "sido" {
+                r.name
+            } else {
+                format!(
+                    "{} {}",
+                    crate::reference::sido_name(&r.sido_code).unwrap_or_default(),
+                    r.name
+                )
+            }
+        }),
+        None => None,
+    })
+}
+
+#[derive(Deserialize)]
+struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn profile_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    q: web::Query<SavedQuery>,
+) -> AppResult<HttpResponse> {
+    let p = match owner_profile(&state, &user).await? {
+        Ok(p) => p,
+        Err(to) => return Ok(to),
+    };
+    let values = FormValues::from_profile(&p);
+    render_profile(
+        &state,
+        &user,
+        &csrf,
+        StatusCode::OK,
+        values,
+        &Vec::new(),
+        p.ksic_code.clone(),
+        q.saved.is_some(),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_profile(
+    state: &AppState,
+    user: &CurrentUser,
+    csrf: &Csrf,
+    status: StatusCode,
+    values: FormValues,
+    errors: &FieldErrors,
+    saved_ksic: Option<String>,
+    saved: bool,
+) -> AppResult<HttpResponse> {
+    let (sido, sigungu, ksic_name) = state
+        .db(move |conn| {
+            Ok((
+                crate::reference::list_sido(conn)?,
+                crate::reference::list_sigungu(conn)?,
+                ksic_label(conn, saved_ksic.as_deref())?,
+            ))
+        })
+        .await?;
+    let groups: Vec<_> = sido
+        .iter()
+        .map(|s| {
+            json!({
+                "code": s.code,
+                "name": s.name,
+                "items": sigungu
+                    .iter()
+                    .filter(|r| r.sido_code == s.sido_code && !r.name.trim().is_empty())
+                    .map(|r| json!({"code": r.code, "name": r.name}))
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut ctx = page(Some(user), Some(csrf));
+    ctx.insert("f", &values);
+    ctx.insert("region_groups", &groups);
+    let mut ksic_hint = String::from(
+        "업종 요건이 있는 사업을 고르는 데 씁니다. 예: 56111 (한식 일반 음식점업), 47 (소매업).",
+    );
+    if let Some(n) = &ksic_name {
+        ksic_hint.push_str(&format!(" 저장된 업종: {n}"));
+    }
+    ctx.insert("ksic_hint", &ksic_hint);
+    ctx.insert("ksic_name", &ksic_name);
+    ctx.insert("saved", &saved);
+    ctx.insert(
+        "revenue_bands",
+        &REVENUE_BANDS
+            .iter()
+            .map(|(c, l, _)| (*c, *l))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("hours", &(0..24).collect::<Vec<i32>>());
+    ctx.insert("reminder_day_options", &super::REMINDER_DAYS);
+    ctx.insert(
+        "channel_options",
+        &CHANNELS
+            .iter()
+            .map(|c| (*c, channel_label(c)))
+            .collect::<Vec<_>>(),
+    );
+    insert_errors(&mut ctx, errors);
+    render_status(state, status, "owners/profile.html", &ctx)
+}
+
+async fn save_profile(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let values = FormValues::parse(&body)?;
+    csrf.verify(values.get("csrf_token"))?;
+    let current = match owner_profile(&state, &user).await? {
+        Ok(p) => p,
+        Err(to) => return Ok(to),
+    };
+    let now = state.now();
+    let vals = values.clone();
+    let stored_ksic = current.ksic_code.clone();
+    let result = state
+        .db(move |conn| {
+            let p = match super::validate_profile(conn, &vals, &current, now)? {
+                Ok(p) => p,
+                Err(errors) => return Ok(Err(errors)),
+            };
+            conn.transaction(|conn| {
+                alerts_store::save_profile(conn, &p)?;
+                alerts_store::refresh_profile_subscriptions(conn, &p, now)?;
+                record_channel_changes(conn, &current, &p, now)
+            })?;
+            Ok(Ok(()))
+        })
+        .await?;
+    match result {
+        Ok(()) => Ok(redirect("/me/profile?saved=1")),
+        Err(errors) => {
+            render_profile(
+                &state,
+                &user,
+                &csrf,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                values,
+                &errors,
+                stored_ksic,
+                false,
+            )
+            .await
+        }
+    }
+}
+
+/// Deadline-reminder channels turned on or off are consent records, shown at
+/// `/me/consents`.
+fn record_channel_changes(
+    conn: &mut DbConnection,
+    before: &OwnerProfile,
+    after: &OwnerProfile,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    let (old, new) = (
+        before.reminder_channel_list(),
+        after.reminder_channel_list(),
+    );
+    for c in CHANNELS {
+        let (had, has) = (old.iter().any(|x| x == c), new.iter().any(|x| x == c));
+        if had != has {
+            alerts_store::record_consent(
+                conn,
+                Some(&after.user_id),
+                None,
+                c,
+                has,
+                REMINDER_SOURCE,
+                now,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The channel column of the consent table.
+fn consent_channel_label(channel: &str) -> &'static str {
+    match channel {
+        "reminders" => "마감 알림(모든 채널)",
+        other => channel_label(other),
+    }
+}
+
+async fn consents(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+) -> AppResult<HttpResponse> {
+    if let Err(to) = owner_profile(&state, &user).await? {
+        return Ok(to);
+    }
+    let uid = user.user.id.clone();
+    let rows = state
+        .db(move |conn| alerts_store::consents_of(conn, &uid))
+        .await?;
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|c| {
+            json!({
+                "channel": consent_channel_label(&c.channel),
+                "granted": c.granted,
+                "source": c.source,
+                "at": format_kst(c.created_at, KST_FORMAT),
+            })
+        })
+        .collect();
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("rows", &rows);
+    render(&state, "owners/consents.html", &ctx)
+}
+
+// --- leaving ----------------------------------------------------------------------------
+
+async fn delete_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+) -> AppResult<HttpResponse> {
+    if let Err(to) = owner_profile(&state, &user).await? {
+        return Ok(to);
+    }
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("email", &user.user.email);
+    insert_errors(&mut ctx, &Vec::new());
+    render(&state, "owners/delete.html", &ctx)
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    form: web::Form<DeleteForm>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&form.csrf_token)?;
+    if let Err(to) = owner_profile(&state, &user).await? {
+        return Ok(to);
+    }
+    state.limiter.check(
+        "account-delete",
+        &user.user.id,
+        state.config.login_rate_limit,
+        Duration::from_secs(15 * 60),
+    )?;
+    let pw = form.password.clone();
+    let stored = user.user.password_hash.clone();
+    let ok = web::block(move || password::verify_password(&pw, Some(&stored))).await?;
+    if !ok {
+        let mut ctx = page(Some(&user), Some(&csrf));
+        ctx.insert("email", &user.user.email);
+        insert_errors(
+            &mut ctx,
+            &vec![("password", "비밀번호가 올바르지 않습니다.".to_string())],
+        );
+        return render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "owners/delete.html",
+            &ctx,
+        );
+    }
+    let uid = user.user.id.clone();
+    state
+        .db(move |conn| alerts_store::delete_owner(conn, &uid))
+        .await?;
+    let ctx = page(None, Some(&csrf));
+    let mut resp = render(&state, "owners/deleted.html", &ctx)?;
+    clear_session_cookie(&state, &mut resp)?;
+    Ok(resp)
+}

@@ -1,0 +1,721 @@
+//! Subscriptions and alerts end to end: a real SMTP server receives the email, a local
+//! HTTP server plays the SMS provider, the clock decides quiet hours and reminders.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{Duration as Days, NaiveDate};
+use common::smtp::SmtpSink;
+use common::*;
+use diesel::prelude::*;
+use jiwon::accounts::model::User;
+use jiwon::accounts::{new_id, password, store as accounts_store};
+use jiwon::alerts::model::OwnerProfile;
+use jiwon::alerts::store;
+use jiwon::clock::from_kst;
+use jiwon::db::schema::{consents, deliveries, subscriptions};
+
+const PW: &str = "owner password 123";
+
+/// A verified owner with a profile; returns (user id, email).
+fn owner(app: &TestApp, adjust: impl FnOnce(&mut OwnerProfile)) -> (String, String) {
+    let mut conn = app.conn();
+    let id = new_id();
+    let email = format!("owner-{}@example.com", &id[id.len() - 8..]);
+    accounts_store::insert_user(
+        &mut conn,
+        &User {
+            id: id.clone(),
+            email: email.clone(),
+            password_hash: password::hash_password(PW).expect("hash"),
+            display_name: "울산 식당 사장".into(),
+            is_operator: false,
+            agency_id: None,
+            agency_role: None,
+            active: true,
+            created_at: app.now(),
+            last_login_at: None,
+        },
+    )
+    .expect("user");
+    let mut p = OwnerProfile::new(&id, app.now());
+    p.email_verified_at = Some(app.now());
+    adjust(&mut p);
+    store::save_profile(&mut conn, &p).expect("profile");
+    (id, email)
+}
+
+fn subscribe(client: &Client, fields: &[(&str, &str)]) -> Resp {
+    let csrf = client.csrf("/alerts/new");
+    let mut all = vec![("csrf_token", csrf.as_str())];
+    all.extend_from_slice(fields);
+    client.post_form("/alerts", &all)
+}
+
+fn publish(app: &TestApp, staff: &Client, overrides: &[(&str, &str)]) -> String {
+    let id = create_announcement(staff, overrides);
+    let csrf = staff.csrf(&format!("/console/announcements/{id}"));
+    let r = staff.post_form(
+        &format!("/console/announcements/{id}/publish"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(
+        r.status,
+        303,
+        "publish: {}",
+        r.body.chars().take(500).collect::<String>()
+    );
+    let _ = app;
+    id
+}
+
+fn staff_client(app: &TestApp) -> Client {
+    let (_, email, pw) = app.staff("중소벤처기업부", "editor");
+    let c = app.client();
+    c.login(&email, &pw);
+    c
+}
+
+fn statuses(app: &TestApp) -> Vec<(String, String, String)> {
+    deliveries::table
+        .select((deliveries::channel, deliveries::kind, deliveries::status))
+        .load(&mut app.conn())
+        .expect("deliveries")
+}
+
+#[test]
+fn a_matching_owner_gets_one_email_with_the_reason_and_can_leave_with_one_click() {
+    let Some(sink) = SmtpSink::start("alerts email") else {
+        return;
+    };
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(sink.url()));
+    let (_, email) = owner(&app, |_| {});
+    let me = app.client();
+    me.login(&email, PW);
+    let r = subscribe(
+        &me,
+        &[
+            ("name", "울산 판로"),
+            ("mode", "custom"),
+            ("category", "내수"),
+            ("region", "31000"),
+            ("frequency", "instant"),
+            ("channel", "email"),
+        ],
+    );
+    assert_eq!(
+        r.status,
+        303,
+        "{}",
+        r.text().chars().take(800).collect::<String>()
+    );
+    assert!(me
+        .get("/me/subscriptions")
+        .text()
+        .contains("분야: 내수 · 지역: 울산"));
+
+    let staff = staff_client(&app);
+    let ulsan = publish(&app, &staff, &[]);
+    // A program elsewhere does not reach them.
+    publish(
+        &app,
+        &staff,
+        &[("title", "2027년 부산 수출 바우처"), ("regions", "26")],
+    );
+    app.tick();
+    assert_eq!(sink.wait_for(1, Duration::from_secs(10)), 1);
+    app.tick();
+    app.tick();
+    std::thread::sleep(Duration::from_millis(300));
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1, "exactly one message, never twice");
+    let m = &mails[0];
+    assert_eq!(m.to, email);
+    assert!(
+        m.subject
+            .contains("2027년 울산 소상공인 온라인 판로 지원사업"),
+        "{}",
+        m.subject
+    );
+    assert!(
+        m.text.contains("알림 조건: 분야: 내수, 지역: 울산"),
+        "{}",
+        m.text
+    );
+    assert!(m.html.contains("알림 조건: 분야: 내수, 지역: 울산"));
+    assert!(m.text.contains("2026.12.31"), "deadline shown: {}", m.text);
+    assert_eq!(
+        m.header("List-Unsubscribe-Post"),
+        Some("List-Unsubscribe=One-Click")
+    );
+    let unsub = m.header("List-Unsubscribe").expect("List-Unsubscribe");
+    let url = unsub.trim_matches(|c| c == '<' || c == '>');
+    assert!(url.starts_with("http://jiwon.test/unsubscribe/"));
+
+    // The link in the mail goes to the announcement and counts the click.
+    let link = m.link("http://jiwon.test/t/c/").expect("tracked link");
+    let r = app
+        .client()
+        .get(link.trim_start_matches("http://jiwon.test"));
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), format!("/announcements/{ulsan}"));
+    let clicked: i64 = deliveries::table
+        .filter(deliveries::clicked_at.is_not_null())
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(clicked, 1);
+
+    // One-click unsubscribe as a mail client does it: a POST without cookies or CSRF.
+    let path = url.trim_start_matches("http://jiwon.test");
+    let anon = app.client();
+    let r = anon.post_form(path, &[("List-Unsubscribe", "One-Click")]);
+    assert_eq!(
+        r.status,
+        200,
+        "{}",
+        r.body.chars().take(500).collect::<String>()
+    );
+    assert!(r.text().contains("알림을 해지했습니다"));
+    let withdrawn: i64 = consents::table
+        .filter(consents::granted.eq(false))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(withdrawn, 1, "the withdrawal is recorded");
+    // A forged token is refused.
+    assert_eq!(anon.post_form("/unsubscribe/czpmb28.0000", &[]).status, 404);
+
+    publish(
+        &app,
+        &staff,
+        &[("title", "2027년 울산 소상공인 배달앱 수수료 지원")],
+    );
+    app.tick();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(sink.count(), 1, "nothing after unsubscribing");
+}
+
+#[test]
+fn email_only_subscription_starts_only_after_the_confirmation_link() {
+    let Some(sink) = SmtpSink::start("alerts double opt-in") else {
+        return;
+    };
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(sink.url()));
+    let visitor = app.client();
+    // Without consent: an error at the field, values kept.
+    let r = subscribe(
+        &visitor,
+        &[
+            ("category", "내수"),
+            ("frequency", "instant"),
+            ("channel", "email"),
+            ("email", "cafe@example.com"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("알림 메일 수신에 동의해 주세요"));
+    assert!(r.text().contains("cafe@example.com"));
+    let r = subscribe(
+        &visitor,
+        &[
+            ("category", "내수"),
+            ("frequency", "instant"),
+            ("channel", "email"),
+            ("email", "cafe@example.com"),
+            ("consent", "1"),
+        ],
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("확인 메일을 보냈습니다"));
+    app.tick();
+    assert_eq!(sink.wait_for(1, Duration::from_secs(10)), 1);
+    let confirm = sink.messages()[0]
+        .link("http://jiwon.test/alerts/confirm/")
+        .expect("confirmation link");
+    assert!(sink.messages()[0].text.contains("신청 내용: 분야: 내수"));
+
+    // Not confirmed yet: a matching announcement sends nothing.
+    let staff = staff_client(&app);
+    publish(&app, &staff, &[]);
+    app.tick();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sink.count(), 1);
+
+    let path = confirm.trim_start_matches("http://jiwon.test");
+    let csrf = visitor.csrf(path);
+    let r = visitor.post_form(path, &[("csrf_token", &csrf)]);
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("알림이 시작되었습니다"));
+    // The link works once.
+    assert_eq!(
+        visitor.post_form(path, &[("csrf_token", &csrf)]).status,
+        410
+    );
+    let consent: Vec<(String, String)> = consents::table
+        .select((consents::channel, consents::source))
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        consent,
+        vec![("email".to_string(), "확인 메일 링크(이중 동의)".to_string())]
+    );
+
+    publish(
+        &app,
+        &staff,
+        &[("title", "2027년 울산 소상공인 배달앱 수수료 지원")],
+    );
+    app.tick();
+    assert_eq!(sink.wait_for(2, Duration::from_secs(10)), 2);
+    let m = &sink.messages()[1];
+    assert_eq!(m.to, "cafe@example.com");
+    assert!(m.subject.contains("배달앱 수수료"));
+}
+
+#[test]
+fn profile_alerts_respect_eligibility_and_explain_the_match() {
+    let Some(sink) = SmtpSink::start("alerts profile") else {
+        return;
+    };
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(sink.url()));
+    let (_, email) = owner(&app, |p| {
+        p.region_code = Some("31140".into()); // 울산 남구
+        p.ksic_code = Some("56111".into()); // 한식 일반 음식점업
+        p.founded_on = NaiveDate::from_ymd_opt(2015, 5, 1);
+    });
+    let me = app.client();
+    me.login(&email, PW);
+    let r = subscribe(
+        &me,
+        &[
+            ("mode", "profile"),
+            ("frequency", "instant"),
+            ("channel", "email"),
+        ],
+    );
+    assert_eq!(
+        r.status,
+        303,
+        "{}",
+        r.text().chars().take(800).collect::<String>()
+    );
+    let staff = staff_client(&app);
+    // Startups under 7 years only: this owner (11 years) is not told.
+    publish(
+        &app,
+        &staff,
+        &[("title", "울산 청년 창업 식당 지원"), ("biz_age_max", "7")],
+    );
+    // Open to restaurants in 울산: told, with the reason.
+    publish(&app, &staff, &[("title", "울산 음식점 위생 개선 지원")]);
+    // Manufacturing only: not told.
+    publish(
+        &app,
+        &staff,
+        &[("title", "울산 제조업 스마트공장"), ("ksic_include", "C")],
+    );
+    app.tick();
+    sink.wait_for(1, Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(500));
+    let mails = sink.messages();
+    let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(mails.len(), 1, "{subjects:?}");
+    assert!(mails[0].subject.contains("음식점 위생"));
+    assert!(
+        mails[0]
+            .text
+            .contains("내 사업 정보에 맞음 — 지역: 울산 남구, 업종: 한식 일반 음식점업"),
+        "{}",
+        mails[0].text
+    );
+}
+
+/// A local SMS provider that records what it is sent.
+fn sms_server() -> (String, Arc<Mutex<Vec<serde_json::Value>>>) {
+    use actix_web::{web, App, HttpResponse, HttpServer};
+    let got: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/send", listener.local_addr().unwrap());
+    let g = got.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            HttpServer::new(move || {
+                let g = g.clone();
+                App::new().route(
+                    "/send",
+                    web::post().to(
+                        move |req: actix_web::HttpRequest, body: web::Json<serde_json::Value>| {
+                            let g = g.clone();
+                            async move {
+                                let auth = req
+                                    .headers()
+                                    .get("authorization")
+                                    .and_then(|v| v.to_str().ok());
+                                if auth != Some("Bearer sms-key") {
+                                    return HttpResponse::Unauthorized()
+                                        .json(serde_json::json!({"error": "key"}));
+                                }
+                                let mut v = body.into_inner();
+                                v["idempotency_key"] = serde_json::json!(req
+                                    .headers()
+                                    .get("idempotency-key")
+                                    .and_then(|v| v.to_str().ok()));
+                                g.lock().unwrap().push(v);
+                                HttpResponse::Ok().json(serde_json::json!({"message_id": "m-1"}))
+                            }
+                        },
+                    ),
+                )
+            })
+            .listen(listener)
+            .unwrap()
+            .run()
+            .await
+            .unwrap();
+        });
+    });
+    (url, got)
+}
+
+#[test]
+fn sms_waits_for_morning_and_its_short_link_counts_the_click() {
+    let (url, got) = sms_server();
+    let app = TestApp::spawn_with(|c| {
+        c.sms_url = Some(url.clone());
+        c.sms_key = Some("sms-key".into());
+    });
+    let (_, email) = owner(&app, |p| p.phone = Some("01012345678".into()));
+    let me = app.client();
+    me.login(&email, PW);
+    let r = subscribe(
+        &me,
+        &[
+            ("category", "내수"),
+            ("frequency", "instant"),
+            ("channel", "sms"),
+            ("channel", "email"),
+        ],
+    );
+    assert_eq!(
+        r.status,
+        303,
+        "{}",
+        r.text().chars().take(800).collect::<String>()
+    );
+    // 23:00 KST: published at night.
+    let night = from_kst(
+        NaiveDate::from_ymd_opt(2026, 11, 24)
+            .unwrap()
+            .and_hms_opt(23, 0, 0)
+            .unwrap(),
+    );
+    app.clock.set(night);
+    let staff = staff_client(&app);
+    let id = publish(&app, &staff, &[]);
+    app.tick();
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(got.lock().unwrap().is_empty(), "no SMS at 23:00");
+    let s = statuses(&app);
+    assert!(
+        s.contains(&("email".into(), "new".into(), "sent".into())),
+        "email is not held: {s:?}"
+    );
+    assert!(
+        s.contains(&("sms".into(), "new".into(), "queued".into())),
+        "{s:?}"
+    );
+    app.clock.set(night + Days::hours(8) + Days::minutes(50)); // 07:50 the next morning
+    app.tick();
+    assert!(got.lock().unwrap().is_empty(), "still quiet at 07:50");
+    app.clock.set(night + Days::hours(9) + Days::minutes(1)); // 08:01
+    app.tick();
+    let sent = got.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    let sms = &sent[0];
+    assert_eq!(sms["to"], "01012345678");
+    assert_eq!(sms["from"], "0212345678");
+    let text = sms["text"].as_str().unwrap();
+    assert!(text.contains("[지원]"), "{text}");
+    let link_start = text.find("http://jiwon.test/s/").expect("short link");
+    let link = text[link_start..].split_whitespace().next().unwrap();
+    assert!(sms["idempotency_key"]
+        .as_str()
+        .unwrap()
+        .contains("|sms|new"));
+    let r = app
+        .client()
+        .get(link.trim_start_matches("http://jiwon.test"));
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), format!("/announcements/{id}"));
+    app.tick();
+    assert_eq!(got.lock().unwrap().len(), 1, "never twice");
+}
+
+#[test]
+fn bookmarks_remind_before_the_deadline_and_tell_what_changed() {
+    let Some(sink) = SmtpSink::start("alerts reminders") else {
+        return;
+    };
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(sink.url()));
+    let (_, email) = owner(&app, |_| {});
+    let staff = staff_client(&app);
+    let id = publish(
+        &app,
+        &staff,
+        &[("apply_start", "2026-11-20"), ("apply_end", "2026-12-10")],
+    );
+    let me = app.client();
+    me.login(&email, PW);
+    let page = me.get(&format!("/bookmarks/new?announcement={id}"));
+    assert!(page.text().contains("마감 D-7, D-1에"));
+    let csrf = extract_csrf(&page.body).unwrap();
+    let r = me.post_form(
+        "/me/bookmarks",
+        &[("csrf_token", &csrf), ("announcement", &id)],
+    );
+    assert_eq!(r.status, 303);
+    app.tick();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(sink.count(), 0, "16 days before: nothing yet");
+    // 2026-12-03 09:00 KST: D-7.
+    app.clock.set(from_kst(
+        NaiveDate::from_ymd_opt(2026, 12, 3)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap(),
+    ));
+    app.tick();
+    app.tick();
+    assert_eq!(sink.wait_for(1, Duration::from_secs(10)), 1);
+    assert!(
+        sink.messages()[0].subject.contains("마감 7일 전"),
+        "{}",
+        sink.messages()[0].subject
+    );
+    // A material correction: the deadline moves.
+    let csrf = staff.csrf(&format!("/console/announcements/{id}/correct"));
+    let form = announcement_form(
+        &csrf,
+        &[
+            ("apply_start", "2026-11-20"),
+            ("apply_end", "2026-12-20"),
+            ("reason", "예산 추가로 기간 연장"),
+        ],
+    );
+    let r = staff.post_form(&format!("/console/announcements/{id}/correct"), &form);
+    assert_eq!(
+        r.status,
+        303,
+        "{}",
+        r.text().chars().take(800).collect::<String>()
+    );
+    app.tick();
+    assert_eq!(sink.wait_for(2, Duration::from_secs(10)), 2);
+    let m = &sink.messages()[1];
+    assert!(m.subject.contains("공고 정정"), "{}", m.subject);
+    assert!(m.text.contains("예산 추가로 기간 연장"));
+    assert!(
+        m.text
+            .contains("접수 마감: 2026-12-10 23:59 → 2026-12-20 23:59"),
+        "old → new: {}",
+        m.text
+    );
+    assert!(m.text.contains("정정 1차 사유"), "{}", m.text);
+    // D-1 of the new deadline.
+    app.clock.set(from_kst(
+        NaiveDate::from_ymd_opt(2026, 12, 19)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap(),
+    ));
+    app.tick();
+    assert_eq!(sink.wait_for(3, Duration::from_secs(10)), 3);
+    assert!(sink.messages()[2].subject.contains("마감 1일 전"));
+    app.tick();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sink.count(), 3);
+}
+
+#[test]
+fn daily_digest_arrives_at_the_owners_hour_with_every_item() {
+    let Some(sink) = SmtpSink::start("alerts digest") else {
+        return;
+    };
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(sink.url()));
+    let (_, email) = owner(&app, |p| p.digest_hour = 9);
+    let me = app.client();
+    me.login(&email, PW);
+    let r = subscribe(
+        &me,
+        &[
+            ("category", "내수"),
+            ("frequency", "daily"),
+            ("channel", "email"),
+        ],
+    );
+    assert_eq!(r.status, 303);
+    let staff = staff_client(&app);
+    publish(&app, &staff, &[]);
+    publish(
+        &app,
+        &staff,
+        &[("title", "2027년 울산 소상공인 배달앱 수수료 지원")],
+    );
+    app.tick(); // 12:00 KST ≥ 09:00: today's digest goes now
+    assert_eq!(sink.wait_for(1, Duration::from_secs(10)), 1);
+    let m = &sink.messages()[0];
+    assert!(m.subject.contains("오늘의 맞춤 공고 2건"), "{}", m.subject);
+    assert!(m.text.contains("온라인 판로") && m.text.contains("배달앱"));
+    // A third one waits for tomorrow's digest.
+    publish(&app, &staff, &[("title", "울산 소상공인 간판 교체 지원")]);
+    app.tick();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sink.count(), 1);
+    app.clock.set(app.now() + Days::days(1) - Days::hours(4)); // tomorrow 08:00 KST
+    app.tick();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sink.count(), 1, "before the owner's hour");
+    app.clock.set(app.now() + Days::hours(1)); // 09:00
+    app.tick();
+    assert_eq!(sink.wait_for(2, Duration::from_secs(10)), 2);
+    assert!(sink.messages()[1].subject.contains("1건"));
+}
+
+#[test]
+fn agency_sees_reach_before_and_results_after() {
+    let app = TestApp::spawn();
+    for _ in 0..3 {
+        let (uid, _) = owner(&app, |_| {});
+        let mut conn = app.conn();
+        let c = jiwon::alerts::criteria::Criteria {
+            categories: vec!["내수".into()],
+            ..Default::default()
+        }
+        .canonical();
+        let cid = store::criteria_id_for(&mut conn, &c, app.now()).unwrap();
+        store::insert_subscription(
+            &mut conn,
+            &jiwon::alerts::model::Subscription {
+                id: new_id(),
+                user_id: Some(uid),
+                email: None,
+                name: "내수".into(),
+                criteria_id: cid,
+                spec: c.to_json(),
+                is_profile: false,
+                frequency: "instant".into(),
+                channels: "[\"email\"]".into(),
+                status: "active".into(),
+                created_at: app.now(),
+                confirmed_at: Some(app.now()),
+                updated_at: app.now(),
+            },
+        )
+        .unwrap();
+    }
+    let n: i64 = subscriptions::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(n, 3);
+    let staff = staff_client(&app);
+    let id = create_announcement(&staff, &[]);
+    let page = staff.get(&format!("/console/announcements/{id}/alerts"));
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("3명"), "{}", page.text());
+    let csrf = staff.csrf(&format!("/console/announcements/{id}"));
+    staff.post_form(
+        &format!("/console/announcements/{id}/publish"),
+        &[("csrf_token", &csrf)],
+    );
+    app.tick();
+    app.client().get(&format!("/announcements/{id}"));
+    let page = staff
+        .get(&format!("/console/announcements/{id}/alerts"))
+        .text();
+    assert!(
+        page.contains("<td>이메일</td><td>3</td><td>3</td>"),
+        "{page}"
+    );
+    assert!(page.contains("발송일"));
+    // Another agency's staff may not look.
+    let (_, other, pw) = app.staff("부산광역시", "admin");
+    let c = app.client();
+    c.login(&other, &pw);
+    assert_eq!(
+        c.get(&format!("/console/announcements/{id}/alerts")).status,
+        403
+    );
+    // The outbox (development) holds the three messages.
+    let outbox = app.client().get("/dev/outbox").text();
+    assert_eq!(outbox.matches(".eml</a>").count(), 3, "{outbox}");
+}
+
+#[test]
+fn failing_deliveries_retry_then_dead_letter_and_the_operator_can_retry() {
+    // A closed port: the SMTP server is down.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = TestApp::spawn_with(|c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        c.delivery_max_attempts = 2;
+    });
+    let (_, email) = owner(&app, |_| {});
+    let me = app.client();
+    me.login(&email, PW);
+    subscribe(
+        &me,
+        &[
+            ("category", "내수"),
+            ("frequency", "instant"),
+            ("channel", "email"),
+        ],
+    );
+    let staff = staff_client(&app);
+    publish(&app, &staff, &[]);
+    app.tick();
+    assert!(statuses(&app).contains(&("email".into(), "new".into(), "queued".into())));
+    app.clock.set(app.now() + Days::minutes(5));
+    app.tick();
+    assert!(
+        statuses(&app).contains(&("email".into(), "new".into(), "dead".into())),
+        "{:?}",
+        statuses(&app)
+    );
+    let (op, pw) = app.operator();
+    let c = app.client();
+    c.login(&op, &pw);
+    let page = c.get("/admin/deliveries");
+    assert!(
+        page.text().contains("실패(재시도 중지) 1건"),
+        "{}",
+        page.text()
+    );
+    assert!(
+        page.text().contains("ow***@example.com"),
+        "addresses are masked"
+    );
+    let id: String = deliveries::table
+        .filter(deliveries::status.eq("dead"))
+        .select(deliveries::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let csrf = extract_csrf(&page.body).unwrap();
+    assert_eq!(
+        c.post_form(
+            &format!("/admin/deliveries/{id}/retry"),
+            &[("csrf_token", &csrf)]
+        )
+        .status,
+        303
+    );
+    assert!(statuses(&app).contains(&("email".into(), "new".into(), "queued".into())));
+    // Owners may not see the page.
+    assert_eq!(me.get("/admin/deliveries").status, 403);
+}
