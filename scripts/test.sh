@@ -165,6 +165,21 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------
+step "python packages (SMTP server, push decryption)"
+# The alert tests use a real SMTP server (aiosmtpd) and an independent RFC 8291 decryptor
+# (cryptography); both come from PyPI when missing.
+if python3 -c 'import aiosmtpd, cryptography' >/dev/null 2>&1; then
+    echo "all present: aiosmtpd, cryptography"
+    record python 0 0 0 "nothing to install"
+elif python3 -m pip install --quiet --disable-pip-version-check aiosmtpd cryptography >"$LOG_DIR/pip.log" 2>&1; then
+    record python 0 0 0 "installed aiosmtpd cryptography"
+else
+    tail -20 "$LOG_DIR/pip.log"
+    echo "test.sh: pip could not install aiosmtpd/cryptography; alert tests will print SKIPPED"
+    record python 0 0 1 "pip install FAILED"
+fi
+
+# ---------------------------------------------------------------------------------------------
 step "cargo build --all-targets"
 cargo build --all-targets 2>&1 | tee "$LOG_DIR/build.log"
 build_rc=${PIPESTATUS[0]}
