@@ -96,7 +96,7 @@ impl Caps {
         let day_start = crate::clock::start_of_kst_day(to_kst(now).date());
         let missing: Vec<String> = user_ids
             .iter()
-            .filter(|u| !self.used.keys().any(|(x, _)| x == *u))
+            .filter(|u| !self.used.contains_key(&((*u).clone(), "email".to_string())))
             .cloned()
             .collect();
         for chunk in missing.chunks(500) {
