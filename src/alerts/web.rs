@@ -1248,66 +1248,6 @@ pub fn reach(
 
 // --- agency console: reach before, results after ---------------------------------------
 
-/// Per channel: how many were sent, delivered to the channel, failed, are still pending,
-/// had nothing to send to, were opened and clicked.
-pub fn results(
-    conn: &mut DbConnection,
-    announcement_id: &str,
-) -> AppResult<Vec<serde_json::Value>> {
-    use crate::db::schema::deliveries as d;
-    use diesel::prelude::*;
-    let rows: Vec<(
-        String,
-        String,
-        Option<chrono::NaiveDateTime>,
-        Option<chrono::NaiveDateTime>,
-    )> = d::table
-        .filter(d::announcement_id.eq(announcement_id))
-        .select((d::channel, d::status, d::opened_at, d::clicked_at))
-        .load(conn)?;
-    let mut by: BTreeMap<String, [i64; 7]> = BTreeMap::new();
-    for (ch, status, opened, clicked) in rows {
-        let e = by.entry(ch).or_default();
-        e[0] += 1;
-        match status.as_str() {
-            "sent" => e[1] += 1,
-            "dead" => e[2] += 1,
-            "suppressed" => e[4] += 1,
-            _ => e[3] += 1,
-        }
-        if opened.is_some() {
-            e[5] += 1;
-        }
-        if clicked.is_some() {
-            e[6] += 1;
-        }
-    }
-    Ok(by
-        .into_iter()
-        .map(|(ch, n)| {
-            serde_json::json!({
-                "channel": channel_label(&ch), "total": n[0], "sent": n[1], "failed": n[2],
-                "pending": n[3], "suppressed": n[4], "opened": n[5], "clicked": n[6],
-            })
-        })
-        .collect())
-}
-
-/// First send of an announcement's alerts (KST date), if any.
-fn first_send_day(
-    conn: &mut DbConnection,
-    announcement_id: &str,
-) -> AppResult<Option<chrono::NaiveDate>> {
-    use crate::db::schema::deliveries as d;
-    use diesel::prelude::*;
-    let t: Option<chrono::NaiveDateTime> = d::table
-        .filter(d::announcement_id.eq(announcement_id))
-        .filter(d::sent_at.is_not_null())
-        .select(diesel::dsl::min(d::sent_at))
-        .first(conn)?;
-    Ok(t.map(|t| crate::clock::to_kst(t).date()))
-}
-
 async fn console_alerts(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -1321,8 +1261,8 @@ async fn console_alerts(
         .db(move |conn| {
             let a = crate::announcements::console::owned(conn, &id, &agency)?;
             let reach = reach(conn, &a, now)?;
-            let results = results(conn, &a.id)?;
-            let center = first_send_day(conn, &a.id)?
+            let results = delivery::results(conn, &a.id)?;
+            let center = delivery::first_send_day(conn, &a.id)?
                 .or(a.published_at.map(|t| crate::clock::to_kst(t).date()))
                 .unwrap_or_else(|| crate::clock::to_kst(now).date());
             let from = center - Duration::days(5);
