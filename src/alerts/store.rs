@@ -14,7 +14,7 @@ use crate::db::schema::{
     subscription_criteria, subscriptions, users,
 };
 use crate::db::DbConnection;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 // --- profiles -------------------------------------------------------------------------
 
@@ -361,6 +361,86 @@ pub fn mark_push_success(conn: &mut DbConnection, id: &str, now: NaiveDateTime) 
     diesel::update(push_endpoints::table.find(id))
         .set(push_endpoints::last_success_at.eq(Some(now)))
         .execute(conn)?;
+    Ok(())
+}
+
+// --- unsubscribing --------------------------------------------------------------------
+
+/// Carry out a signed unsubscribe scope (`alerts::tokens`): one subscription (`s:<id>`),
+/// an account's email alerts (`e:<user>`), its bookmark reminders (`b:<user>`), or every
+/// email-only subscription of an address (`a:<email>`). Each withdrawal is a consent
+/// record. Call it in a transaction.
+pub fn apply_unsubscribe(
+    conn: &mut DbConnection,
+    scope: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let source = "수신 거부 링크";
+    let stop = |conn: &mut DbConnection, s: &Subscription| -> AppResult<()> {
+        for ch in s.channel_list() {
+            record_consent(
+                conn,
+                s.user_id.as_deref(),
+                Some(&s.id),
+                &ch,
+                false,
+                source,
+                now,
+            )?;
+        }
+        diesel::update(subscriptions::table.find(&s.id))
+            .set((
+                subscriptions::status.eq("unsubscribed"),
+                subscriptions::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(())
+    };
+    match scope.split_once(':') {
+        Some(("s", id)) => {
+            if let Some(s) = find_subscription(conn, id)? {
+                stop(conn, &s)?;
+            }
+        }
+        Some(("e", user)) => {
+            for s in subscriptions_of(conn, user)? {
+                let mut chans = s.channel_list();
+                if !chans.iter().any(|c| c == "email") {
+                    continue;
+                }
+                chans.retain(|c| c != "email");
+                record_consent(conn, Some(user), Some(&s.id), "email", false, source, now)?;
+                if chans.is_empty() || s.frequency != "instant" {
+                    stop(conn, &s)?;
+                } else {
+                    diesel::update(subscriptions::table.find(&s.id))
+                        .set(
+                            subscriptions::channels
+                                .eq(serde_json::to_string(&chans).unwrap_or_default()),
+                        )
+                        .execute(conn)?;
+                }
+            }
+        }
+        Some(("b", user)) => {
+            if let Some(mut p) = find_profile(conn, user)? {
+                p.reminder_channels = "[]".into();
+                p.updated_at = now;
+                save_profile(conn, &p)?;
+                record_consent(conn, Some(user), None, "reminders", false, source, now)?;
+            }
+        }
+        Some(("a", email)) => {
+            let subs: Vec<Subscription> = subscriptions::table
+                .filter(subscriptions::email.eq(email))
+                .select(Subscription::as_select())
+                .load(conn)?;
+            for s in subs {
+                stop(conn, &s)?;
+            }
+        }
+        _ => return Err(AppError::NotFound),
+    }
     Ok(())
 }
 

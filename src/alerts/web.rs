@@ -845,89 +845,13 @@ async fn unsubscribe(
     let what = describe_scope(&state, &scope).await?;
     let now = state.now();
     state
-        .db(move |conn| conn.transaction(|conn| apply_unsubscribe(conn, &scope, now)))
+        .db(move |conn| conn.transaction(|conn| store::apply_unsubscribe(conn, &scope, now)))
         .await?;
     let mut ctx = page(None, None);
     ctx.insert("token", &token);
     ctx.insert("what", &what);
     ctx.insert("done", &true);
     render(&state, "alerts/unsubscribe.html", &ctx)
-}
-
-pub fn apply_unsubscribe(
-    conn: &mut DbConnection,
-    scope: &str,
-    now: chrono::NaiveDateTime,
-) -> AppResult<()> {
-    use crate::db::schema::subscriptions;
-    use diesel::prelude::*;
-    let source = "수신 거부 링크";
-    let stop = |conn: &mut DbConnection, s: &Subscription| -> AppResult<()> {
-        for ch in s.channel_list() {
-            store::record_consent(
-                conn,
-                s.user_id.as_deref(),
-                Some(&s.id),
-                &ch,
-                false,
-                source,
-                now,
-            )?;
-        }
-        diesel::update(subscriptions::table.find(&s.id))
-            .set((
-                subscriptions::status.eq("unsubscribed"),
-                subscriptions::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        Ok(())
-    };
-    match scope.split_once(':') {
-        Some(("s", id)) => {
-            if let Some(s) = store::find_subscription(conn, id)? {
-                stop(conn, &s)?;
-            }
-        }
-        Some(("e", user)) => {
-            for s in store::subscriptions_of(conn, user)? {
-                let mut chans = s.channel_list();
-                if !chans.iter().any(|c| c == "email") {
-                    continue;
-                }
-                chans.retain(|c| c != "email");
-                store::record_consent(conn, Some(user), Some(&s.id), "email", false, source, now)?;
-                if chans.is_empty() || s.frequency != "instant" {
-                    stop(conn, &s)?;
-                } else {
-                    diesel::update(subscriptions::table.find(&s.id))
-                        .set(
-                            subscriptions::channels
-                                .eq(serde_json::to_string(&chans).unwrap_or_default()),
-                        )
-                        .execute(conn)?;
-                }
-            }
-        }
-        Some(("b", user)) => {
-            if let Some(mut p) = store::find_profile(conn, user)? {
-                p.reminder_channels = "[]".into();
-                p.updated_at = now;
-                store::save_profile(conn, &p)?;
-                store::record_consent(conn, Some(user), None, "reminders", false, source, now)?;
-            }
-        }
-        Some(("a", email)) => {
-            let subs: Vec<Subscription> = subscriptions::table
-                .filter(subscriptions::email.eq(email))
-                .select(Subscription::as_select())
-                .load(conn)?;
-            for s in subs {
-                stop(conn, &s)?;
-            }
-        }
-        _ => return Err(AppError::NotFound),
-    }
-    Ok(())
 }
 
 // --- tracking -------------------------------------------------------------------------
