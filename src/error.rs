@@ -15,6 +15,9 @@ pub enum AppError {
     Forbidden,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A bad request with its own stable API code (`push_keys_missing`, …).
+    #[error("invalid request ({code}): {message}")]
+    Invalid { code: &'static str, message: String },
     #[error("invalid CSRF token")]
     Csrf,
     #[error("conflict: {0}")]
@@ -49,6 +52,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::BadRequest(_) => "bad_request",
+            AppError::Invalid { code, .. } => code,
             AppError::Csrf => "csrf_failed",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge => "payload_too_large",
@@ -66,7 +70,7 @@ impl AppError {
             }
             AppError::Unauthorized => "로그인이 필요합니다.".into(),
             AppError::Forbidden => "이 작업을 할 권한이 없습니다.".into(),
-            AppError::BadRequest(m) => m.clone(),
+            AppError::BadRequest(m) | AppError::Invalid { message: m, .. } => m.clone(),
             AppError::Csrf => {
                 "보안 토큰이 만료되었거나 올바르지 않습니다. 페이지를 새로고침한 뒤 다시 시도해 주세요."
                     .into()
@@ -75,6 +79,14 @@ impl AppError {
             AppError::TooLarge => "파일이나 요청이 너무 큽니다.".into(),
             AppError::RateLimited => "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.".into(),
             _ => "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.".into(),
+        }
+    }
+
+    /// A 400 whose API answer carries `code` (snake_case, stable for callers).
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::Invalid {
+            code,
+            message: message.into(),
         }
     }
 
@@ -97,7 +109,7 @@ impl ResponseError for AppError {
             }
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,

@@ -913,11 +913,6 @@ struct PushSubscriptionJson {
     keys: Option<PushKeys>,
 }
 
-fn json_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
-    HttpResponse::build(status)
-        .json(serde_json::json!({"error": {"code": code, "message": message}}))
-}
-
 fn header_csrf(req: &HttpRequest, csrf: &Csrf) -> Result<(), AppError> {
     let v = req
         .headers()
@@ -937,8 +932,7 @@ async fn push_subscribe(
     header_csrf(&req, &csrf)?;
     let b = body.into_inner();
     let Some(keys) = b.keys else {
-        return Ok(json_error(
-            StatusCode::BAD_REQUEST,
+        return Err(AppError::invalid(
             "push_keys_missing",
             "구독 정보에 keys가 없습니다.",
         ));
@@ -949,8 +943,7 @@ async fn push_subscribe(
         || keys.p256dh.len() > 200
         || keys.auth.len() > 100
     {
-        return Ok(json_error(
-            StatusCode::BAD_REQUEST,
+        return Err(AppError::invalid(
             "push_endpoint_invalid",
             "푸시 주소가 올바르지 않습니다.",
         ));
