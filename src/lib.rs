@@ -107,10 +107,12 @@ pub fn routes(cfg: &mut aweb::ServiceConfig) {
     search::web::routes(cfg);
     announcements::web::routes(cfg);
     announcements::console::routes(cfg);
-    announcements::api::routes(cfg);
     jobs::web::routes(cfg);
     owners::web::routes(cfg);
     alerts::web::routes(cfg);
+    // Last: it ends with the `/api/v1/{tail}` catch-all, which would answer 404 for any
+    // API route registered after it (the push registration endpoints did).
+    announcements::api::routes(cfg);
 }
 
 /// Start the HTTP server on an already-bound listener.

@@ -719,3 +719,40 @@ fn failing_deliveries_retry_then_dead_letter_and_the_operator_can_retry() {
     // Owners may not see the page.
     assert_eq!(me.get("/admin/deliveries").status, 403);
 }
+
+#[test]
+fn push_registration_refusals_answer_in_the_api_error_shape() {
+    let app = TestApp::spawn();
+    let (uid, email) = owner(&app, |_| {});
+    let me = app.client();
+    me.login(&email, PW);
+    let csrf = me.csrf("/me/subscriptions");
+    let header = ("X-CSRF-Token", csrf.as_str());
+    let no_keys = me.post_json(
+        "/api/v1/push/subscribe",
+        header,
+        &serde_json::json!({"endpoint": "https://push.example/abc"}),
+    );
+    assert_eq!(no_keys.status, 400, "{}", no_keys.body);
+    let body = no_keys.json();
+    assert_eq!(body["error"], "push_keys_missing");
+    assert_eq!(body["message"], "구독 정보에 keys가 없습니다.");
+    let bad_endpoint = me.post_json(
+        "/api/v1/push/subscribe",
+        header,
+        &serde_json::json!({"endpoint": "ftp://push.example/abc",
+                            "keys": {"p256dh": "BNc", "auth": "x"}}),
+    );
+    assert_eq!(bad_endpoint.status, 400, "{}", bad_endpoint.body);
+    assert_eq!(bad_endpoint.json()["error"], "push_endpoint_invalid");
+    let no_csrf = me.post_json(
+        "/api/v1/push/subscribe",
+        ("X-CSRF-Token", "wrong"),
+        &serde_json::json!({"endpoint": "https://push.example/abc"}),
+    );
+    assert_eq!(no_csrf.status, 403);
+    assert_eq!(no_csrf.json()["error"], "csrf_failed");
+    assert!(store::push_endpoints_of(&mut app.conn(), &uid)
+        .unwrap()
+        .is_empty());
+}
