@@ -63,6 +63,41 @@ fn session_cookie(state: &AppState, token: String, max_age_days: i64) -> Cookie<
         .finish()
 }
 
+/// A session being started (login, accepted invitation, verified email). The random
+/// token goes into the cookie; only its SHA-256 reaches the database, through
+/// `store::create_session` in the transaction that signs the person in.
+pub struct NewSession {
+    token: String,
+}
+
+impl NewSession {
+    pub fn random() -> NewSession {
+        NewSession {
+            token: random_token(48),
+        }
+    }
+
+    /// What `store::create_session` keeps.
+    pub fn hash(&self) -> String {
+        sha256_hex(&self.token)
+    }
+
+    /// A redirect to `to` that sets the session cookie.
+    pub fn redirect(self, state: &AppState, to: &str) -> AppResult<HttpResponse> {
+        let mut resp = redirect(to);
+        resp.add_cookie(&session_cookie(state, self.token, super::SESSION_DAYS))
+            .map_err(AppError::internal)?;
+        Ok(resp)
+    }
+}
+
+/// Remove the session cookie with this response (logout, password reset, deletion).
+pub fn clear_session_cookie(state: &AppState, resp: &mut HttpResponse) -> AppResult<()> {
+    let mut gone = session_cookie(state, String::new(), 0);
+    gone.make_removal();
+    resp.add_cookie(&gone).map_err(AppError::internal)
+}
+
 async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -124,17 +159,14 @@ async fn login(
         );
     }
     let next = crate::owners::landing(&user, &next);
-    let token = random_token(48);
-    let hash = sha256_hex(&token);
+    let session = NewSession::random();
+    let hash = session.hash();
     let now = state.now();
     let uid = user.id.clone();
     state
         .db(move |conn| store::create_session(conn, &hash, &uid, now))
         .await?;
-    let mut resp = redirect(&next);
-    resp.add_cookie(&session_cookie(&state, token, super::SESSION_DAYS))
-        .map_err(AppError::internal)?;
-    Ok(resp)
+    session.redirect(&state, &next)
 }
 
 #[derive(Deserialize)]
@@ -156,9 +188,7 @@ async fn logout(
             .await?;
     }
     let mut resp = redirect("/");
-    let mut gone = session_cookie(&state, String::new(), 0);
-    gone.make_removal();
-    resp.add_cookie(&gone).map_err(AppError::internal)?;
+    clear_session_cookie(&state, &mut resp)?;
     Ok(resp)
 }
 
@@ -469,8 +499,8 @@ async fn accept_invite(
     }
     let pw = form.password.clone();
     let hash = web::block(move || password::hash_password(&pw)).await??;
-    let token = random_token(48);
-    let session_hash = sha256_hex(&token);
+    let session = NewSession::random();
+    let session_hash = session.hash();
     state
         .db(move |conn| {
             conn_tx(conn, |conn| {
@@ -515,8 +545,5 @@ async fn accept_invite(
             })
         })
         .await?;
-    let mut resp = redirect("/console");
-    resp.add_cookie(&session_cookie(&state, token, super::SESSION_DAYS))
-        .map_err(AppError::internal)?;
-    Ok(resp)
+    session.redirect(&state, "/console")
 }

@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::Connection;
@@ -17,10 +16,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{FieldErrors, FormValues, RESET_PASSWORD, VERIFY_EMAIL};
-use crate::accounts::web::looks_like_email;
+use crate::accounts::web::{clear_session_cookie, looks_like_email, NewSession};
 use crate::accounts::{
-    client_ip, new_id, password, random_token, sha256_hex, store as accounts_store, Csrf,
-    CurrentUser, User,
+    client_ip, new_id, password, store as accounts_store, Csrf, CurrentUser, User,
 };
 use crate::alerts::model::{channel_label, OwnerProfile, CHANNELS};
 use crate::alerts::profile::{format_business_number, REVENUE_BANDS};
@@ -58,22 +56,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 // --- helpers ----------------------------------------------------------------------------
 
-fn session_cookie(state: &AppState, token: String, max_age_days: i64) -> Cookie<'static> {
-    Cookie::build(crate::accounts::SESSION_COOKIE, token)
-        .path("/")
-        .http_only(true)
-        .secure(state.config.is_production())
-        .same_site(SameSite::Lax)
-        .max_age(actix_web::cookie::time::Duration::days(max_age_days))
-        .finish()
-}
-
-fn clear_session_cookie(state: &AppState, resp: &mut HttpResponse) -> AppResult<()> {
-    let mut gone = session_cookie(state, String::new(), 0);
-    gone.make_removal();
-    resp.add_cookie(&gone).map_err(AppError::internal)
-}
-
 /// Put validation problems into the page: `errors` (field → message, for the fields),
 /// `error_list` (in form order, for the summary) and `error_count`.
 fn insert_errors(ctx: &mut tera::Context, errors: &FieldErrors) {
@@ -88,6 +70,25 @@ fn insert_errors(ctx: &mut tera::Context, errors: &FieldErrors) {
     ctx.insert("errors", &map);
     ctx.insert("error_list", &list);
     ctx.insert("error_count", &list.len());
+}
+
+/// A form page: `values` (what was typed, or the blanks) and the problems at their
+/// fields. With problems it is the 422 that shows the form again; without, a 200.
+fn render_form(
+    state: &AppState,
+    mut ctx: tera::Context,
+    template: &str,
+    values: serde_json::Value,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    ctx.extend(tera::Context::from_value(values)?);
+    insert_errors(&mut ctx, errors);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(state, status, template, &ctx)
 }
 
 fn base_url(state: &AppState) -> String {
@@ -184,12 +185,13 @@ async fn signup_form(
     if user.is_some() {
         return Ok(redirect("/me"));
     }
-    let mut ctx = page(None, Some(&csrf));
-    ctx.insert("email", "");
-    ctx.insert("display_name", "");
-    ctx.insert("agree", &false);
-    insert_errors(&mut ctx, &Vec::new());
-    render(&state, "owners/signup.html", &ctx)
+    render_form(
+        &state,
+        page(None, Some(&csrf)),
+        "owners/signup.html",
+        json!({"email": "", "display_name": "", "agree": false}),
+        &Vec::new(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -237,16 +239,12 @@ async fn signup(
         ));
     }
     if !errors.is_empty() {
-        let mut ctx = page(None, Some(&csrf));
-        ctx.insert("email", &email);
-        ctx.insert("display_name", &name);
-        ctx.insert("agree", &agreed);
-        insert_errors(&mut ctx, &errors);
-        return render_status(
+        return render_form(
             &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            page(None, Some(&csrf)),
             "owners/signup.html",
-            &ctx,
+            json!({"email": email, "display_name": name, "agree": agreed}),
+            &errors,
         );
     }
     state.limiter.check("signup", &client_ip(&req), 10, HOUR)?;
@@ -303,10 +301,13 @@ async fn signup_sent(state: web::Data<AppState>, csrf: Csrf) -> AppResult<HttpRe
 // --- verification -----------------------------------------------------------------------
 
 async fn resend_form(state: web::Data<AppState>, csrf: Csrf) -> AppResult<HttpResponse> {
-    let mut ctx = page(None, Some(&csrf));
-    ctx.insert("email", "");
-    insert_errors(&mut ctx, &Vec::new());
-    render(&state, "owners/resend.html", &ctx)
+    render_form(
+        &state,
+        page(None, Some(&csrf)),
+        "owners/resend.html",
+        json!({"email": ""}),
+        &Vec::new(),
+    )
 }
 
 /// A new verification link, for an unverified owner; the same answer for every address.
@@ -319,14 +320,12 @@ async fn resend(
     csrf.verify(&form.csrf_token)?;
     let email = form.email.trim().to_lowercase();
     if !looks_like_email(&email) {
-        let mut ctx = page(None, Some(&csrf));
-        ctx.insert("email", &email);
-        insert_errors(&mut ctx, &vec![("email", BAD_EMAIL.to_string())]);
-        return render_status(
+        return render_form(
             &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            page(None, Some(&csrf)),
             "owners/resend.html",
-            &ctx,
+            json!({"email": email}),
+            &vec![("email", BAD_EMAIL.to_string())],
         );
     }
     state
@@ -388,8 +387,8 @@ async fn verify(
     csrf.verify(&form.csrf_token)?;
     let token = path.into_inner();
     let now = state.now();
-    let session = random_token(48);
-    let session_hash = sha256_hex(&session);
+    let session = NewSession::random();
+    let session_hash = session.hash();
     let done = state
         .db(move |conn| {
             conn.transaction(|conn| {
@@ -415,14 +414,7 @@ async fn verify(
     if !done {
         return invalid_link(&state, &csrf, "verify");
     }
-    let mut resp = redirect("/me?verified=1");
-    resp.add_cookie(&session_cookie(
-        &state,
-        session,
-        crate::accounts::SESSION_DAYS,
-    ))
-    .map_err(AppError::internal)?;
-    Ok(resp)
+    session.redirect(&state, "/me?verified=1")
 }
 
 // --- password reset ---------------------------------------------------------------------
@@ -437,11 +429,13 @@ async fn forgot_form(
     csrf: Csrf,
     q: web::Query<SentQuery>,
 ) -> AppResult<HttpResponse> {
-    let mut ctx = page(None, Some(&csrf));
-    ctx.insert("email", "");
-    ctx.insert("sent", &q.sent.is_some());
-    insert_errors(&mut ctx, &Vec::new());
-    render(&state, "owners/forgot.html", &ctx)
+    render_form(
+        &state,
+        page(None, Some(&csrf)),
+        "owners/forgot.html",
+        json!({"email": "", "sent": q.sent.is_some()}),
+        &Vec::new(),
+    )
 }
 
 async fn forgot(
@@ -453,15 +447,12 @@ async fn forgot(
     csrf.verify(&form.csrf_token)?;
     let email = form.email.trim().to_lowercase();
     if !looks_like_email(&email) {
-        let mut ctx = page(None, Some(&csrf));
-        ctx.insert("email", &email);
-        ctx.insert("sent", &false);
-        insert_errors(&mut ctx, &vec![("email", BAD_EMAIL.to_string())]);
-        return render_status(
+        return render_form(
             &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            page(None, Some(&csrf)),
             "owners/forgot.html",
-            &ctx,
+            json!({"email": email, "sent": false}),
+            &vec![("email", BAD_EMAIL.to_string())],
         );
     }
     state
@@ -518,10 +509,13 @@ async fn reset_form(
     if valid.is_none() {
         return invalid_link(&state, &csrf, "reset");
     }
-    let mut ctx = page(None, Some(&csrf));
-    ctx.insert("token", &token);
-    insert_errors(&mut ctx, &Vec::new());
-    render(&state, "owners/reset.html", &ctx)
+    render_form(
+        &state,
+        page(None, Some(&csrf)),
+        "owners/reset.html",
+        json!({"token": token}),
+        &Vec::new(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -557,14 +551,12 @@ async fn reset(
         errors.push(("password_confirm", "비밀번호가 서로 다릅니다.".into()));
     }
     if !errors.is_empty() {
-        let mut ctx = page(None, Some(&csrf));
-        ctx.insert("token", &token);
-        insert_errors(&mut ctx, &errors);
-        return render_status(
+        return render_form(
             &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            page(None, Some(&csrf)),
             "owners/reset.html",
-            &ctx,
+            json!({"token": token}),
+            &errors,
         );
     }
     let pw = form.password.clone();
@@ -684,7 +676,6 @@ async fn profile_form(
         &state,
         &user,
         &csrf,
-        StatusCode::OK,
         values,
         &Vec::new(),
         p.ksic_code.clone(),
@@ -693,12 +684,11 @@ async fn profile_form(
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The profile form (422 when `errors` has problems).
 async fn render_profile(
     state: &AppState,
     user: &CurrentUser,
     csrf: &Csrf,
-    status: StatusCode,
     values: FormValues,
     errors: &FieldErrors,
     saved_ksic: Option<String>,
@@ -755,8 +745,7 @@ async fn render_profile(
             .map(|c| (*c, channel_label(c)))
             .collect::<Vec<_>>(),
     );
-    insert_errors(&mut ctx, errors);
-    render_status(state, status, "owners/profile.html", &ctx)
+    render_form(state, ctx, "owners/profile.html", json!({}), errors)
 }
 
 async fn save_profile(
@@ -791,17 +780,7 @@ async fn save_profile(
     match result {
         Ok(()) => Ok(redirect("/me/profile?saved=1")),
         Err(errors) => {
-            render_profile(
-                &state,
-                &user,
-                &csrf,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                values,
-                &errors,
-                stored_ksic,
-                false,
-            )
-            .await
+            render_profile(&state, &user, &csrf, values, &errors, stored_ksic, false).await
         }
     }
 }
@@ -881,10 +860,13 @@ async fn delete_form(
     if let Err(to) = owner_profile(&state, &user).await? {
         return Ok(to);
     }
-    let mut ctx = page(Some(&user), Some(&csrf));
-    ctx.insert("email", &user.user.email);
-    insert_errors(&mut ctx, &Vec::new());
-    render(&state, "owners/delete.html", &ctx)
+    render_form(
+        &state,
+        page(Some(&user), Some(&csrf)),
+        "owners/delete.html",
+        json!({"email": user.user.email}),
+        &Vec::new(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -915,17 +897,12 @@ async fn delete(
     let stored = user.user.password_hash.clone();
     let ok = web::block(move || password::verify_password(&pw, Some(&stored))).await?;
     if !ok {
-        let mut ctx = page(Some(&user), Some(&csrf));
-        ctx.insert("email", &user.user.email);
-        insert_errors(
-            &mut ctx,
-            &vec![("password", "비밀번호가 올바르지 않습니다.".to_string())],
-        );
-        return render_status(
+        return render_form(
             &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            page(Some(&user), Some(&csrf)),
             "owners/delete.html",
-            &ctx,
+            json!({"email": user.user.email}),
+            &vec![("password", "비밀번호가 올바르지 않습니다.".to_string())],
         );
     }
     let uid = user.user.id.clone();
