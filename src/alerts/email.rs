@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use lettre::message::{header, Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{Message, SmtpTransport, Transport};
+use lettre::Message;
 
+use super::smtp::{SmtpPool, Target};
 use super::ChannelError;
 use crate::config::Config;
 
@@ -90,21 +90,17 @@ impl header::Header for ListUnsubscribePost {
     }
 }
 
-/// SMTP with a connection pool (lettre keeps idle connections open between messages).
+/// SMTP over a pool of kept-open connections (`alerts::smtp`).
 pub struct SmtpMailer {
-    transport: SmtpTransport,
+    pool: SmtpPool,
     from: String,
 }
 
 impl SmtpMailer {
     pub fn new(url: &str, pool_size: u32, from: &str) -> Result<SmtpMailer, String> {
-        let transport = SmtpTransport::from_url(url)
-            .map_err(|e| format!("JIWON_SMTP_URL: {e}"))?
-            .timeout(Some(std::time::Duration::from_secs(15)))
-            .pool_config(PoolConfig::new().max_size(pool_size.max(1)))
-            .build();
+        let target = Target::from_url(url, std::time::Duration::from_secs(15))?;
         Ok(SmtpMailer {
-            transport,
+            pool: SmtpPool::new(target, pool_size),
             from: from.to_string(),
         })
     }
@@ -113,11 +109,7 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     fn send(&self, email: &Email) -> Result<(), ChannelError> {
         let msg = build(&self.from, email)?;
-        match self.transport.send(&msg) {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(ChannelError::Permanent(e.to_string())),
-            Err(e) => Err(ChannelError::Retry(e.to_string())),
-        }
+        self.pool.send(msg.envelope(), &msg.formatted())
     }
 }
 

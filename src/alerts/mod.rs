@@ -21,6 +21,7 @@ pub mod push;
 pub mod schedule;
 pub mod send;
 pub mod sms;
+pub mod smtp;
 pub mod store;
 pub mod tokens;
 pub mod web;

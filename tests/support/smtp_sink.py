@@ -2,7 +2,10 @@
 """A real SMTP server for the tests (aiosmtpd): accepts every message and writes it,
 as received, to <dir>/<n>.eml. Prints one JSON line {"port": N} once it listens.
 
-Usage: smtp_sink.py <dir> [--delay-ms N]
+Usage: smtp_sink.py <dir> [--delay-ms N] [--auth USER:PASSWORD] [--idle-timeout-s N]
+
+  --auth            require AUTH (PLAIN/LOGIN) with these credentials before MAIL FROM
+  --idle-timeout-s  close a client's connection after N idle seconds (as relays do)
 """
 import asyncio
 import json
@@ -12,6 +15,7 @@ import sys
 import threading
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class Sink:
@@ -44,14 +48,45 @@ def free_port():
     return port
 
 
+def arg(name):
+    if name in sys.argv:
+        return sys.argv[sys.argv.index(name) + 1]
+    return None
+
+
+def authenticator(expected_user, expected_password):
+    def check(server, session, envelope, mechanism, auth_data):
+        ok = (
+            auth_data is not None
+            and auth_data.login.decode() == expected_user
+            and auth_data.password.decode() == expected_password
+        )
+        return AuthResult(success=ok, handled=False)
+
+    return check
+
+
 def main():
     directory = sys.argv[1]
-    delay = 0.0
-    if "--delay-ms" in sys.argv:
-        delay = int(sys.argv[sys.argv.index("--delay-ms") + 1]) / 1000.0
+    delay = int(arg("--delay-ms") or 0) / 1000.0
     os.makedirs(directory, exist_ok=True)
     port = free_port()
-    controller = Controller(Sink(directory, delay), hostname="127.0.0.1", port=port)
+    kwargs = {}
+    if arg("--auth"):
+        user, password = arg("--auth").split(":", 1)
+        kwargs.update(
+            authenticator=authenticator(user, password),
+            auth_required=True,
+            auth_require_tls=False,
+        )
+    if arg("--idle-timeout-s"):
+        kwargs["timeout"] = float(arg("--idle-timeout-s"))
+    controller = Controller(
+        Sink(directory, delay),
+        hostname="127.0.0.1",
+        port=port,
+        **kwargs,
+    )
     controller.start()
     print(json.dumps({"port": port}), flush=True)
     try:
