@@ -123,6 +123,57 @@ fn scheduled_publication_survives_a_restart_and_closes_at_the_deadline() {
 }
 
 #[test]
+fn the_worker_loop_acts_on_a_due_job_within_seconds_not_at_the_next_interval() {
+    let app = TestApp::spawn();
+    let (_, email, pw) = app.staff("울산광역시", "editor");
+    let c = app.client();
+    c.login(&email, &pw);
+    let id = create_announcement(
+        &c,
+        &[("apply_start", "2026-11-25"), ("apply_end", "2026-12-10")],
+    );
+    let csrf = c.csrf(&format!("/console/announcements/{id}"));
+    let r = c.post_form(
+        &format!("/console/announcements/{id}/schedule"),
+        &[
+            ("csrf_token", &csrf),
+            ("date", "2026-11-25"),
+            ("time", "09:00"),
+        ],
+    );
+    assert_eq!(r.status, 303);
+    app.clock.set(kst(2026, 11, 25, 8, 59));
+
+    // A worker whose full tick comes once an hour; its first tick finds nothing due.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let handle = jiwon::jobs::scheduler::spawn(
+        app.state.clone(),
+        std::time::Duration::from_secs(3600),
+        stop.clone(),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(status_of(&app, &id), "scheduled");
+
+    // 09:00 comes: the loop sees the due publish job between ticks.
+    app.clock.set(kst(2026, 11, 25, 9, 0));
+    let start = std::time::Instant::now();
+    while status_of(&app, &id) != "published" && start.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    handle.join().expect("worker thread");
+    assert_eq!(
+        status_of(&app, &id),
+        "published",
+        "published long before the hourly tick"
+    );
+    println!(
+        "due job picked up {:.1} s after it fell due (interval 3600 s)",
+        start.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
 fn failing_jobs_back_off_then_dead_letter_and_an_operator_can_retry() {
     // A configured import source that cannot be reached.
     let app = TestApp::spawn_with(|c| {

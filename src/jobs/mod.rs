@@ -97,6 +97,18 @@ pub fn claim_kind(
 
 /// Claim the next due job for `worker`. PostgreSQL uses `FOR UPDATE SKIP LOCKED` so
 /// workers never wait on each other; SQLite (one writer) uses a conditional UPDATE.
+/// Whether a queued job is due: the worker loop asks this every second between ticks, so
+/// a publish (and its match job) is acted on at once, not at the next full interval.
+pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<bool> {
+    let id: Option<String> = jobs::table
+        .filter(jobs::status.eq("queued"))
+        .filter(jobs::run_at.le(now))
+        .select(jobs::id)
+        .first(conn)
+        .optional()?;
+    Ok(id.is_some())
+}
+
 pub fn claim(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> AppResult<Option<Job>> {
     claim_where(conn, worker, now, None)
 }

@@ -176,6 +176,13 @@ fn run_job(state: &AppState, job: &Job) -> AppResult<()> {
     }
 }
 
+fn job_due(state: &AppState) -> bool {
+    match state.conn() {
+        Ok(mut conn) => super::any_due(&mut conn, state.now()).unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
 fn queue_periodic_imports(
     state: &AppState,
     conn: &mut crate::db::DbConnection,
@@ -196,7 +203,12 @@ fn queue_periodic_imports(
     Ok(())
 }
 
-/// Run `tick` every `interval` on a background thread until `stop` is set.
+/// How often the worker loop looks for due jobs between full ticks.
+const DUE_POLL: Duration = Duration::from_secs(1);
+
+/// Run `tick` every `interval` on a background thread until `stop` is set, and sooner
+/// whenever a job falls due (checked every [`DUE_POLL`]): a publish is matched and its
+/// alerts are on their way within about a second, whatever the interval.
 pub fn spawn(
     state: Data<AppState>,
     interval: Duration,
@@ -212,10 +224,19 @@ pub fn spawn(
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "scheduler tick failed"),
             }
+            let step = Duration::from_millis(200);
             let mut slept = Duration::ZERO;
+            let mut since_poll = Duration::ZERO;
             while slept < interval && !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(200));
-                slept += Duration::from_millis(200);
+                std::thread::sleep(step);
+                slept += step;
+                since_poll += step;
+                if since_poll >= DUE_POLL {
+                    since_poll = Duration::ZERO;
+                    if job_due(&state) {
+                        break;
+                    }
+                }
             }
         }
     })
