@@ -6,7 +6,14 @@
 // Drives Debian's Chromium (/usr/bin/chromium) through playwright-core (no browser download),
 // runs axe-core (WCAG 2.x A/AA rules) on the home, listing and announcement pages, follows the
 // home filter form to the listing and from there to one announcement, and checks a 390x844
-// mobile viewport for horizontal overflow. Each check prints `ok - NAME` or
+// mobile viewport for horizontal overflow. On the phone it then walks an owner through the site:
+// the header at 390 px, sign-up (first with mistakes), the verification mail from the development
+// outbox (/dev/outbox, so the server must run without SMTP and not in production — `jiwon demo`),
+// confirm, log out and in, the business profile (사업자등록번호 check digit, KSIC, 울산 시군구), a
+// subscription from a search result, a bookmark, the consent history and, signed out, the
+// email-only subscription form through to its confirm link; every one of those pages gets axe,
+// the overflow check and a tap-size check, the signed-in ones axe at desktop width too, and the
+// subscription forms are walked with Tab. Each check prints `ok - NAME` or
 // `not ok - NAME: REASON`; the last line is `e2e: N passed, M failed`; exit code 1 on failure.
 //
 // Environment:
@@ -89,6 +96,27 @@ async function launch(label, contextOptions) {
   });
 }
 
+// Error statuses a check provokes on purpose (a form re-rendered with 422): `expectHttp` before
+// submitting; each expectation is used up by one matching response.
+const expectedHttp = [];
+function expectHttp(method, pathname, status) {
+  expectedHttp.push({ method, pathname, status });
+}
+function expected(r) {
+  let pathname;
+  try {
+    pathname = new URL(r.url()).pathname;
+  } catch (_) {
+    return false;
+  }
+  const i = expectedHttp.findIndex(
+    (e) => e.status === r.status() && e.method === r.request().method() && e.pathname === pathname,
+  );
+  if (i < 0) return false;
+  expectedHttp.splice(i, 1);
+  return true;
+}
+
 // Problems seen by the browser on any page: JS exceptions, console errors, HTTP >= 400, failed loads.
 const browserProblems = [];
 function watch(page) {
@@ -101,7 +129,7 @@ function watch(page) {
     }
   });
   page.on('response', (r) => {
-    if (r.status() >= 400 && !/\/favicon\.ico$/.test(r.url())) {
+    if (r.status() >= 400 && !/\/favicon\.ico$/.test(r.url()) && !expected(r)) {
       browserProblems.push(`HTTP ${r.status()} for ${r.url()}`);
     }
   });
@@ -181,6 +209,667 @@ async function overflow(page, width) {
     }
     return { scrollWidth: doc.scrollWidth, culprits };
   }, width);
+}
+
+// ---- owner and alert pages ------------------------------------------------------------------
+//
+// A person on a phone: signs up (first with mistakes), opens the verification mail in the
+// development outbox (/dev/outbox — `jiwon demo` has no SMTP), confirms, logs out and in again,
+// fills in the business profile, subscribes to new announcements from a search, bookmarks an
+// announcement, reads the consent history, and finally (signed out) opens the email-only
+// subscription form. Every page gets axe and the 390 px overflow check; the signed-in pages are
+// then checked with axe at desktop width too.
+
+// 사업자등록번호 with a valid check digit (weights 1 3 7 1 3 7 1 3 5, plus ⌊5·d9/10⌋;
+// src/alerts/profile.rs normalize_business_number).
+function businessNumber(first9) {
+  const W = [1, 3, 7, 1, 3, 7, 1, 3, 5];
+  const d = first9.split('').map(Number);
+  let sum = d.reduce((s, x, i) => s + x * W[i], 0);
+  sum += Math.floor((d[8] * 5) / 10);
+  const check = (10 - (sum % 10)) % 10;
+  return `${first9.slice(0, 3)}-${first9.slice(3, 5)}-${first9.slice(5)}${check}`;
+}
+
+function decodeQuotedPrintable(s) {
+  const bytes = [];
+  const src = s.replace(/=\r?\n/g, '');
+  for (let i = 0; i < src.length; i += 1) {
+    if (src[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(src.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(src.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(src[i], 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+// The decoded text/plain part of a raw message (lettre writes base64 or quoted-printable).
+function mailText(raw) {
+  const eml = raw.replace(/\r\n/g, '\n');
+  const boundaries = [...eml.matchAll(/boundary="?([^";\n]+)"?/gi)].map((m) => m[1]);
+  let parts = [eml];
+  for (const b of boundaries) parts = parts.flatMap((p) => p.split(`--${b}`));
+  for (const part of parts) {
+    const p = part.replace(/^\n+/, '');
+    const cut = p.indexOf('\n\n');
+    if (cut < 0) continue;
+    const headers = p.slice(0, cut).toLowerCase();
+    const body = p.slice(cut + 2);
+    if (!/content-type:\s*text\/plain/.test(headers)) continue;
+    if (/content-transfer-encoding:\s*base64/.test(headers)) {
+      return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+    }
+    if (/content-transfer-encoding:\s*quoted-printable/.test(headers)) return decodeQuotedPrintable(body);
+    return body;
+  }
+  return null;
+}
+
+// Open /dev/outbox in the browser until a message to `address` shows up, open it, and return
+// { name, text, link } where link is the first `<pathPrefix><token>` URL in its text.
+async function mailFromOutbox(page, address, pathPrefix, timeoutMs = 60000) {
+  const seen = new Set();
+  const deadline = Date.now() + timeoutMs;
+  const wanted = new RegExp(`https?://[^\\s"'<>]+${pathPrefix.replace(/[/.]/g, '\\$&')}[A-Za-z0-9_-]+`);
+  for (;;) {
+    const resp = await page.goto(`${BASE_URL}/dev/outbox`, { waitUntil: 'load' });
+    if (!resp || resp.status() !== 200) {
+      throw new Error(`GET /dev/outbox answered ${resp ? resp.status() : 'nothing'} (is this a production server?)`);
+    }
+    const hrefs = await page.locator('a[href^="/dev/outbox/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    for (const href of hrefs.slice(0, 50)) {
+      if (seen.has(href)) continue;
+      seen.add(href);
+      const r = await page.request.get(`${BASE_URL}${href}`);
+      if (r.status() !== 200) continue;
+      const raw = await r.text();
+      const to = raw.split(/\r?\n/).find((l) => /^to:/i.test(l)) || '';
+      if (!to.toLowerCase().includes(address.toLowerCase())) continue;
+      // The person clicks the message in the list.
+      const [nav] = await Promise.all([
+        page.waitForNavigation({ waitUntil: 'load' }),
+        page.locator(`a[href="${href}"]`).first().click(),
+      ]);
+      if (!nav || nav.status() !== 200) throw new Error(`opening ${href} answered ${nav ? nav.status() : 'nothing'}`);
+      const text = mailText(await nav.text());
+      if (!text) throw new Error(`${href} has no text/plain part`);
+      const m = text.match(wanted);
+      if (!m) throw new Error(`${href} (to ${address}) has no ${pathPrefix}… link: ${norm(text).slice(0, 160)}`);
+      return { name: href.split('/').pop(), text, link: m[0] };
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`no mail to ${address} in /dev/outbox after ${Math.round(timeoutMs / 1000)} s (${seen.size} messages looked at)`);
+    }
+    await page.waitForTimeout(2000);
+  }
+}
+
+// The mailed link, on the server under test (the mail carries the server's configured base URL).
+function onServer(link) {
+  const u = new URL(link);
+  if (u.origin !== new URL(BASE_URL).origin) log(`#   mailed link is on ${u.origin}; following its path on ${BASE_URL}`);
+  return `${BASE_URL}${u.pathname}${u.search}`;
+}
+
+// Header at phone width: every link, button and the search box rendered, inside the viewport,
+// on one line, not clipped by an ancestor, not covered by or overlapping another.
+async function headerLayout(page, width) {
+  return page.evaluate((w) => {
+    const problems = [];
+    const items = [...document.querySelectorAll('.site-header a:not(.skip), .site-header button, .site-header input:not([type="hidden"])')];
+    const boxes = [];
+    for (const el of items) {
+      const label = norm(el.innerText || el.value || el.getAttribute('placeholder') || el.tagName);
+      const r = el.getBoundingClientRect();
+      if (r.width < 1 || r.height < 1) {
+        problems.push(`"${label}" is not rendered`);
+        continue;
+      }
+      if (r.left < -0.5 || r.right > w + 0.5) problems.push(`"${label}" spans x ${Math.round(r.left)}..${Math.round(r.right)}, outside 0..${w}`);
+      if (el.closest('.top-nav') && r.height + 0.5 < 44) problems.push(`"${label}" is ${Math.round(r.height)} px tall, less than 44 px to tap`);
+      const lines = el.getClientRects().length;
+      if (lines > 1) problems.push(`"${label}" breaks over ${lines} lines`);
+      if (getComputedStyle(el).display !== 'inline' && el.scrollWidth > el.clientWidth + 1 && el.tagName !== 'INPUT') {
+        problems.push(`"${label}" text is wider than its box (${el.scrollWidth} > ${el.clientWidth})`);
+      }
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        const cs = getComputedStyle(p);
+        if (cs.overflowX === 'visible' && cs.overflowY === 'visible') continue;
+        const pr = p.getBoundingClientRect();
+        if (r.left < pr.left - 0.5 || r.right > pr.right + 0.5 || r.top < pr.top - 0.5 || r.bottom > pr.bottom + 0.5) {
+          problems.push(`"${label}" is clipped by ${p.tagName.toLowerCase()}.${[...p.classList].join('.')}`);
+        }
+      }
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      if (!hit || !(el === hit || el.contains(hit) || hit.contains(el))) {
+        problems.push(`"${label}" is covered by ${hit ? hit.tagName.toLowerCase() : 'nothing'}`);
+      }
+      boxes.push([label, r]);
+    }
+    for (let i = 0; i < boxes.length; i += 1) {
+      for (let j = i + 1; j < boxes.length; j += 1) {
+        const [la, a] = boxes[i];
+        const [lb, b] = boxes[j];
+        const ox = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const oy = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (ox > 1 && oy > 1) problems.push(`"${la}" overlaps "${lb}"`);
+      }
+    }
+    function norm(s) {
+      return String(s || '').replace(/\s+/g, ' ').trim();
+    }
+    return { problems, labels: boxes.map(([l]) => l) };
+  }, width);
+}
+
+// Form controls in <main> big enough to hit on a phone: text fields, selects and buttons at
+// least 44 px tall (the site's own standard, site.css), `.small-button`s and everything else at
+// least 24x24 (WCAG 2.5.8). Checkboxes and radios count through their label.
+async function tapTargets(page) {
+  return page.evaluate(() => {
+    const small = [];
+    let n = 0;
+    for (const el of document.querySelectorAll('main input, main select, main textarea, main button, main a.button')) {
+      if (el.type === 'hidden' || !el.getClientRects().length) continue;
+      let box = el.getBoundingClientRect();
+      let min = 44;
+      let minW = 24;
+      if (el.type === 'checkbox' || el.type === 'radio') {
+        const label = el.closest('label') || (el.labels && el.labels[0]);
+        if (!label) continue;
+        box = label.getBoundingClientRect();
+        min = 24;
+      } else if (el.classList.contains('small-button')) {
+        min = 24;
+      }
+      n += 1;
+      if (box.height + 0.5 < min || box.width + 0.5 < minW) {
+        const name = el.id || el.name || (el.innerText || '').trim().slice(0, 20) || el.tagName.toLowerCase();
+        small.push(`${name} ${Math.round(box.width)}x${Math.round(box.height)} (< ${min} px)`);
+      }
+    }
+    return { n, small };
+  });
+}
+
+// Every visible control of `formSelector` has a non-empty label; returns how many.
+async function labelledControls(page, formSelector) {
+  const res = await page.locator(formSelector).first().evaluate((form) => {
+    const unlabelled = [];
+    let n = 0;
+    for (const el of form.querySelectorAll('input, select, textarea')) {
+      if (el.type === 'hidden' || el.disabled || !el.getClientRects().length) continue;
+      n += 1;
+      const byLabel = [...(el.labels || [])].map((l) => l.innerText.trim()).join(' ');
+      const byAria = el.getAttribute('aria-label') || (el.getAttribute('aria-labelledby') || '')
+        .split(/\s+/).map((id) => (document.getElementById(id) || {}).innerText || '').join(' ');
+      if (!(byLabel + byAria).trim()) unlabelled.push(el.id || `${el.type}[name=${el.name}]`);
+    }
+    return { n, unlabelled };
+  });
+  if (res.unlabelled.length) throw new Error(`controls without a label: ${res.unlabelled.join(', ')}`);
+  return res.n;
+}
+
+// Press Tab from the top of the page through `formSelector`: every control is reached (a radio
+// group counts once — arrow keys move inside it), shows a focus outline, and ends up on screen.
+async function tabThrough(page, formSelector) {
+  // Tag the form's controls with the key they count under (one per radio group).
+  const wanted = await page.locator(formSelector).first().evaluate((form) => {
+    const keys = [];
+    for (const el of form.querySelectorAll('input, select, textarea, button, a[href]')) {
+      if (el.type === 'hidden' || el.disabled || !el.getClientRects().length) continue;
+      const key = el.type === 'radio'
+        ? `radio:${el.name}`
+        : el.id || `${el.tagName.toLowerCase()}:${el.name || ''}:${el.value || el.innerText.trim() || ''}`;
+      el.dataset.e2eKey = key;
+      if (!keys.includes(key)) keys.push(key);
+    }
+    return keys;
+  });
+  await page.evaluate(() => {
+    if (document.activeElement) document.activeElement.blur();
+    window.scrollTo(0, 0);
+  });
+  await page.keyboard.press('Tab'); // into the document (skip link)
+  const reached = new Set();
+  const problems = [];
+  let inside = false;
+  const limit = wanted.length + 60;
+  for (let i = 0; i < limit; i += 1) {
+    const info = await page.evaluate((sel) => {
+      const el = document.activeElement;
+      const form = document.querySelector(sel);
+      if (!el || !form || !form.contains(el)) return { inside: false };
+      const r = el.getBoundingClientRect();
+      const cs = getComputedStyle(el);
+      return {
+        inside: true,
+        key: el.dataset.e2eKey || `${el.tagName.toLowerCase()} (not a visible control)`,
+        outline: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0,
+        onScreen: r.bottom > 0 && r.top < window.innerHeight && r.right > 0 && r.left < window.innerWidth,
+      };
+    }, formSelector);
+    if (info.inside) {
+      inside = true;
+      reached.add(info.key);
+      if (!info.outline) problems.push(`${info.key} has no focus outline`);
+      if (!info.onScreen) problems.push(`${info.key} is focused off screen`);
+    } else if (inside) {
+      break; // Tab left the form
+    }
+    await page.keyboard.press('Tab');
+  }
+  const missing = wanted.filter((k) => !reached.has(k));
+  if (missing.length) problems.unshift(`not reached with Tab: ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ' …' : ''}`);
+  if (problems.length) throw new Error(problems.slice(0, 4).join('; '));
+  return `${reached.size} stops, all ${wanted.length} controls reached`;
+}
+
+async function ownerFlow(mobile, desktop) {
+  const page = watch(mobile.newPage ? await mobile.newPage() : mobile.pages()[0]);
+  const W = MOBILE.width;
+  const run = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
+  const email = `e2e-${run}@example.com`;
+  const password = `e2e 비밀번호 ${run}`;
+  const bn9 = String(100000000 + Math.floor(Math.random() * 899999999));
+  const goodBn = businessNumber(bn9);
+  const badBn = goodBn.slice(0, -1) + String((Number(goodBn.slice(-1)) + 1) % 10);
+  const s = {};
+  const visited = []; // [name, url] of signed-in pages, for the desktop axe pass
+
+  // axe and the 390 px overflow check on whatever `page` shows now.
+  async function pageChecks(name, ok) {
+    await check(`${name}: axe WCAG 2 A/AA (mobile)`, async () => {
+      need(ok, `the ${name} page`);
+      return runAxe(page, name);
+    });
+    await check(`${name}: no horizontal overflow at ${W} px`, async () => {
+      need(ok, `the ${name} page`);
+      await screenshot(page, `mobile-${name.replace(/[^a-z0-9]+/gi, '-')}`);
+      const o = await overflow(page, W);
+      if (o.scrollWidth > W) throw new Error(`scrollWidth ${o.scrollWidth} > ${W}; widest: ${o.culprits.join('; ') || 'n/a'}`);
+      return `scrollWidth ${o.scrollWidth}`;
+    });
+    await check(`${name}: form controls big enough to tap at ${W} px`, async () => {
+      need(ok, `the ${name} page`);
+      const t = await tapTargets(page);
+      if (t.small.length) throw new Error(`too small: ${t.small.slice(0, 5).join('; ')}`);
+      return `${t.n} controls`;
+    });
+  }
+
+  async function clickAndWait(locator, waitFor) {
+    const [resp] = await Promise.all([
+      page.waitForNavigation({ waitUntil: 'load', ...(waitFor ? { url: waitFor } : {}) }),
+      locator.click(),
+    ]);
+    return resp;
+  }
+
+  // The error summary's links each lead to something on the page.
+  async function summaryLinks(selector) {
+    const hrefs = await page.locator(`${selector} a[href^="#"]`).evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    if (!hrefs.length) throw new Error(`${selector} has no links to the fields`);
+    const { dangling, outOfOrder } = await page.evaluate((hs) => {
+      const els = hs.map((h) => document.getElementById(h.slice(1)));
+      const bad = [];
+      for (let i = 1; i < els.length; i += 1) {
+        if (els[i - 1] && els[i] && !(els[i - 1].compareDocumentPosition(els[i]) & Node.DOCUMENT_POSITION_FOLLOWING)) {
+          bad.push(`${hs[i - 1]} before ${hs[i]}`);
+        }
+      }
+      return { dangling: hs.filter((h, i) => !els[i]), outOfOrder: bad };
+    }, hrefs);
+    if (dangling.length) throw new Error(`error summary links to nothing: ${dangling.join(', ')}`);
+    if (outOfOrder.length) throw new Error(`error summary is not in the form's order: ${outOfOrder.join(', ')}`);
+  }
+
+  async function fieldError(inputId) {
+    const el = page.locator(`#${inputId}`);
+    const invalid = await el.getAttribute('aria-invalid');
+    const described = (await el.getAttribute('aria-describedby')) || '';
+    const errId = described.split(/\s+/).find((id) => /-error$/.test(id));
+    if (invalid !== 'true' || !errId) throw new Error(`#${inputId} is not marked invalid (aria-invalid=${invalid}, aria-describedby="${described}")`);
+    const msg = norm(await page.locator(`#${errId}`).innerText());
+    if (!HANGUL.test(msg)) throw new Error(`#${errId} is not a Korean message: "${msg}"`);
+    return msg;
+  }
+
+  // 1. header on home at 390 px, signed out
+  await check(`header ${W} px (signed out): links 가입, 알림 받기, 로그인 … inside the screen, none cut off`, async () => {
+    const resp = await page.goto(`${BASE_URL}/`, { waitUntil: 'load' });
+    await expectKoreanPage(page, resp, 'GET /');
+    const h = await headerLayout(page, W);
+    for (const want of ['가입', '알림 받기', '로그인', '공고 찾기']) {
+      if (!h.labels.includes(want)) throw new Error(`no header link "${want}" (has ${h.labels.join(', ')})`);
+    }
+    await screenshot(page, 'mobile-header-signed-out');
+    if (h.problems.length) throw new Error(h.problems.slice(0, 4).join('; '));
+    return h.labels.join(' · ');
+  });
+
+  // 2. sign-up with mistakes
+  await check('signup: header 가입 opens the sign-up form', async () => {
+    const resp = await clickAndWait(page.locator('.site-header a[href="/signup"]'));
+    await expectKoreanPage(page, resp, 'GET /signup');
+    if ((await page.locator('form[action="/signup"]').count()) !== 1) throw new Error('no form[action="/signup"]');
+    s.signup = true;
+    return `${await labelledControls(page, 'form[action="/signup"]')} labelled controls`;
+  });
+  await pageChecks('signup', s.signup);
+
+  await check('signup: bad input re-renders the form with Korean errors at the fields', async () => {
+    need(s.signup, 'the sign-up form');
+    await page.fill('#i-email', 'sajang-at-example.com');
+    await page.fill('#i-password', 'short');
+    await page.fill('#i-password_confirm', 'different');
+    expectHttp('POST', '/signup', 422);
+    const resp = await clickAndWait(page.locator('form[action="/signup"] button[type="submit"]'));
+    if (!resp || resp.status() !== 422) throw new Error(`POST /signup answered ${resp ? resp.status() : 'nothing'}, expected 422`);
+    const summary = norm(await page.locator('#error-summary').innerText());
+    if (!HANGUL.test(summary)) throw new Error(`no Korean error summary (#error-summary: "${summary}")`);
+    const msgs = [];
+    for (const id of ['i-email', 'i-password', 'i-agree']) msgs.push(await fieldError(id));
+    await summaryLinks('#error-summary');
+    if ((await page.inputValue('#i-email')) !== 'sajang-at-example.com') throw new Error('the email typed was not kept');
+    s.signupErrors = true;
+    return msgs.join(' / ');
+  });
+  await pageChecks('signup-errors', s.signupErrors);
+
+  // 3. sign up properly, verify from the outbox, log out, log in
+  await check('signup: good input → "확인 메일을 보냈습니다"', async () => {
+    need(s.signup, 'the sign-up form');
+    await page.fill('#i-email', email);
+    await page.fill('#i-password', password);
+    await page.fill('#i-password_confirm', password);
+    await page.fill('#i-display_name', '김사장');
+    await page.check('#i-agree');
+    const resp = await clickAndWait(page.locator('form[action="/signup"] button[type="submit"]'));
+    if (!resp || resp.status() !== 200 || new URL(page.url()).pathname !== '/signup/sent') {
+      throw new Error(`ended on ${page.url()} (HTTP ${resp ? resp.status() : '-'})`);
+    }
+    s.sent = true;
+    return email;
+  });
+  await pageChecks('signup-sent', s.sent);
+
+  await check('signup: the verification mail is in /dev/outbox with a /verify/ link', async () => {
+    need(s.sent, 'a sign-up');
+    const mail = await mailFromOutbox(page, email, '/verify/');
+    s.verifyLink = mail.link;
+    return mail.name;
+  });
+
+  await check('verify: the link opens a confirm page (GET spends nothing), its button signs in → /me', async () => {
+    need(s.verifyLink, 'the verification link');
+    const resp = await page.goto(onServer(s.verifyLink), { waitUntil: 'load' });
+    await expectKoreanPage(page, resp, 'GET /verify/…');
+    s.verify = true;
+    await runAxe(page, 'verify');
+    const o = await overflow(page, W);
+    await screenshot(page, 'mobile-verify');
+    if (o.scrollWidth > W) throw new Error(`verify page scrollWidth ${o.scrollWidth} > ${W}`);
+    const form = page.locator('form[action^="/verify/"][method="post"]');
+    if ((await form.count()) !== 1) throw new Error('no POST form on the verify page');
+    await clickAndWait(form.locator('button[type="submit"]'));
+    const u = new URL(page.url());
+    if (u.pathname !== '/me') throw new Error(`confirming went to ${page.url()}`);
+    const notice = norm(await page.locator('.notice[role="status"]').first().innerText());
+    if (!/확인/.test(notice)) throw new Error(`no "verified" notice on /me (got "${notice}")`);
+    s.me = true;
+    return notice;
+  });
+
+  await check('logout and login: header 로그아웃, then 로그인 with the new account → /me', async () => {
+    need(s.me, 'a verified owner');
+    await clickAndWait(page.locator('.site-header form[action="/logout"] button'));
+    if ((await page.locator('.site-header a[href="/login"]').count()) !== 1) throw new Error('still signed in after 로그아웃');
+    const resp = await clickAndWait(page.locator('.site-header a[href="/login"]'));
+    await expectKoreanPage(page, resp, 'GET /login');
+    s.login = true;
+    await page.fill('#email', email);
+    await page.fill('#password', password);
+    // Leave the login page on screen for the checks below: they run before submitting.
+    return 'login form filled';
+  });
+  await pageChecks('login', s.login);
+  await check('login: submit → /me with the account shown', async () => {
+    need(s.login, 'the login form');
+    await clickAndWait(page.locator('form[action="/login"] button[type="submit"]'));
+    if (new URL(page.url()).pathname !== '/me') throw new Error(`login went to ${page.url()}`);
+    const body = await page.locator('main').innerText();
+    if (!body.includes(email)) throw new Error(`/me does not show ${email}`);
+    s.loggedIn = true;
+    visited.push(['me', `${BASE_URL}/me`]);
+    return norm(await page.locator('h1').first().innerText());
+  });
+  await pageChecks('me', s.loggedIn);
+
+  await check(`header ${W} px (signed in): 내 정보, 내 알림, 로그아웃 inside the screen, none cut off`, async () => {
+    need(s.loggedIn, 'a signed-in owner');
+    const h = await headerLayout(page, W);
+    for (const want of ['내 정보', '내 알림', '로그아웃']) {
+      if (!h.labels.includes(want)) throw new Error(`no header item "${want}" (has ${h.labels.join(', ')})`);
+    }
+    await screenshot(page, 'mobile-header-signed-in');
+    if (h.problems.length) throw new Error(h.problems.slice(0, 4).join('; '));
+    return h.labels.join(' · ');
+  });
+
+  // 4. business profile
+  await check('profile: /me → 사업 정보·알림 설정 form', async () => {
+    need(s.loggedIn, 'a signed-in owner');
+    const resp = await clickAndWait(page.locator('main a[href="/me/profile"]').first());
+    await expectKoreanPage(page, resp, 'GET /me/profile');
+    s.profile = true;
+    visited.push(['profile', `${BASE_URL}/me/profile`]);
+    return `${await labelledControls(page, 'form[action="/me/profile"]')} labelled controls`;
+  });
+  await pageChecks('profile', s.profile);
+
+  await check(`profile: 사업자등록번호 with a wrong check digit (${badBn}) → Korean error at the field`, async () => {
+    need(s.profile, 'the profile form');
+    await page.fill('#i-business_number', badBn);
+    await page.fill('#i-business_name', '지원식당');
+    await page.fill('#i-ksic_code', '56111');
+    expectHttp('POST', '/me/profile', 422);
+    const resp = await clickAndWait(page.locator('form[action="/me/profile"] button[type="submit"]'));
+    if (!resp || resp.status() !== 422) throw new Error(`POST /me/profile answered ${resp ? resp.status() : 'nothing'}, expected 422`);
+    const msg = await fieldError('i-business_number');
+    await summaryLinks('#error-summary');
+    if ((await page.inputValue('#i-business_name')) !== '지원식당') throw new Error('상호 typed was not kept');
+    s.profileErrors = true;
+    return msg;
+  });
+  await pageChecks('profile-errors', s.profileErrors);
+
+  await check(`profile: ${goodBn}, KSIC 56111, a 시군구 in 울산 → saved and shown on /me`, async () => {
+    need(s.profile, 'the profile form');
+    await page.fill('#i-business_number', goodBn);
+    await page.fill('#i-ksic_code', '56111');
+    const ulsan = await page.locator('#i-region_code optgroup[label*="울산"] option').evaluateAll((os) =>
+      os.filter((o) => !/전체$/.test(o.textContent.trim())).map((o) => ({ value: o.value, text: o.textContent.trim() })));
+    if (!ulsan.length) throw new Error('no 울산 시군구 in #i-region_code');
+    const region = ulsan.find((o) => /남구/.test(o.text)) || ulsan[0];
+    await page.selectOption('#i-region_code', region.value);
+    const resp = await clickAndWait(page.locator('form[action="/me/profile"] button[type="submit"]'));
+    if (!resp || resp.status() !== 200 || !/saved=1/.test(page.url())) throw new Error(`saving ended on ${page.url()} (HTTP ${resp ? resp.status() : '-'})`);
+    const notice = norm(await page.locator('.notice[role="status"]').first().innerText());
+    if (!/저장/.test(notice)) throw new Error(`no "저장했습니다" notice (got "${notice}")`);
+    await page.goto(`${BASE_URL}/me`, { waitUntil: 'load' });
+    const facts = norm(await page.locator('#h-business + dl, section[aria-labelledby="h-business"] dl').first().innerText());
+    for (const want of [goodBn, '56111', region.text.replace(/^울산광?역?시?\s*/, '')]) {
+      if (!facts.includes(want)) throw new Error(`/me 사업 정보 does not show "${want}": ${facts}`);
+    }
+    return `${region.text}; ${notice}`;
+  });
+
+  // 5. subscription from a search result
+  await check('alerts: search 창업 → "이 조건으로 새 공고 알림 받기" → pre-filled subscription form', async () => {
+    need(s.loggedIn, 'a signed-in owner');
+    await page.fill('#site-q', CATEGORY);
+    await Promise.all([page.waitForURL((u) => u.pathname === '/announcements', { waitUntil: 'load' }), page.press('#site-q', 'Enter')]);
+    const link = page.locator('a', { hasText: '이 조건으로 새 공고 알림 받기' }).first();
+    if ((await link.count()) !== 1) throw new Error('no "이 조건으로 새 공고 알림 받기" link on the result page');
+    s.searchUrl = page.url();
+    const resp = await clickAndWait(link);
+    await expectKoreanPage(page, resp, 'GET /alerts/new');
+    const kw = await page.inputValue('#i-keywords');
+    if (kw !== CATEGORY) throw new Error(`키워드 is "${kw}", expected the search "${CATEGORY}"`);
+    s.subForm = true;
+    s.subName = await page.inputValue('#i-name');
+    visited.push(['subscription-form', page.url()]);
+    return `${decodeURI(new URL(page.url()).search)}; name "${s.subName}"`;
+  });
+  await pageChecks('subscription-form', s.subForm);
+  await check('alerts: every subscription-form control has a label', async () => {
+    need(s.subForm, 'the subscription form');
+    return `${await labelledControls(page, 'form[action="/alerts"]')} controls`;
+  });
+  await check('alerts: the subscription form can be filled with Tab alone', async () => {
+    need(s.subForm, 'the subscription form');
+    return tabThrough(page, 'form[action="/alerts"]');
+  });
+
+  await check('alerts: 알림 신청 (울산 too) → listed on /me/subscriptions', async () => {
+    need(s.subForm, 'the subscription form');
+    await page.locator('#f-region label', { hasText: '울산' }).first().locator('input').check();
+    const resp = await clickAndWait(page.locator('form[action="/alerts"] button[type="submit"]'));
+    if (!resp || resp.status() !== 200 || new URL(page.url()).pathname !== '/me/subscriptions') {
+      throw new Error(`ended on ${page.url()} (HTTP ${resp ? resp.status() : '-'})`);
+    }
+    const item = page.locator('.sub-list li', { hasText: s.subName });
+    if ((await item.count()) < 1) throw new Error(`"${s.subName}" is not in .sub-list`);
+    const text = norm(await item.first().innerText());
+    if (!text.includes(CATEGORY) || !text.includes('울산')) throw new Error(`listed as "${text}"`);
+    s.subs = true;
+    visited.push(['subscriptions', `${BASE_URL}/me/subscriptions`]);
+    return text.slice(0, 120);
+  });
+  await pageChecks('subscriptions', s.subs);
+
+  // 6. bookmark
+  await check('bookmarks: an announcement\'s "관심 공고로 저장" → listed on /me/bookmarks', async () => {
+    need(s.loggedIn, 'a signed-in owner');
+    await page.goto(s.searchUrl || `${BASE_URL}/announcements?q=${encodeURIComponent(CATEGORY)}`, { waitUntil: 'load' });
+    const first = page.locator('ol.ann-list li.ann-item a.ann-link').first();
+    const title = norm(await first.innerText());
+    await clickAndWait(first);
+    const resp = await clickAndWait(page.locator('a[href^="/bookmarks/new?announcement="]').first());
+    await expectKoreanPage(page, resp, 'GET /bookmarks/new');
+    s.bookmarkForm = true;
+    s.bookmarkTitle = title;
+    s.bookmarkFormUrl = page.url();
+    return title;
+  });
+  await pageChecks('bookmark-form', s.bookmarkForm);
+  await check('bookmarks: 저장 → the announcement is listed', async () => {
+    need(s.bookmarkForm, 'the bookmark page');
+    await clickAndWait(page.locator('form[action="/me/bookmarks"] button[type="submit"]'));
+    if (new URL(page.url()).pathname !== '/me/bookmarks') throw new Error(`ended on ${page.url()}`);
+    const titles = await page.locator('.sub-list li h2').allInnerTexts();
+    if (!titles.map(norm).includes(s.bookmarkTitle)) throw new Error(`"${s.bookmarkTitle}" not in ${JSON.stringify(titles.slice(0, 3))}`);
+    s.bookmarks = true;
+    visited.push(['bookmark-form', s.bookmarkFormUrl], ['bookmarks', `${BASE_URL}/me/bookmarks`]);
+    return `${titles.length} bookmark(s)`;
+  });
+  await pageChecks('bookmarks', s.bookmarks);
+
+  // consent history
+  await check('consents: /me → 수신 동의 기록 lists the subscription\'s email consent', async () => {
+    need(s.loggedIn, 'a signed-in owner');
+    await page.goto(`${BASE_URL}/me`, { waitUntil: 'load' });
+    const resp = await clickAndWait(page.locator('main a[href="/me/consents"]').first());
+    await expectKoreanPage(page, resp, 'GET /me/consents');
+    s.consents = true;
+    visited.push(['consents', `${BASE_URL}/me/consents`]);
+    const rows = await page.locator('tbody tr').allInnerTexts();
+    if (s.subs && !rows.some((r) => /이메일/.test(r) && /동의/.test(r))) throw new Error(`no 이메일 동의 row: ${JSON.stringify(rows.slice(0, 3))}`);
+    return `${rows.length} row(s)`;
+  });
+  await pageChecks('consents', s.consents);
+
+  // The signed-in pages at desktop width too.
+  if (desktop && visited.length) {
+    const dpage = watch(await desktop.newPage());
+    await desktop.addCookies(await mobile.cookies());
+    for (const [name, url] of visited) {
+      await check(`${name}: axe WCAG 2 A/AA (desktop, signed in)`, async () => {
+        const resp = await dpage.goto(url, { waitUntil: 'load' });
+        if (!resp || resp.status() !== 200) throw new Error(`GET ${url} answered ${resp ? resp.status() : 'nothing'}`);
+        if ((await dpage.locator('.site-header a[href="/me"]').count()) !== 1) throw new Error('not signed in');
+        return runAxe(dpage, `${name}-desktop`);
+      });
+    }
+    await dpage.close();
+  }
+
+  // 7. the email-only subscription form, signed out
+  await check('alerts (no account): signed out, header 알림 받기 → email-only form', async () => {
+    if (s.loggedIn) await clickAndWait(page.locator('.site-header form[action="/logout"] button'));
+    await page.goto(`${BASE_URL}/`, { waitUntil: 'load' });
+    const resp = await clickAndWait(page.locator('.site-header a[href="/alerts/new"]'));
+    await expectKoreanPage(page, resp, 'GET /alerts/new');
+    if ((await page.locator('#i-email[type="email"]').count()) !== 1) throw new Error('no email field (#i-email) on the signed-out form');
+    if ((await page.locator('input[name="consent"]').count()) !== 1) throw new Error('no consent checkbox');
+    if ((await page.locator('input[name="channel"]').count()) !== 1) throw new Error('signed out, more channels than email are offered');
+    s.anonForm = true;
+    return `${await labelledControls(page, 'form[action="/alerts"]')} labelled controls`;
+  });
+  await pageChecks('subscription-form-anonymous', s.anonForm);
+  await check('alerts (no account): the form can be filled with Tab alone', async () => {
+    need(s.anonForm, 'the email-only form');
+    return tabThrough(page, 'form[action="/alerts"]');
+  });
+  await check('alerts (no account): without email and consent → Korean errors at the fields', async () => {
+    need(s.anonForm, 'the email-only form');
+    await page.locator('#f-category label', { hasText: CATEGORY }).first().locator('input').check();
+    expectHttp('POST', '/alerts', 422);
+    const resp = await clickAndWait(page.locator('form[action="/alerts"] button[type="submit"]'));
+    if (!resp || resp.status() !== 422) throw new Error(`POST /alerts answered ${resp ? resp.status() : 'nothing'}, expected 422`);
+    const summary = norm(await page.locator('[role="alert"]').first().innerText());
+    if (!HANGUL.test(summary)) throw new Error(`no Korean error summary ("${summary}")`);
+    await summaryLinks('[role="alert"]');
+    const consent = page.locator('input[name="consent"]');
+    const id = await consent.getAttribute('id');
+    if (!id) throw new Error('the consent checkbox has no id');
+    const msgs = [await fieldError('i-email'), await fieldError(id)];
+    s.anonErrors = true;
+    return msgs.join(' / ');
+  });
+  await pageChecks('subscription-form-anonymous-errors', s.anonErrors);
+  await check('alerts (no account): email + consent → "확인 메일을 보냈습니다"', async () => {
+    need(s.anonForm, 'the email-only form');
+    await page.fill('#i-email', `alerts-${email}`);
+    await page.locator('input[name="consent"]').check();
+    const resp = await clickAndWait(page.locator('form[action="/alerts"] button[type="submit"]'));
+    if (!resp || resp.status() !== 200) throw new Error(`POST /alerts answered ${resp ? resp.status() : 'nothing'}`);
+    const h1 = norm(await page.locator('h1').first().innerText());
+    if (!/확인 메일/.test(h1)) throw new Error(`h1 is "${h1}"`);
+    s.anonSent = true;
+    return h1;
+  });
+  await pageChecks('subscription-check-email', s.anonSent);
+  await check('alerts (no account): the confirm mail\'s link → confirm page → 알림 신청 확인', async () => {
+    need(s.anonSent, 'an email-only subscription');
+    const mail = await mailFromOutbox(page, `alerts-${email}`, '/alerts/confirm/');
+    const resp = await page.goto(onServer(mail.link), { waitUntil: 'load' });
+    await expectKoreanPage(page, resp, 'GET /alerts/confirm/…');
+    await runAxe(page, 'subscription-confirm');
+    await screenshot(page, 'mobile-subscription-confirm');
+    const o = await overflow(page, W);
+    if (o.scrollWidth > W) throw new Error(`confirm page scrollWidth ${o.scrollWidth} > ${W}`);
+    await clickAndWait(page.locator('form[action^="/alerts/confirm/"] button[type="submit"]'));
+    const h1 = norm(await page.locator('h1').first().innerText());
+    await runAxe(page, 'subscription-confirmed');
+    return `${mail.name}: ${h1}`;
+  });
+
+  await page.close();
 }
 
 async function main() {
@@ -334,6 +1023,8 @@ async function main() {
         return `scrollWidth ${o.scrollWidth}`;
       });
     }
+
+    await ownerFlow(mobile, launched ? desktop : null);
   }
 
   await check('browser: no JS errors, console errors or failed requests', async () => {
