@@ -125,6 +125,8 @@ impl WebPush {
             .timeout(TOTAL_TIMEOUT)
             // A push service answers, it does not redirect; never re-send the body elsewhere.
             .redirects(0)
+            // one kept-alive connection per sender thread (ureq keeps 1 per host by default)
+            .max_idle_connections_per_host(super::send::MAX_SENDERS)
             .user_agent(concat!("jiwon/", env!("CARGO_PKG_VERSION")))
             .build();
         Some(WebPush {

@@ -58,6 +58,10 @@ enum Outcome {
     Failed(ChannelError),
 }
 
+/// The most sender threads `deliver_due` runs (`JIWON_SMTP_POOL_SIZE`, clamped); the
+/// push and SMS HTTP clients keep this many connections per host alive.
+pub const MAX_SENDERS: usize = 16;
+
 /// Send what is due, in batches, until nothing is left or `max` rows were handled.
 /// Several threads share each batch (one database connection each); the SMTP pool
 /// keeps their connections open.
@@ -67,7 +71,7 @@ pub fn deliver_due(state: &AppState, worker: &str, max: usize) -> AppResult<Send
         let mut conn = state.conn()?;
         delivery::requeue_stale(&mut conn, state.now())?;
     }
-    let threads = state.config.smtp_pool_size.clamp(1, 16) as usize;
+    let threads = (state.config.smtp_pool_size as usize).clamp(1, MAX_SENDERS);
     let mut handled = 0;
     while handled < max {
         let batch = {

@@ -348,6 +348,8 @@ impl HttpSms {
             .timeout(Duration::from_secs(15))
             // A redirect on a POST API is a misconfiguration, not something to follow.
             .redirects(0)
+            // one kept-alive connection per sender thread (ureq keeps 1 per host by default)
+            .max_idle_connections_per_host(super::send::MAX_SENDERS)
             .build();
         HttpSms {
             url,
