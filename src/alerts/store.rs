@@ -163,6 +163,58 @@ pub fn criteria_id_for(
     Ok(id)
 }
 
+/// Who a new subscription belongs to.
+pub enum Subscriber<'a> {
+    /// A signed-in owner: active at once, with a consent record per channel from `source`.
+    Owner { user_id: &'a str, source: &'a str },
+    /// An address without an account: `pending` until its confirmation link is followed.
+    Email(&'a str),
+}
+
+/// A new subscription to `criteria` (stored, or shared with an equal one). Returns its id.
+pub fn subscribe(
+    conn: &mut DbConnection,
+    who: Subscriber,
+    name: &str,
+    criteria: &Criteria,
+    frequency: &str,
+    channels: &[String],
+    now: NaiveDateTime,
+) -> AppResult<String> {
+    let criteria_id = criteria_id_for(conn, criteria, now)?;
+    let (user_id, email) = match who {
+        Subscriber::Owner { user_id, .. } => (Some(user_id.to_string()), None),
+        Subscriber::Email(email) => (None, Some(email.to_string())),
+    };
+    let sub = Subscription {
+        id: new_id(),
+        status: if user_id.is_some() {
+            "active"
+        } else {
+            "pending"
+        }
+        .into(),
+        confirmed_at: user_id.as_ref().map(|_| now),
+        user_id,
+        email,
+        name: name.to_string(),
+        criteria_id,
+        spec: criteria.to_json(),
+        is_profile: criteria.profile,
+        frequency: frequency.to_string(),
+        channels: serde_json::to_string(channels).map_err(AppError::internal)?,
+        created_at: now,
+        updated_at: now,
+    };
+    insert_subscription(conn, &sub)?;
+    if let Subscriber::Owner { user_id, source } = who {
+        for ch in channels {
+            record_consent(conn, Some(user_id), Some(&sub.id), ch, true, source, now)?;
+        }
+    }
+    Ok(sub.id)
+}
+
 pub fn insert_subscription(conn: &mut DbConnection, s: &Subscription) -> AppResult<()> {
     diesel::insert_into(subscriptions::table)
         .values(s)

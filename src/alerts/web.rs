@@ -11,9 +11,9 @@ use diesel::Connection;
 use serde::Deserialize;
 
 use super::criteria::Criteria;
-use super::model::{channel_label, frequency_label, OwnerProfile, Subscription, CHANNELS};
+use super::model::{channel_label, frequency_label, OwnerProfile, CHANNELS};
 use super::{delivery, matching, store, tokens};
-use crate::accounts::{client_ip, new_id, Csrf, CurrentUser};
+use crate::accounts::{client_ip, Csrf, CurrentUser};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::reference;
@@ -434,47 +434,20 @@ async fn create(
     let done_to = state
         .db(move |conn| {
             conn.transaction(|conn| {
-                let (criteria, is_profile) = match (&profile, profile_mode) {
-                    (Some(p), true) => (super::profile::profile_criteria(p), true),
-                    _ => (criteria, false),
+                let criteria = match (&profile, profile_mode) {
+                    (Some(p), true) => super::profile::profile_criteria(p),
+                    _ => criteria,
                 };
-                let cid = store::criteria_id_for(conn, &criteria, now)?;
-                let id = new_id();
-                let sub = Subscription {
-                    id: id.clone(),
-                    user_id: uid.clone(),
-                    email: if uid.is_none() {
-                        Some(email.clone())
-                    } else {
-                        None
+                let who = match &uid {
+                    Some(u) => store::Subscriber::Owner {
+                        user_id: u,
+                        source: "알림 신청 화면",
                     },
-                    name: name.clone(),
-                    criteria_id: cid,
-                    spec: criteria.to_json(),
-                    is_profile,
-                    frequency,
-                    channels: serde_json::to_string(&channels).map_err(AppError::internal)?,
-                    status: if uid.is_some() { "active" } else { "pending" }.into(),
-                    created_at: now,
-                    confirmed_at: uid.as_ref().map(|_| now),
-                    updated_at: now,
+                    None => store::Subscriber::Email(&email),
                 };
-                store::insert_subscription(conn, &sub)?;
+                let id = store::subscribe(conn, who, &name, &criteria, &frequency, &channels, now)?;
                 match &uid {
-                    Some(u) => {
-                        for ch in &channels {
-                            store::record_consent(
-                                conn,
-                                Some(u),
-                                Some(&id),
-                                ch,
-                                true,
-                                "알림 신청 화면",
-                                now,
-                            )?;
-                        }
-                        Ok("/me/subscriptions?created=1".to_string())
-                    }
+                    Some(_) => Ok("/me/subscriptions?created=1".to_string()),
                     None => {
                         let token = store::create_token(
                             conn,

@@ -20,6 +20,7 @@ use crate::accounts::User;
 use crate::alerts::model::{OwnerProfile, CHANNELS};
 use crate::alerts::profile::{normalize_business_number, REVENUE_BANDS};
 use crate::alerts::sms::normalize_phone;
+use crate::alerts::store as alerts_store;
 use crate::db::schema::{account_tokens, owner_profiles, sessions, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -27,6 +28,8 @@ use crate::error::{AppError, AppResult};
 /// Token purposes.
 pub const VERIFY_EMAIL: &str = "verify_email";
 pub const RESET_PASSWORD: &str = "reset_password";
+
+const REMINDER_SOURCE: &str = "내 사업 정보 · 마감 알림 채널";
 
 /// Reminder days an owner can pick (D-14, D-7, D-3, D-1).
 pub const REMINDER_DAYS: [i64; 4] = [14, 7, 3, 1];
@@ -60,6 +63,66 @@ pub fn landing(user: &User, next: &str) -> String {
     } else {
         next.to_string()
     }
+}
+
+/// A new owner: a user without agency, and an empty profile (which is what makes them
+/// an owner). The email still needs verifying (`mark_verified`).
+pub fn insert_owner(
+    conn: &mut DbConnection,
+    email: &str,
+    password_hash: String,
+    display_name: String,
+    now: NaiveDateTime,
+) -> AppResult<User> {
+    let user = User {
+        id: crate::accounts::new_id(),
+        email: email.to_string(),
+        password_hash,
+        display_name,
+        is_operator: false,
+        agency_id: None,
+        agency_role: None,
+        active: true,
+        created_at: now,
+        last_login_at: None,
+    };
+    crate::accounts::store::insert_user(conn, &user)?;
+    alerts_store::save_profile(conn, &OwnerProfile::new(&user.id, now))?;
+    Ok(user)
+}
+
+/// Store a validated profile (`validate_profile`) over `before`: its profile-based
+/// subscriptions follow it, and reminder channels turned on or off are consent records
+/// (shown at `/me/consents`).
+pub fn save_profile(
+    conn: &mut DbConnection,
+    before: &OwnerProfile,
+    after: &OwnerProfile,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        alerts_store::save_profile(conn, after)?;
+        alerts_store::refresh_profile_subscriptions(conn, after, now)?;
+        let (old, new) = (
+            before.reminder_channel_list(),
+            after.reminder_channel_list(),
+        );
+        for c in CHANNELS {
+            let (had, has) = (old.iter().any(|x| x == c), new.iter().any(|x| x == c));
+            if had != has {
+                alerts_store::record_consent(
+                    conn,
+                    Some(&after.user_id),
+                    None,
+                    c,
+                    has,
+                    REMINDER_SOURCE,
+                    now,
+                )?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Mark the owner's email verified (no-op if already verified or not an owner).

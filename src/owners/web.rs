@@ -17,9 +17,7 @@ use serde_json::json;
 
 use super::{FieldErrors, FormValues, RESET_PASSWORD, VERIFY_EMAIL};
 use crate::accounts::web::{clear_session_cookie, looks_like_email, NewSession};
-use crate::accounts::{
-    client_ip, new_id, password, store as accounts_store, Csrf, CurrentUser, User,
-};
+use crate::accounts::{client_ip, new_id, password, store as accounts_store, Csrf, CurrentUser};
 use crate::alerts::model::{channel_label, OwnerProfile, CHANNELS};
 use crate::alerts::profile::{format_business_number, REVENUE_BANDS};
 use crate::alerts::{delivery, store as alerts_store};
@@ -30,7 +28,6 @@ use crate::web::{page, redirect, render, render_status};
 use crate::AppState;
 
 const HOUR: Duration = Duration::from_secs(3600);
-const REMINDER_SOURCE: &str = "내 사업 정보 · 마감 알림 채널";
 const KST_FORMAT: &str = "%Y년 %m월 %d일 %H:%M";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -265,20 +262,7 @@ async fn signup(
                 } else {
                     name
                 };
-                let user = User {
-                    id: new_id(),
-                    email: email.clone(),
-                    password_hash: hash,
-                    display_name,
-                    is_operator: false,
-                    agency_id: None,
-                    agency_role: None,
-                    active: true,
-                    created_at: now,
-                    last_login_at: None,
-                };
-                accounts_store::insert_user(conn, &user)?;
-                alerts_store::save_profile(conn, &OwnerProfile::new(&user.id, now))?;
+                let user = super::insert_owner(conn, &email, hash, display_name, now)?;
                 queue_verification(conn, &base, &user.id, &email, now)
             })
         })
@@ -769,11 +753,7 @@ async fn save_profile(
                 Ok(p) => p,
                 Err(errors) => return Ok(Err(errors)),
             };
-            conn.transaction(|conn| {
-                alerts_store::save_profile(conn, &p)?;
-                alerts_store::refresh_profile_subscriptions(conn, &p, now)?;
-                record_channel_changes(conn, &current, &p, now)
-            })?;
+            super::save_profile(conn, &current, &p, now)?;
             Ok(Ok(()))
         })
         .await?;
@@ -783,35 +763,6 @@ async fn save_profile(
             render_profile(&state, &user, &csrf, values, &errors, stored_ksic, false).await
         }
     }
-}
-
-/// Deadline-reminder channels turned on or off are consent records, shown at
-/// `/me/consents`.
-fn record_channel_changes(
-    conn: &mut DbConnection,
-    before: &OwnerProfile,
-    after: &OwnerProfile,
-    now: chrono::NaiveDateTime,
-) -> AppResult<()> {
-    let (old, new) = (
-        before.reminder_channel_list(),
-        after.reminder_channel_list(),
-    );
-    for c in CHANNELS {
-        let (had, has) = (old.iter().any(|x| x == c), new.iter().any(|x| x == c));
-        if had != has {
-            alerts_store::record_consent(
-                conn,
-                Some(&after.user_id),
-                None,
-                c,
-                has,
-                REMINDER_SOURCE,
-                now,
-            )?;
-        }
-    }
-    Ok(())
 }
 
 /// The channel column of the consent table.
