@@ -1,17 +1,24 @@
 //! `jiwon demo`: a fresh embedded database with all the shipped real data imported, a
-//! demo agency with staff accounts (credentials printed), served at once.
+//! demo agency with staff accounts and a sample business owner (credentials printed),
+//! served at once.
 
 use std::path::{Path, PathBuf};
 
-use chrono::Duration;
+use chrono::{Datelike, Duration, Months};
+use diesel::Connection;
 
 use crate::accounts::model::User;
 use crate::accounts::{new_id, password, random_token, store as accounts_store, CurrentUser};
+use crate::alerts::criteria::Criteria;
+use crate::alerts::profile::profile_criteria;
+use crate::alerts::store as alerts_store;
 use crate::announcements::model::WindowKind;
 use crate::announcements::service::{self, Content, SubProgramInput};
+use crate::announcements::store::{self as ann_store, ListFilter};
 use crate::db::Backend;
 use crate::error::{AppError, AppResult};
 use crate::ingest::service::{import_location, Terminal};
+use crate::owners::{self, FormValues};
 use crate::AppState;
 
 /// The agency whose staff the demo signs in as: a real 소관기관 in the shipped data.
@@ -50,8 +57,28 @@ pub struct DemoAccount {
     pub role: String,
 }
 
-/// Import the shipped data and create the demo staff. Returns the accounts to print.
-pub fn populate(state: &AppState) -> AppResult<Vec<DemoAccount>> {
+impl std::fmt::Display for DemoAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:<26} {:<16} ({})",
+            self.email, self.password, self.role
+        )
+    }
+}
+
+/// What `populate` made, to print.
+pub struct Demo {
+    pub staff: Vec<DemoAccount>,
+    /// The sample business owner, with a line describing their profile and alerts.
+    pub owner: Option<(DemoAccount, String)>,
+}
+
+/// The sample business owner's address.
+pub const DEMO_OWNER: &str = "owner@demo.jiwon.kr";
+
+/// Import the shipped data, create the demo staff and the sample owner.
+pub fn populate(state: &AppState) -> AppResult<Demo> {
     for file in data_files() {
         let loc = file.to_string_lossy().to_string();
         let summary = import_location(state, "auto", &loc, &mut Terminal)?;
@@ -130,5 +157,145 @@ pub fn populate(state: &AppState) -> AppResult<Vec<DemoAccount>> {
         };
         service::create(&mut conn, &content, false, &actor, now)?;
     }
-    Ok(accounts)
+    drop(conn);
+    // The imports queued a match job for every published announcement. Run them before
+    // the owner exists: they signed up after those were published, so their alerts are
+    // about what is published from now on, not a burst of the whole import.
+    let ran = crate::jobs::scheduler::tick(state, "demo")?;
+    eprintln!("예약 작업 {}건 처리", ran.ran);
+    let owner = demo_owner(state)?;
+    Ok(Demo {
+        staff: accounts,
+        owner,
+    })
+}
+
+/// A verified owner of a small 한식 restaurant in 울산 남구, with a business profile,
+/// three subscriptions and a bookmark, made through the functions the owner pages use.
+/// `None` when the address already has an account.
+fn demo_owner(state: &AppState) -> AppResult<Option<(DemoAccount, String)>> {
+    let now = state.now();
+    let mut conn = state.conn()?;
+    if accounts_store::find_user_by_email(&mut conn, DEMO_OWNER)?.is_some() {
+        return Ok(None);
+    }
+    let pw = random_token(14);
+    let hash = password::hash_password(&pw)?;
+    let user = conn.transaction(|conn| {
+        let user = owners::insert_owner(conn, DEMO_OWNER, hash, "정미숙".into(), now)?;
+        owners::mark_verified(conn, &user.id, now)?;
+        Ok::<_, AppError>(user)
+    })?;
+
+    let today = crate::clock::kst_today(now);
+    let founded = today
+        .checked_sub_months(Months::new(40))
+        .unwrap_or(today)
+        .with_day(1)
+        .unwrap_or(today);
+    let mut form = FormValues::default();
+    for (k, v) in [
+        ("business_number", "610-25-47329".to_string()),
+        ("business_name", "미숙이네 돼지국밥".into()),
+        ("ksic_code", "56111".into()),
+        ("region_code", "31140".into()),
+        ("founded_on", founded.to_string()),
+        ("employees", "3".into()),
+        ("revenue_band", "100m_500m".into()),
+        ("sole_proprietor", "sole".into()),
+        ("birth_year", "1978".into()),
+        ("gender", "female".into()),
+        ("digest_hour", "8".into()),
+        ("daily_cap", "20".into()),
+    ] {
+        form.v.insert(k.into(), v);
+    }
+    form.m
+        .insert("reminder_days".into(), vec!["7".into(), "1".into()]);
+    form.m
+        .insert("reminder_channels".into(), vec!["email".into()]);
+    let current = alerts_store::find_profile(&mut conn, &user.id)?
+        .ok_or_else(|| AppError::internal("demo owner has no profile"))?;
+    let profile = owners::validate_profile(&mut conn, &form, &current, now)?
+        .map_err(|errors| AppError::internal(format!("demo owner profile: {errors:?}")))?;
+    owners::save_profile(&mut conn, &current, &profile, now)?;
+
+    let email = vec!["email".to_string()];
+    let subscriptions = [
+        (
+            "내 사업 정보에 맞는 공고",
+            profile_criteria(&profile),
+            "instant",
+        ),
+        (
+            "울산 내수·금융 지원",
+            Criteria {
+                categories: vec!["내수".into(), "금융".into()],
+                regions: vec!["31000".into()],
+                ..Default::default()
+            }
+            .canonical(),
+            "daily",
+        ),
+        (
+            "음식점·외식 키워드",
+            Criteria {
+                keywords: vec!["음식점".into(), "외식".into()],
+                ..Default::default()
+            }
+            .canonical(),
+            "weekly",
+        ),
+    ];
+    let source = "데모 데이터";
+    conn.transaction(|conn| {
+        for (name, criteria, frequency) in &subscriptions {
+            let who = alerts_store::Subscriber::Owner {
+                user_id: &user.id,
+                source,
+            };
+            alerts_store::subscribe(conn, who, name, criteria, frequency, &email, now)?;
+        }
+        Ok::<_, AppError>(())
+    })?;
+
+    // A bookmark on an open 울산 (or nationwide) 내수 announcement whose deadline is at
+    // least two weeks away, so its D-7 and D-1 reminders are still ahead.
+    let open = ann_store::list(
+        &mut conn,
+        &ListFilter {
+            category: Some("내수".into()),
+            region: Some("31".into()),
+            per_page: 100,
+            page: 1,
+            ..Default::default()
+        },
+        now,
+    )?
+    .0;
+    let bookmark = open
+        .iter()
+        .find(|a| {
+            a.apply_end
+                .is_some_and(|end| end > now + Duration::days(14))
+        })
+        .or_else(|| open.iter().find(|a| a.apply_end.is_some()))
+        .or(open.first());
+    if let Some(a) = bookmark {
+        alerts_store::add_bookmark(&mut conn, &user.id, &a.id, now)?;
+    }
+    let summary = format!(
+        "{} (한식 일반 음식점업, 울산 남구, 사업자등록번호 610-25-47329) — 알림 {}개, 관심 공고 {}",
+        profile.business_name,
+        subscriptions.len(),
+        bookmark.map_or("없음".to_string(), |a| format!("'{}'", a.title)),
+    );
+    Ok(Some((
+        DemoAccount {
+            email: DEMO_OWNER.into(),
+            password: pw,
+            role: "owner".into(),
+        },
+        summary,
+    )))
 }

@@ -200,14 +200,18 @@ fn run(cli: Cli) -> Result<(), AppError> {
             }
             eprintln!("데모 데이터베이스 준비: {url}");
             let state = Data::new(AppState::new(config, Arc::new(SystemClock))?);
-            let accounts = demo::populate(&state)?;
+            let made = demo::populate(&state)?;
             println!();
             println!(
                 "데모 기관: {} — 직원 계정 (비밀번호는 실행할 때마다 새로 만듭니다)",
                 demo::DEMO_AGENCY
             );
-            for a in &accounts {
-                println!("  {:<26} {:<16} ({})", a.email, a.password, a.role);
+            for a in &made.staff {
+                println!("  {a}");
+            }
+            if let Some((owner, about)) = &made.owner {
+                println!("데모 사업자: {about}");
+                println!("  {owner}");
             }
             println!();
             if no_serve {
