@@ -5,7 +5,8 @@
 // /sw.js itself, or send `Service-Worker-Allowed: /` for a script under /public/).
 //
 // A push message (encrypted by src/alerts/push.rs, decrypted by the browser) is JSON:
-//   {"title": "...", "body": "...", "url": "/announcements/..."}
+//   {"title": "...", "body": "...", "url": "/announcements/...", "stop": "/unsubscribe/..."}
+// "stop" (the way out) becomes the notification's "이 알림 끄기" action.
 "use strict";
 
 var DEFAULT_TITLE = "지원 알림";
@@ -41,9 +42,13 @@ self.addEventListener("push", function (event) {
   var title = typeof data.title === "string" && data.title ? data.title : DEFAULT_TITLE;
   var options = {
     body: typeof data.body === "string" ? data.body : "",
-    data: { url: sameOriginUrl(data.url) },
+    data: {
+      url: sameOriginUrl(data.url),
+      stop: typeof data.stop === "string" && data.stop ? sameOriginUrl(data.stop) : null,
+    },
     lang: "ko",
     dir: "auto",
+    actions: typeof data.stop === "string" && data.stop ? [{ action: "stop", title: "이 알림 끄기" }] : [],
     // No icon yet: the site has no icon file. Add `icon: "/public/icon-192.png"` with one.
   };
   // Browsers require a visible notification for every push (userVisibleOnly).
@@ -52,7 +57,9 @@ self.addEventListener("push", function (event) {
 
 self.addEventListener("notificationclick", function (event) {
   event.notification.close();
-  var url = sameOriginUrl(event.notification.data && event.notification.data.url);
+  var data = event.notification.data || {};
+  // "이 알림 끄기" opens the unsubscribe page (one button there ends the alert).
+  var url = event.action === "stop" && data.stop ? data.stop : sameOriginUrl(data.url);
   event.waitUntil(
     self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
       // A tab already showing the page: bring it forward.

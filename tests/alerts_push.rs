@@ -164,6 +164,7 @@ fn web_push_reaches_an_independent_receiver() {
         title: "새 지원사업: 2027년 소상공인 스마트상점 기술보급".into(),
         body: "신청 마감 12월 15일 · 서울특별시 · 최대 500만 원 지원 \"따옴표\" 포함".into(),
         url: "http://jiwon.test/announcements/01J8Z?from=push&lang=ko".into(),
+        stop_url: Some("http://jiwon.test/unsubscribe/tok-en".into()),
         topic: Some("delivery:42:push".into()),
     };
     push.send(&service.subscription("/push/abc"), &message)
@@ -172,7 +173,8 @@ fn web_push_reaches_an_independent_receiver() {
     assert!(entry.get("error").is_none(), "service rejected: {entry}");
     assert_eq!(
         entry["payload"],
-        serde_json::json!({"title": message.title, "body": message.body, "url": message.url}),
+        serde_json::json!({"title": message.title, "body": message.body, "url": message.url,
+            "stop": "http://jiwon.test/unsubscribe/tok-en"}),
         "decrypted payload"
     );
     assert_eq!(entry["topic"], topic_for("delivery:42:push"));

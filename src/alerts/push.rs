@@ -60,6 +60,9 @@ pub struct PushMessage {
     pub title: String,
     pub body: String,
     pub url: String,
+    /// The way out: the service worker offers it as the notification's "이 알림 끄기"
+    /// action. Never cut, like `url`.
+    pub stop_url: Option<String>,
     /// RFC 8030 `Topic`. Any string: a valid topic (≤ 32 base64url characters) is sent
     /// as is, anything else (e.g. a delivery key) is hashed with [`topic_for`].
     pub topic: Option<String>,
@@ -96,6 +99,8 @@ struct Payload<'a> {
     title: &'a str,
     body: &'a str,
     url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stop: Option<&'a str>,
 }
 
 impl WebPush {
@@ -320,6 +325,7 @@ fn payload_json(msg: &PushMessage) -> Result<String, ChannelError> {
             title,
             body,
             url: &msg.url,
+            stop: msg.stop_url.as_deref(),
         })
         .expect("strings serialize")
     };
@@ -416,6 +422,7 @@ mod tests {
             title: "새 지원사업".into(),
             body: body.into(),
             url: "https://jiwon.kr/announcements/42".into(),
+            stop_url: None,
             topic: Some("delivery:42:push".into()),
         }
     }

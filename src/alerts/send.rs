@@ -292,6 +292,7 @@ fn send_push(
             })
             .unwrap_or_default(),
         url: item.map(|i| i.url.clone()).unwrap_or_default(),
+        stop_url: m.unsubscribe_url.clone(),
         topic: Some(d.dedupe_key.clone()),
     };
     let mut delivered = false;
@@ -342,8 +343,12 @@ fn send_sms(state: &AppState, d: &Delivery, m: &Message, base: &str) -> Outcome 
         (_, Some(dl)) => format!("신청 {dl}"),
         _ => String::new(),
     };
-    let link = format!("{base}/s/{}", d.short_code);
-    let text = sms::compose(&title, &line, &link);
+    // The announcement's short link, then the way out (a short link too: bytes are money).
+    let links = format!(
+        "{base}/s/{code}\n수신거부 {base}/x/{code}",
+        code = d.short_code
+    );
+    let text = sms::compose(&title, &line, &links);
     let msg = OutgoingSms {
         to: phone,
         sms: text,

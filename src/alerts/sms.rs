@@ -180,7 +180,8 @@ fn one_line(s: &str) -> String {
 }
 
 /// The alert for an announcement: `[지원] {title}`, `{body_line}`, `{link}` on three
-/// lines (empty parts are left out).
+/// lines (empty parts are left out). `link` is the tail the reader acts on — the short
+/// link, and the alerts add a `수신거부 …` line under it — and may span lines.
 ///
 /// It goes as an SMS when the whole text fits in 90 bytes, otherwise as an LMS whose
 /// subject is the title (cut to 40 bytes) and whose text is cut to 2000 bytes. Cutting

@@ -36,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/bookmarks/new", web::get().to(bookmark_form))
         .route("/unsubscribe/{token}", web::get().to(unsubscribe_form))
         .route("/unsubscribe/{token}", web::post().to(unsubscribe))
+        .route("/x/{code}", web::get().to(short_unsubscribe))
         .route("/t/o/{code}.gif", web::get().to(track_open))
         .route("/t/c/{code}", web::get().to(track_click))
         .route("/s/{code}", web::get().to(track_click))
@@ -786,6 +787,21 @@ async fn unsubscribe_form(
     ctx.insert("what", &what);
     ctx.insert("done", &false);
     render(&state, "alerts/unsubscribe.html", &ctx)
+}
+
+/// The SMS's `수신거부` short link: the delivery's code stands for its unsubscribe token
+/// (too long for a text message). It only leads to the page; its button unsubscribes.
+async fn short_unsubscribe(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let d = state
+        .db(move |conn| delivery::find_by_code(conn, &code))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let token = tokens::for_delivery(&state.config.secret_key, &d);
+    Ok(redirect(&format!("/unsubscribe/{token}")))
 }
 
 async fn describe_scope(state: &AppState, scope: &str) -> AppResult<String> {
