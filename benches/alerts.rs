@@ -245,6 +245,7 @@ fn bench_config(dir: &Path) -> Config {
         search_dir: dir.join("search"),
         page_cache_secs: 0,
         smtp_url: None,
+        smtp_ca_file: None,
         smtp_pool_size: send_threads,
         mail_from: "지원 알림 <noreply@jiwon.test>".into(),
         outbox_dir: dir.join("outbox"),

@@ -45,6 +45,9 @@ pub struct Config {
     /// Outgoing mail: `smtp://host:port` (or `smtps://user:pass@host:465`); when unset,
     /// messages go to the file outbox in `outbox_dir` (development).
     pub smtp_url: Option<String>,
+    /// Extra CA certificate (PEM) trusted for the SMTP server's TLS, besides the public
+    /// roots: a relay inside a private network with its own CA.
+    pub smtp_ca_file: Option<PathBuf>,
     pub smtp_pool_size: u32,
     pub mail_from: String,
     pub outbox_dir: PathBuf,
@@ -136,6 +139,7 @@ impl Config {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| "var/search".into()),
             smtp_url: var("JIWON_SMTP_URL"),
+            smtp_ca_file: var("JIWON_SMTP_CA_FILE").map(PathBuf::from),
             smtp_pool_size: parse_num("JIWON_SMTP_POOL_SIZE", 4)?,
             mail_from: var("JIWON_MAIL_FROM")
                 .unwrap_or_else(|| "지원 알림 <noreply@jiwon.kr>".into()),

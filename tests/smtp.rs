@@ -30,7 +30,7 @@ fn pooled_sends_from_many_threads_arrive_once_each_and_intact() {
     let Some(sink) = SmtpSink::start("smtp pooled sends") else {
         return;
     };
-    let mailer = Arc::new(SmtpMailer::new(&sink.url(), 3, FROM).expect("mailer"));
+    let mailer = Arc::new(SmtpMailer::new(&sink.url(), 3, FROM, None).expect("mailer"));
     let per_thread = 40;
     let threads: Vec<_> = (0..4)
         .map(|t| {
@@ -74,7 +74,7 @@ fn relay_that_closes_idle_connections_gets_the_next_message_on_a_fresh_one() {
     else {
         return;
     };
-    let mailer = SmtpMailer::new(&sink.url(), 2, FROM).expect("mailer");
+    let mailer = SmtpMailer::new(&sink.url(), 2, FROM, None).expect("mailer");
     mailer.send(&email(1)).expect("first");
     // the server hangs up on the pooled connection meanwhile
     std::thread::sleep(Duration::from_millis(2500));
@@ -92,13 +92,13 @@ fn auth_with_credentials_from_the_url() {
         return;
     };
     let good = format!("smtp://jiwon%40relay:s3cr%3Aet@127.0.0.1:{}", sink.port);
-    SmtpMailer::new(&good, 1, FROM)
+    SmtpMailer::new(&good, 1, FROM, None)
         .expect("mailer")
         .send(&email(1))
         .expect("authenticated send");
 
     let wrong = format!("smtp://jiwon%40relay:nope@127.0.0.1:{}", sink.port);
-    let err = SmtpMailer::new(&wrong, 1, FROM)
+    let err = SmtpMailer::new(&wrong, 1, FROM, None)
         .expect("mailer")
         .send(&email(2))
         .expect_err("wrong password is refused");
@@ -108,7 +108,7 @@ fn auth_with_credentials_from_the_url() {
     );
 
     let none = format!("smtp://127.0.0.1:{}", sink.port);
-    let err = SmtpMailer::new(&none, 1, FROM)
+    let err = SmtpMailer::new(&none, 1, FROM, None)
         .expect("mailer")
         .send(&email(3))
         .expect_err("no AUTH, no mail");
@@ -129,7 +129,65 @@ fn unreachable_server_is_a_retry_not_a_loss() {
         .unwrap()
         .port();
     // the listener is gone: nothing listens on that port now
-    let mailer = SmtpMailer::new(&format!("smtp://127.0.0.1:{port}"), 1, FROM).expect("mailer");
+    let mailer = SmtpMailer::new(&format!("smtp://127.0.0.1:{port}"), 1, FROM, None).expect("mailer");
     let err = mailer.send(&email(1)).expect_err("nobody there");
     assert!(matches!(err, ChannelError::Retry(_)), "{err:?}");
+}
+
+#[test]
+fn starttls_required_is_encrypted_verified_and_never_falls_back_to_clear_text() {
+    let certs = tempfile::tempdir().expect("tempdir");
+    let cert_dir = certs.path().to_string_lossy().to_string();
+    let Some(sink) = SmtpSink::start_with("smtp starttls", &["--starttls", &cert_dir]) else {
+        return;
+    };
+    let ca = std::fs::read(sink.ca.as_ref().expect("sink wrote its CA")).expect("read CA");
+    let url = format!("smtp://localhost:{}?tls=required", sink.port);
+
+    // With the relay's CA trusted: sent over TLS.
+    SmtpMailer::new(&url, 1, FROM, Some(&ca))
+        .expect("mailer")
+        .send(&email(1))
+        .expect("sent over STARTTLS");
+    assert_eq!(sink.wait_for(1, Duration::from_secs(5)), 1);
+    let m = &sink.messages()[0];
+    assert!(
+        m.header("X-Sink-TLS").is_some_and(|v| v.starts_with("TLSv1.")),
+        "the server saw TLS: {:?}",
+        m.header("X-Sink-TLS")
+    );
+    assert_eq!(m.message_id, "<d-1@jiwon.kr>");
+
+    // An unknown CA: refused before anything is sent, and retried later (not lost).
+    let err = SmtpMailer::new(&url, 1, FROM, None)
+        .expect("mailer")
+        .send(&email(2))
+        .expect_err("untrusted certificate");
+    assert!(matches!(err, ChannelError::Retry(_)), "{err:?}");
+
+    // Clear text to a server that demands STARTTLS: the server refuses the mail.
+    let clear = format!("smtp://localhost:{}", sink.port);
+    let err = SmtpMailer::new(&clear, 1, FROM, None)
+        .expect("mailer")
+        .send(&email(3))
+        .expect_err("530 must issue STARTTLS first");
+    assert!(matches!(err, ChannelError::Permanent(_)), "{err:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sink.count(), 1, "only the encrypted message arrived");
+    assert!(SmtpMailer::new(&url, 1, FROM, Some(b"not a certificate")).is_err());
+}
+
+#[test]
+fn tls_required_against_a_server_without_starttls_sends_nothing() {
+    let Some(sink) = SmtpSink::start("smtp no starttls") else {
+        return;
+    };
+    let url = format!("smtp://localhost:{}?tls=required", sink.port);
+    let err = SmtpMailer::new(&url, 1, FROM, None)
+        .expect("mailer")
+        .send(&email(1))
+        .expect_err("no STARTTLS offered");
+    assert!(!matches!(err, ChannelError::Gone(_)), "{err:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sink.count(), 0, "nothing went out in clear text");
 }

@@ -97,8 +97,14 @@ pub struct SmtpMailer {
 }
 
 impl SmtpMailer {
-    pub fn new(url: &str, pool_size: u32, from: &str) -> Result<SmtpMailer, String> {
-        let target = Target::from_url(url, std::time::Duration::from_secs(15))?;
+    /// `extra_ca`: a PEM CA certificate to trust for the relay's TLS (`JIWON_SMTP_CA_FILE`).
+    pub fn new(
+        url: &str,
+        pool_size: u32,
+        from: &str,
+        extra_ca: Option<&[u8]>,
+    ) -> Result<SmtpMailer, String> {
+        let target = Target::from_url(url, std::time::Duration::from_secs(15), extra_ca)?;
         Ok(SmtpMailer {
             pool: SmtpPool::new(target, pool_size),
             from: from.to_string(),
@@ -150,11 +156,20 @@ impl Mailer for FileOutbox {
 
 pub fn mailer_from_config(config: &Config) -> Result<Box<dyn Mailer>, String> {
     Ok(match &config.smtp_url {
-        Some(url) => Box::new(SmtpMailer::new(
-            url,
-            config.smtp_pool_size,
-            &config.mail_from,
-        )?),
+        Some(url) => {
+            let ca = match &config.smtp_ca_file {
+                Some(path) => Some(std::fs::read(path).map_err(|e| {
+                    format!("JIWON_SMTP_CA_FILE {}: {e}", path.display())
+                })?),
+                None => None,
+            };
+            Box::new(SmtpMailer::new(
+                url,
+                config.smtp_pool_size,
+                &config.mail_from,
+                ca.as_deref(),
+            )?)
+        }
         None => Box::new(FileOutbox::new(
             config.outbox_dir.clone(),
             &config.mail_from,

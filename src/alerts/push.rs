@@ -393,6 +393,7 @@ mod tests {
             search_dir: "var/search".into(),
             page_cache_secs: 0,
             smtp_url: None,
+            smtp_ca_file: None,
             smtp_pool_size: 1,
             mail_from: "noreply@jiwon.test".into(),
             outbox_dir: "var/outbox".into(),

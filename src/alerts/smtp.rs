@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::transport::smtp::Error as SmtpError;
@@ -51,7 +51,8 @@ pub struct Target {
 }
 
 impl Target {
-    pub fn from_url(raw: &str, timeout: Duration) -> Result<Target, String> {
+    /// `extra_ca`: a PEM CA certificate trusted besides the public roots.
+    pub fn from_url(raw: &str, timeout: Duration, extra_ca: Option<&[u8]>) -> Result<Target, String> {
         let url = url::Url::parse(raw).map_err(|e| format!("JIWON_SMTP_URL: {e}"))?;
         let host = url
             .host_str()
@@ -60,7 +61,17 @@ impl Target {
             .trim_end_matches(']')
             .to_string();
         let tls = || {
-            TlsParameters::new(host.clone()).map_err(|e| format!("JIWON_SMTP_URL TLS: {e}"))
+            let mut b = TlsParameters::builder(host.clone());
+            if let Some(pem) = extra_ca {
+                // lettre parses lazily: a file with no certificate in it would be "fine"
+                if !String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----") {
+                    return Err("JIWON_SMTP_CA_FILE: PEM 인증서(BEGIN CERTIFICATE)가 없습니다".into());
+                }
+                let ca = Certificate::from_pem(pem)
+                    .map_err(|e| format!("JIWON_SMTP_CA_FILE: PEM 인증서가 아닙니다: {e}"))?;
+                b = b.add_root_certificate(ca);
+            }
+            b.build().map_err(|e| format!("JIWON_SMTP_URL TLS: {e}"))
         };
         let query_tls = url
             .query_pairs()
@@ -305,7 +316,7 @@ mod tests {
 
     #[test]
     fn urls_choose_security_and_ports_like_lettre() {
-        let t = |u| Target::from_url(u, Duration::from_secs(5));
+        let t = |u| Target::from_url(u, Duration::from_secs(5), None);
         let plain = t("smtp://127.0.0.1:2525").unwrap();
         assert!(matches!(plain.security, Security::None));
         assert_eq!((plain.host.as_str(), plain.port), ("127.0.0.1", 2525));

@@ -236,6 +236,7 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         // Tests look at fresh pages; tests/search_site.rs checks the cache itself.
         page_cache_secs: 0,
         smtp_url: None,
+        smtp_ca_file: None,
         smtp_pool_size: 2,
         mail_from: "지원 알림 <noreply@jiwon.test>".into(),
         outbox_dir: dir.join("outbox"),
@@ -467,4 +468,44 @@ pub fn skip(reason: &str) {
 
 pub fn links_count(body: &str) -> usize {
     body.matches("class=\"ann-link\"").count()
+}
+
+/// The `<input>` tags of a page whose `name` (and, when given, `value`) match, with
+/// entities decoded: what a browser would build its form controls from.
+pub fn inputs(body: &str, name: &str, value: Option<&str>) -> Vec<String> {
+    let text = html_escape::decode_html_entities(body).to_string();
+    let tag = regex::Regex::new(r"(?s)<input\b[^>]*>").expect("regex");
+    let attr = |t: &str, a: &str| -> Option<String> {
+        regex::Regex::new(&format!(r#"\s{a}="([^"]*)""#))
+            .expect("regex")
+            .captures(t)
+            .map(|c| c[1].to_string())
+    };
+    tag.find_iter(&text)
+        .map(|m| m.as_str().to_string())
+        .filter(|t| attr(t, "name").as_deref() == Some(name))
+        .filter(|t| value.is_none() || attr(t, "value").as_deref() == value)
+        .collect()
+}
+
+/// Whether the page has exactly one such checkbox or radio, and it is ticked.
+#[track_caller]
+pub fn is_checked(body: &str, name: &str, value: &str) -> bool {
+    let found = inputs(body, name, Some(value));
+    assert_eq!(found.len(), 1, "one input {name}={value}, found {found:?}");
+    regex::Regex::new(r"\schecked\b")
+        .expect("regex")
+        .is_match(&found[0])
+}
+
+/// The `value` of the page's one `<input name=…>`.
+#[track_caller]
+pub fn input_value(body: &str, name: &str) -> String {
+    let found = inputs(body, name, None);
+    assert_eq!(found.len(), 1, "one input named {name}, found {found:?}");
+    regex::Regex::new(r#"\svalue="([^"]*)""#)
+        .expect("regex")
+        .captures(&found[0])
+        .map(|c| c[1].to_string())
+        .unwrap_or_default()
 }

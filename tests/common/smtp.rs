@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 pub struct SmtpSink {
     pub port: u16,
     pub dir: PathBuf,
+    /// With `--starttls`: the test CA that signed the server's certificate.
+    pub ca: Option<PathBuf>,
     child: Child,
     _tmp: tempfile::TempDir,
 }
@@ -83,6 +85,7 @@ impl SmtpSink {
         Some(SmtpSink {
             port,
             dir,
+            ca: v["ca"].as_str().map(PathBuf::from),
             child,
             _tmp: tmp,
         })
