@@ -780,3 +780,167 @@ fn push_registration_refusals_answer_in_the_api_error_shape() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn the_email_only_form_comes_back_as_it_was_left() {
+    let app = TestApp::spawn();
+    let visitor = app.client();
+    let filled = [
+        ("name", "울산 음식점 알림"),
+        ("category", "내수"),
+        ("category", "금융"),
+        ("region", "31000"),
+        ("local_only", "1"),
+        ("target", "소상공인"),
+        ("keywords", "배달, 온라인 판로"),
+        ("ksic", "56"),
+        ("frequency", "weekly"),
+        ("channel", "email"),
+        ("consent", "1"),
+    ];
+    // Consent given, the address mistyped: only the address is wrong, nothing is lost.
+    let mut fields = filled.to_vec();
+    fields.push(("email", "Cafe-at-example.com"));
+    let r = subscribe(&visitor, &fields);
+    assert_eq!(r.status, 422);
+    r.assert_contains("받을 이메일 주소를 정확히 적어 주세요");
+    assert!(!r.text().contains("알림 메일 수신에 동의해 주세요"));
+    let page = &r.body;
+    assert!(
+        is_checked(page, "consent", "1"),
+        "the consent box was unticked"
+    );
+    assert_eq!(input_value(page, "email"), "Cafe-at-example.com");
+    assert_eq!(input_value(page, "name"), "울산 음식점 알림");
+    assert_eq!(input_value(page, "keywords"), "배달, 온라인 판로");
+    assert_eq!(input_value(page, "ksic"), "56");
+    for (name, value) in [
+        ("category", "내수"),
+        ("category", "금융"),
+        ("region", "31000"),
+        ("local_only", "1"),
+        ("target", "소상공인"),
+        ("frequency", "weekly"),
+        ("channel", "email"),
+    ] {
+        assert!(is_checked(page, name, value), "{name}={value} was unticked");
+    }
+    for (name, value) in [
+        ("category", "기술"),
+        ("region", "11000"),
+        ("target", "중소기업"),
+        ("frequency", "instant"),
+        ("frequency", "daily"),
+    ] {
+        assert!(!is_checked(page, name, value), "{name}={value} got ticked");
+    }
+
+    // Consent not given: the box stays unticked, with the Korean message at it.
+    let fields: Vec<(&str, &str)> = filled
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "consent")
+        .chain([("email", "cafe@example.com")])
+        .collect();
+    let r = subscribe(&visitor, &fields);
+    assert_eq!(r.status, 422);
+    r.assert_contains("알림 메일 수신에 동의해 주세요");
+    assert!(!is_checked(&r.body, "consent", "1"));
+    assert!(is_checked(&r.body, "frequency", "weekly"));
+    assert_eq!(input_value(&r.body, "email"), "cafe@example.com");
+
+    // Email unticked (no way to receive): it stays unticked, consent stays ticked.
+    let fields: Vec<(&str, &str)> = filled
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "channel")
+        .chain([("email", "cafe@example.com")])
+        .collect();
+    let r = subscribe(&visitor, &fields);
+    assert_eq!(r.status, 422);
+    r.assert_contains("받을 방법을 하나 이상 골라 주세요");
+    assert!(!is_checked(&r.body, "channel", "email"));
+    assert!(is_checked(&r.body, "consent", "1"));
+    let n: i64 = subscriptions::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(n, 0);
+
+    // Sent: the page names the address the mail went to.
+    let mut fields = filled.to_vec();
+    fields.push(("email", "Cafe@Example.com"));
+    let r = subscribe(&visitor, &fields);
+    assert_eq!(r.status, 200);
+    r.assert_contains("확인 메일을 보냈습니다");
+    r.assert_contains("cafe@example.com");
+}
+
+#[test]
+fn web_push_is_offered_only_when_it_is_configured() {
+    // No VAPID key: not offered, explained, and a forged choice is refused at the field.
+    let app = TestApp::spawn();
+    let (uid, email) = owner(&app, |_| {});
+    let me = app.client();
+    me.login(&email, PW);
+    let form = me.get("/alerts/new");
+    assert_eq!(form.status, 200);
+    assert!(inputs(&form.body, "channel", Some("push")).is_empty());
+    assert!(is_checked(&form.body, "channel", "email"));
+    form.assert_contains("웹 푸시(브라우저 알림)는 아직 준비 중이라 고를 수 없습니다");
+    let r = subscribe(
+        &me,
+        &[
+            ("category", "내수"),
+            ("frequency", "instant"),
+            ("channel", "email"),
+            ("channel", "push"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    r.assert_contains("웹 푸시는 아직 준비 중이라 고를 수 없습니다");
+    assert!(inputs(&r.body, "channel", Some("push")).is_empty());
+    assert!(is_checked(&r.body, "channel", "email"));
+    assert!(is_checked(&r.body, "category", "내수"));
+    let n: i64 = subscriptions::table
+        .filter(subscriptions::user_id.eq(&uid))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(n, 0);
+
+    // Configured: offered, and a subscription can use it.
+    let (private, public) = jiwon::alerts::push::generate_vapid_keys();
+    let app = TestApp::spawn_with(|c| {
+        c.vapid_private_key = Some(private);
+        c.vapid_public_key = Some(public);
+    });
+    let (uid, email) = owner(&app, |_| {});
+    let me = app.client();
+    me.login(&email, PW);
+    let form = me.get("/alerts/new");
+    assert!(!is_checked(&form.body, "channel", "push"));
+    assert!(!form.text().contains("준비 중"));
+    let r = subscribe(
+        &me,
+        &[
+            ("category", "내수"),
+            ("frequency", "instant"),
+            ("channel", "email"),
+            ("channel", "push"),
+        ],
+    );
+    assert_eq!(
+        r.status,
+        303,
+        "{}",
+        r.text().chars().take(800).collect::<String>()
+    );
+    let channels: String = subscriptions::table
+        .filter(subscriptions::user_id.eq(&uid))
+        .select(subscriptions::channels)
+        .first(&mut app.conn())
+        .unwrap();
+    let channels: Vec<String> = serde_json::from_str(&channels).unwrap();
+    assert!(channels.contains(&"push".to_string()), "{channels:?}");
+}

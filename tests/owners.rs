@@ -333,6 +333,65 @@ fn a_known_address_gets_the_same_answer_and_no_second_link() {
 }
 
 #[test]
+fn the_sent_page_offers_to_resend_to_the_address_just_used() {
+    let app = TestApp::spawn();
+    // Nobody has signed up in this browser: an empty field.
+    let stranger = app.client();
+    let page = stranger.get("/signup/sent");
+    assert_eq!(page.status, 200);
+    assert_eq!(input_value(&page.body, "email"), "");
+
+    let client = app.client();
+    let r = signup(&client, " Sajang@Example.TEST ", PW);
+    assert_eq!((r.status, r.location()), (303, "/signup/sent"));
+    // Not in the URL (logs, history).
+    assert!(!r.location().contains("example"));
+    let page = client.get("/signup/sent");
+    assert_eq!(page.status, 200);
+    page.assert_contains("확인 메일 다시 받기");
+    assert_eq!(input_value(&page.body, "email"), "sajang@example.test");
+    assert_eq!(page.header("cache-control"), Some("private, no-store"));
+
+    // The resend button sends to it, and the page after it keeps it.
+    let csrf = extract_csrf(&page.body).expect("resend form");
+    let r = client.post_form(
+        "/verify/resend",
+        &[
+            ("csrf_token", &csrf),
+            ("email", &input_value(&page.body, "email")),
+        ],
+    );
+    assert_eq!((r.status, r.location()), (303, "/signup/sent"));
+    assert_eq!(
+        input_value(&client.get("/signup/sent").body, "email"),
+        "sajang@example.test"
+    );
+    app.tick();
+    assert_eq!(links_to(&app, "sajang@example.test", "/verify/").len(), 2);
+
+    // A resend for another address shows that one; an already known address gets the
+    // same page with its own address, like any other.
+    let other = app.client();
+    let csrf = other.csrf("/verify/resend");
+    let r = other.post_form(
+        "/verify/resend",
+        &[("csrf_token", &csrf), ("email", "nobody@example.test")],
+    );
+    assert_eq!((r.status, r.location()), (303, "/signup/sent"));
+    assert_eq!(
+        input_value(&other.get("/signup/sent").body, "email"),
+        "nobody@example.test"
+    );
+    assert_eq!(signup(&other, "sajang@example.test", PW).status, 303);
+    assert_eq!(
+        input_value(&other.get("/signup/sent").body, "email"),
+        "sajang@example.test"
+    );
+    // Still nobody else's: a fresh browser sees an empty field.
+    assert_eq!(input_value(&stranger.get("/signup/sent").body, "email"), "");
+}
+
+#[test]
 fn bad_sign_up_input_is_explained_at_each_field() {
     let app = TestApp::spawn();
     let client = app.client();

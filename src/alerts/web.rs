@@ -105,7 +105,10 @@ struct SubInput {
     local_only: bool,
     frequency: String,
     channels: Vec<String>,
+    /// As typed (trimmed); `address()` is the one used.
     email: String,
+    /// The email-only form's consent box, so it comes back as it was left.
+    consent: bool,
 }
 
 impl SubInput {
@@ -121,8 +124,12 @@ impl SubInput {
             local_only: !f.one("local_only").is_empty(),
             frequency: f.one("frequency"),
             channels: f.all("channel"),
-            email: f.one("email").to_lowercase(),
+            email: f.one("email"),
+            consent: !f.one("consent").is_empty(),
         }
+    }
+    fn address(&self) -> String {
+        self.email.to_lowercase()
     }
     fn criteria(&self) -> Criteria {
         Criteria {
@@ -343,7 +350,7 @@ async fn create(
         );
     }
     if owner.is_none() {
-        if !crate::accounts::web::looks_like_email(&input.email) {
+        if !crate::accounts::web::looks_like_email(&input.address()) {
             errors.insert(
                 "email".into(),
                 "받을 이메일 주소를 정확히 적어 주세요.".into(),
@@ -355,7 +362,7 @@ async fn create(
                 "로그인하지 않으면 이메일로만 받을 수 있습니다. 웹 푸시·문자는 가입 후 이용해 주세요.".into(),
             );
         }
-        if fields.one("consent").is_empty() {
+        if !input.consent {
             errors.insert("consent".into(), "알림 메일 수신에 동의해 주세요.".into());
         }
     }
@@ -382,6 +389,15 @@ async fn create(
         errors.insert(
             "ksic".into(),
             format!("없는 업종 코드입니다: {}", ksic_bad.join(", ")),
+        );
+    }
+    if owner.is_some()
+        && state.channels.push.is_none()
+        && input.channels.iter().any(|c| c == "push")
+    {
+        errors.insert(
+            "channel".into(),
+            "웹 푸시는 아직 준비 중이라 고를 수 없습니다. 이메일이나 문자를 골라 주세요.".into(),
         );
     }
     if owner.is_some() {
@@ -430,7 +446,7 @@ async fn create(
     };
     let frequency = input.frequency.clone();
     let channels = input.channels.clone();
-    let email = input.email.clone();
+    let email = input.address();
     let uid = owner.map(|u| u.user.id.clone());
     let done_to = state
         .db(move |conn| {
@@ -479,7 +495,7 @@ async fn create(
         .await?;
     if done_to.contains("sent=1") {
         let mut ctx = page(user.as_ref(), None);
-        ctx.insert("email", &input.email);
+        ctx.insert("email", &input.address());
         return render(&state, "alerts/check_email.html", &ctx);
     }
     Ok(redirect(&done_to))

@@ -250,6 +250,7 @@ async fn signup(
     let hash = web::block(move || password::hash_password(&pw)).await??;
     let now = state.now();
     let base = base_url(&state);
+    let sent_to = email.clone();
     let result = state
         .db(move |conn| {
             conn.transaction(|conn| {
@@ -273,12 +274,46 @@ async fn signup(
         Err(e) if is_unique_violation(&e) => {}
         Err(e) => return Err(e),
     }
-    Ok(redirect("/signup/sent"))
+    sent_redirect(&state, &sent_to)
 }
 
-async fn signup_sent(state: web::Data<AppState>, csrf: Csrf) -> AppResult<HttpResponse> {
+/// Remembers, for the "확인 메일을 보냈습니다" page only, the address just used.
+const SENT_EMAIL_COOKIE: &str = "jiwon_sent_email";
+const SENT_PAGE: &str = "/signup/sent";
+
+/// The redirect to the "sent" page after a sign-up or a resend. The address typed goes
+/// along in a short-lived cookie scoped to that page (not in the URL, which ends up in
+/// logs and history), so its resend field is pre-filled. It is set for every valid
+/// address, known or not, so the answer still says nothing about accounts.
+fn sent_redirect(state: &AppState, email: &str) -> AppResult<HttpResponse> {
+    let mut resp = redirect(SENT_PAGE);
+    let cookie = actix_web::cookie::Cookie::build(
+        SENT_EMAIL_COOKIE,
+        urlencoding::encode(email.trim()).into_owned(),
+    )
+    .path(SENT_PAGE)
+    .http_only(true)
+    .secure(state.config.is_production())
+    .same_site(actix_web::cookie::SameSite::Lax)
+    .max_age(actix_web::cookie::time::Duration::hours(1))
+    .finish();
+    resp.add_cookie(&cookie).map_err(AppError::internal)?;
+    Ok(resp)
+}
+
+async fn signup_sent(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: Csrf,
+) -> AppResult<HttpResponse> {
+    let email = req
+        .cookie(SENT_EMAIL_COOKIE)
+        .and_then(|c| urlencoding::decode(c.value()).ok().map(|v| v.into_owned()))
+        .map(|v| v.trim().to_string())
+        .filter(|v| looks_like_email(v))
+        .unwrap_or_default();
     let mut ctx = page(None, Some(&csrf));
-    ctx.insert("email", "");
+    ctx.insert("email", &email);
     render(&state, "owners/signup_sent.html", &ctx)
 }
 
@@ -320,6 +355,7 @@ async fn resend(
         .check("verify-resend-email", &email, 3, HOUR)?;
     let now = state.now();
     let base = base_url(&state);
+    let sent_to = email.clone();
     state
         .db(move |conn| {
             conn.transaction(|conn| {
@@ -338,7 +374,7 @@ async fn resend(
             })
         })
         .await?;
-    Ok(redirect("/signup/sent"))
+    sent_redirect(&state, &sent_to)
 }
 
 /// The link in the email opens a page with a button: mail scanners that fetch links
