@@ -1991,7 +1991,10 @@ fn part_latency(summary: &mut Vec<String>) {
         let id = create_draft(
             &state,
             &actor,
-            &format!("2027년 소상공인 온라인 판로 지원사업 참여기업 모집 (벤치 루프 {})", run + 1),
+            &format!(
+                "2027년 소상공인 온라인 판로 지원사업 참여기업 모집 (벤치 루프 {})",
+                run + 1
+            ),
             "내수",
         );
         // publish at a random point of the loop's second

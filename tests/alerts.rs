@@ -455,7 +455,10 @@ fn sms_waits_for_morning_and_its_short_link_counts_the_click() {
 
     // The way out, in the text itself: `수신거부 <short link>` → the unsubscribe page,
     // whose one button ends the subscription (no account, cookie or CSRF needed).
-    let stop_start = text.find("수신거부 http://jiwon.test/x/").expect("opt-out line") + "수신거부 ".len();
+    let stop_start = text
+        .find("수신거부 http://jiwon.test/x/")
+        .expect("opt-out line")
+        + "수신거부 ".len();
     let stop = text[stop_start..].split_whitespace().next().unwrap();
     let anon = app.client();
     let r = anon.get(stop.trim_start_matches("http://jiwon.test"));
@@ -472,8 +475,15 @@ fn sms_waits_for_morning_and_its_short_link_counts_the_click() {
         .count()
         .get_result(&mut app.conn())
         .unwrap();
-    assert_eq!(clicks, 1, "opening the way out is not a click on the announcement");
-    publish(&app, &staff, &[("title", "2027년 울산 소상공인 배달앱 수수료 지원")]);
+    assert_eq!(
+        clicks, 1,
+        "opening the way out is not a click on the announcement"
+    );
+    publish(
+        &app,
+        &staff,
+        &[("title", "2027년 울산 소상공인 배달앱 수수료 지원")],
+    );
     app.tick();
     assert_eq!(got.lock().unwrap().len(), 1, "no SMS after 수신거부");
 }

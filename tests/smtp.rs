@@ -70,15 +70,16 @@ fn pooled_sends_from_many_threads_arrive_once_each_and_intact() {
 
 #[test]
 fn relay_that_closes_idle_connections_gets_the_next_message_on_a_fresh_one() {
-    let Some(sink) = SmtpSink::start_with("smtp idle reconnect", &["--idle-timeout-s", "1"])
-    else {
+    let Some(sink) = SmtpSink::start_with("smtp idle reconnect", &["--idle-timeout-s", "1"]) else {
         return;
     };
     let mailer = SmtpMailer::new(&sink.url(), 2, FROM, None).expect("mailer");
     mailer.send(&email(1)).expect("first");
     // the server hangs up on the pooled connection meanwhile
     std::thread::sleep(Duration::from_millis(2500));
-    mailer.send(&email(2)).expect("second, over a new connection");
+    mailer
+        .send(&email(2))
+        .expect("second, over a new connection");
     mailer.send(&email(3)).expect("third, reusing it");
     assert_eq!(sink.wait_for(3, Duration::from_secs(10)), 3);
     let mut ids: Vec<_> = sink.messages().into_iter().map(|m| m.message_id).collect();
@@ -129,7 +130,8 @@ fn unreachable_server_is_a_retry_not_a_loss() {
         .unwrap()
         .port();
     // the listener is gone: nothing listens on that port now
-    let mailer = SmtpMailer::new(&format!("smtp://127.0.0.1:{port}"), 1, FROM, None).expect("mailer");
+    let mailer =
+        SmtpMailer::new(&format!("smtp://127.0.0.1:{port}"), 1, FROM, None).expect("mailer");
     let err = mailer.send(&email(1)).expect_err("nobody there");
     assert!(matches!(err, ChannelError::Retry(_)), "{err:?}");
 }
@@ -152,7 +154,8 @@ fn starttls_required_is_encrypted_verified_and_never_falls_back_to_clear_text() 
     assert_eq!(sink.wait_for(1, Duration::from_secs(5)), 1);
     let m = &sink.messages()[0];
     assert!(
-        m.header("X-Sink-TLS").is_some_and(|v| v.starts_with("TLSv1.")),
+        m.header("X-Sink-TLS")
+            .is_some_and(|v| v.starts_with("TLSv1.")),
         "the server saw TLS: {:?}",
         m.header("X-Sink-TLS")
     );

@@ -158,9 +158,10 @@ pub fn mailer_from_config(config: &Config) -> Result<Box<dyn Mailer>, String> {
     Ok(match &config.smtp_url {
         Some(url) => {
             let ca = match &config.smtp_ca_file {
-                Some(path) => Some(std::fs::read(path).map_err(|e| {
-                    format!("JIWON_SMTP_CA_FILE {}: {e}", path.display())
-                })?),
+                Some(path) => Some(
+                    std::fs::read(path)
+                        .map_err(|e| format!("JIWON_SMTP_CA_FILE {}: {e}", path.display()))?,
+                ),
                 None => None,
             };
             Box::new(SmtpMailer::new(

@@ -52,7 +52,11 @@ pub struct Target {
 
 impl Target {
     /// `extra_ca`: a PEM CA certificate trusted besides the public roots.
-    pub fn from_url(raw: &str, timeout: Duration, extra_ca: Option<&[u8]>) -> Result<Target, String> {
+    pub fn from_url(
+        raw: &str,
+        timeout: Duration,
+        extra_ca: Option<&[u8]>,
+    ) -> Result<Target, String> {
         let url = url::Url::parse(raw).map_err(|e| format!("JIWON_SMTP_URL: {e}"))?;
         let host = url
             .host_str()
@@ -65,7 +69,9 @@ impl Target {
             if let Some(pem) = extra_ca {
                 // lettre parses lazily: a file with no certificate in it would be "fine"
                 if !String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----") {
-                    return Err("JIWON_SMTP_CA_FILE: PEM 인증서(BEGIN CERTIFICATE)가 없습니다".into());
+                    return Err(
+                        "JIWON_SMTP_CA_FILE: PEM 인증서(BEGIN CERTIFICATE)가 없습니다".into(),
+                    );
                 }
                 let ca = Certificate::from_pem(pem)
                     .map_err(|e| format!("JIWON_SMTP_CA_FILE: PEM 인증서가 아닙니다: {e}"))?;
@@ -251,8 +257,13 @@ fn transact(conn: &mut SmtpConnection, envelope: &Envelope, message: &[u8]) -> R
     let before = |e: SmtpError| Failure::BeforeData(channel_error(e));
     let refused = |msg: &str| Failure::Refused(ChannelError::Permanent(msg.to_string()));
     let mut options = Vec::new();
-    let non_ascii_address = envelope.from().is_some_and(|a| !AsRef::<str>::as_ref(a).is_ascii())
-        || envelope.to().iter().any(|a| !AsRef::<str>::as_ref(a).is_ascii());
+    let non_ascii_address = envelope
+        .from()
+        .is_some_and(|a| !AsRef::<str>::as_ref(a).is_ascii())
+        || envelope
+            .to()
+            .iter()
+            .any(|a| !AsRef::<str>::as_ref(a).is_ascii());
     if non_ascii_address {
         if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
             return Err(refused(
@@ -272,7 +283,8 @@ fn transact(conn: &mut SmtpConnection, envelope: &Envelope, message: &[u8]) -> R
     conn.command(Mail::new(envelope.from().cloned(), options))
         .map_err(before)?;
     for to in envelope.to() {
-        conn.command(Rcpt::new(to.clone(), vec![])).map_err(before)?;
+        conn.command(Rcpt::new(to.clone(), vec![]))
+            .map_err(before)?;
     }
     conn.command(Data).map_err(before)?;
     match std::str::from_utf8(message) {
