@@ -255,8 +255,10 @@ run_e2e() {
         record e2e 0 1 0 "jiwon demo never answered /healthz"
         return
     fi
-    echo "+ BASE_URL=http://127.0.0.1:$port node tests/e2e/smoke.js   (log: $e2e_log)"
-    BASE_URL="http://127.0.0.1:$port" node tests/e2e/smoke.js </dev/null 2>&1 | tee "$e2e_log"
+    # DEMO_LOG: the demo prints its staff accounts (fresh passwords) there; smoke.js signs in
+    # with them for the agency and operator pages.
+    echo "+ DEMO_LOG=$server_log BASE_URL=http://127.0.0.1:$port node tests/e2e/smoke.js   (log: $e2e_log)"
+    DEMO_LOG="$server_log" BASE_URL="http://127.0.0.1:$port" node tests/e2e/smoke.js </dev/null 2>&1 | tee "$e2e_log"
     local rc=${PIPESTATUS[0]}
     local alive=1
     kill -0 "$SERVER_PID" 2>/dev/null || alive=0

@@ -661,6 +661,87 @@ fn the_business_profile_is_validated_and_saved() {
 }
 
 #[test]
+fn web_push_is_a_reminder_channel_only_when_it_is_configured() {
+    fn profile_post(owner: &Client, channels: &[&str]) -> Resp {
+        let csrf = owner.csrf("/me/profile");
+        let mut f: Vec<(&str, &str)> = vec![
+            ("csrf_token", &csrf),
+            ("business_name", "지원식당"),
+            ("digest_hour", "9"),
+            ("daily_cap", "20"),
+            ("reminder_days", "7"),
+        ];
+        f.extend(channels.iter().map(|c| ("reminder_channels", *c)));
+        owner.post_form("/me/profile", &f)
+    }
+
+    // No VAPID key: not offered, explained, and a forged choice is refused at the field.
+    let app = TestApp::spawn();
+    let email = "nopush@example.test";
+    let owner = verified_owner(&app, email);
+    let uid = user_id(&app, email);
+    let page = owner.get("/me/profile");
+    assert_eq!(page.status, 200);
+    assert!(inputs(&page.body, "reminder_channels", Some("push")).is_empty());
+    assert_eq!(inputs(&page.body, "reminder_channels", Some("email")).len(), 1);
+    assert_eq!(inputs(&page.body, "reminder_channels", Some("sms")).len(), 1);
+    page.assert_contains("웹 푸시(브라우저 알림)는 아직 준비 중이라 고를 수 없습니다");
+
+    let r = profile_post(&owner, &["email", "push"]);
+    assert_eq!(r.status, 422);
+    r.assert_contains("웹 푸시는 아직 준비 중이라 고를 수 없습니다");
+    assert!(r.body.contains("id=\"reminder_channels-error\""));
+    assert!(r.body.contains("href=\"#i-reminder_channels\""));
+    assert!(inputs(&r.body, "reminder_channels", Some("push")).is_empty());
+    assert!(is_checked(&r.body, "reminder_channels", "email"));
+    assert!(r.body.contains("value=\"지원식당\""));
+    let p = jiwon::alerts::store::find_profile(&mut app.conn(), &uid)
+        .expect("query")
+        .expect("profile");
+    assert_ne!(p.business_name, "지원식당", "nothing saved");
+    assert!(!p.reminder_channel_list().contains(&"push".to_string()));
+
+    // Alongside another mistake, both are shown; the push one at the channel field.
+    let csrf = owner.csrf("/me/profile");
+    let r = owner.post_form(
+        "/me/profile",
+        &[
+            ("csrf_token", &csrf),
+            ("digest_hour", "9"),
+            ("daily_cap", "0"),
+            ("reminder_days", "7"),
+            ("reminder_channels", "push"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    r.assert_contains("하루 알림 한도는 1에서 100 사이");
+    r.assert_contains("웹 푸시는 아직 준비 중이라 고를 수 없습니다");
+
+    // Email alone is saved as before.
+    let r = profile_post(&owner, &["email"]);
+    assert_eq!(r.status, 303, "{}", r.body);
+
+    // Configured: offered and saved.
+    let (private, public) = jiwon::alerts::push::generate_vapid_keys();
+    let app = TestApp::spawn_with(|c| {
+        c.vapid_private_key = Some(private);
+        c.vapid_public_key = Some(public);
+    });
+    let email = "push@example.test";
+    let owner = verified_owner(&app, email);
+    let uid = user_id(&app, email);
+    let page = owner.get("/me/profile");
+    assert_eq!(inputs(&page.body, "reminder_channels", Some("push")).len(), 1);
+    assert!(!page.text().contains("준비 중"));
+    let r = profile_post(&owner, &["email", "push"]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p = jiwon::alerts::store::find_profile(&mut app.conn(), &uid)
+        .expect("query")
+        .expect("profile");
+    assert_eq!(p.reminder_channel_list(), vec!["email", "push"]);
+}
+
+#[test]
 fn deleting_the_account_removes_everything() {
     let app = TestApp::spawn();
     let email = "bye@example.test";
@@ -760,4 +841,28 @@ fn staff_and_visitors_at_me() {
         let r = staff.get(path);
         assert_eq!((r.status, r.location()), (303, "/console"), "{path}");
     }
+}
+
+#[test]
+fn each_kind_of_account_lands_on_its_own_pages() {
+    let app = TestApp::spawn();
+    let login = |email: &str, pw: &str| {
+        let c = app.client();
+        let token = c.csrf("/login");
+        let r = c.post_form(
+            "/login",
+            &[("email", email), ("password", pw), ("csrf_token", &token)],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        (c, r.location().to_string())
+    };
+    // The default after signing in is the console, which only agency staff have.
+    let (_, email, pw) = app.staff("울산광역시", "editor");
+    assert_eq!(login(&email, &pw).1, "/console");
+    let (op, pw) = app.operator();
+    let (c, to) = login(&op, &pw);
+    assert_eq!(to, "/admin/jobs");
+    assert_eq!(c.get(&to).status, 200);
+    verified_owner(&app, "lands@example.test");
+    assert_eq!(login("lands@example.test", PW).1, "/me");
 }

@@ -1018,10 +1018,22 @@ async fn service_worker() -> AppResult<HttpResponse> {
 
 // --- development outbox ---------------------------------------------------------------
 
-async fn outbox(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    if state.config.is_production() {
+/// The outbox holds every message the site "sent" — sign-up and password-reset links
+/// among them — so it is for the developer at this machine only: never in production,
+/// and only to a browser on the loopback interface that came through no proxy.
+fn outbox_allowed(state: &AppState, req: &HttpRequest) -> AppResult<()> {
+    let local = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
+    let proxied = ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|h| req.headers().contains_key(*h));
+    if state.config.is_production() || !local || proxied {
         return Err(AppError::NotFound);
     }
+    Ok(())
+}
+
+async fn outbox(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    outbox_allowed(&state, &req)?;
     let dir = state.config.outbox_dir.join("mail");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .map(|rd| {
@@ -1044,11 +1056,10 @@ async fn outbox(state: web::Data<AppState>) -> AppResult<HttpResponse> {
 
 async fn outbox_message(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    if state.config.is_production() {
-        return Err(AppError::NotFound);
-    }
+    outbox_allowed(&state, &req)?;
     let name = path.into_inner();
     if !name.ends_with(".eml") || name.contains('/') || name.contains("..") || name.contains('\\') {
         return Err(AppError::NotFound);
@@ -1173,6 +1184,7 @@ pub fn reach(
 async fn console_alerts(
     state: web::Data<AppState>,
     user: CurrentUser,
+    csrf: Csrf,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let staff = user.staff()?;
@@ -1211,7 +1223,8 @@ async fn console_alerts(
         .max()
         .unwrap_or(0)
         .max(1);
-    let mut ctx = page(Some(&user), None);
+    // With the token, the header offers 로그아웃 here too.
+    let mut ctx = page(Some(&user), Some(&csrf));
     ctx.insert("a_id", &a.id);
     ctx.insert("a_title", &a.title);
     ctx.insert("status", a.status().label());

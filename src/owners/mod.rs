@@ -54,14 +54,17 @@ pub fn login_refusal(conn: &mut DbConnection, user: &User) -> AppResult<Option<&
     })
 }
 
-/// Where a user goes after signing in: owners (no agency, not an operator) go to `/me`
-/// unless they asked for a page of their own; everyone else to `next`.
+/// Where a user goes after signing in: `next`, except that the console (the default) is
+/// only for agency staff — owners go to `/me`, operators without an agency to `/admin/jobs`.
 pub fn landing(user: &User, next: &str) -> String {
-    let owner = user.agency_id.is_none() && !user.is_operator;
-    if owner && (next == "/console" || next.starts_with("/console/")) {
-        "/me".to_string()
-    } else {
+    let to_console = next == "/console" || next.starts_with("/console/");
+    if !to_console || user.agency_id.is_some() {
         next.to_string()
+    } else if user.is_operator {
+        // An operator without an agency has no console (403); their pages are these.
+        "/admin/jobs".to_string()
+    } else {
+        "/me".to_string()
     }
 }
 
@@ -484,7 +487,9 @@ mod tests {
         assert_eq!(landing(&user(None, false), "/console"), "/me");
         assert_eq!(landing(&user(None, false), "/me/profile"), "/me/profile");
         assert_eq!(landing(&user(Some("a"), false), "/console"), "/console");
-        assert_eq!(landing(&user(None, true), "/console"), "/console");
+        assert_eq!(landing(&user(None, true), "/console"), "/admin/jobs");
+        assert_eq!(landing(&user(Some("a"), true), "/console"), "/console");
+        assert_eq!(landing(&user(None, true), "/admin/deliveries"), "/admin/deliveries");
     }
 
     #[test]

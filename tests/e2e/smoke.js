@@ -13,11 +13,17 @@
 // subscription from a search result, a bookmark, the consent history and, signed out, the
 // email-only subscription form through to its confirm link; every one of those pages gets axe,
 // the overflow check and a tap-size check, the signed-in ones axe at desktop width too, and the
-// subscription forms are walked with Tab. Each check prints `ok - NAME` or
+// subscription forms are walked with Tab. Signed in as the demo agency's editor (credentials read
+// from the demo server's log, DEMO_LOG), it opens the console, the demo draft and its alert page
+// (reach before publishing), publishes it with the console's button, reads the results (sends per
+// channel, views D-5…D+7) and the alert mail in the outbox; then, as the operator, /admin/jobs
+// and /admin/deliveries — axe, overflow and tap sizes on each. Each check prints `ok - NAME` or
 // `not ok - NAME: REASON`; the last line is `e2e: N passed, M failed`; exit code 1 on failure.
 //
 // Environment:
 //   BASE_URL            server under test (default http://127.0.0.1:8080)
+//   DEMO_LOG            the `jiwon demo` output with its staff accounts; without it (or without
+//                       editor and operator lines) the agency pages print `SKIPPED: agency pages: …`
 //   CHROMIUM            browser binary (default /usr/bin/chromium)
 //   E2E_SCREENSHOT_DIR  where screenshots go (default /tmp/jiwon-e2e)
 //   E2E_CATEGORY        category chosen in the home filter (default 창업)
@@ -468,6 +474,37 @@ async function tabThrough(page, formSelector) {
   return `${reached.size} stops, all ${wanted.length} controls reached`;
 }
 
+// axe, the 390 px overflow check and the tap-size check on whatever `page` shows now.
+async function phoneChecks(page, name, ok) {
+  const W = MOBILE.width;
+  await check(`${name}: axe WCAG 2 A/AA (mobile)`, async () => {
+    need(ok, `the ${name} page`);
+    return runAxe(page, name);
+  });
+  await check(`${name}: no horizontal overflow at ${W} px`, async () => {
+    need(ok, `the ${name} page`);
+    await screenshot(page, `mobile-${name.replace(/[^a-z0-9]+/gi, '-')}`);
+    const o = await overflow(page, W);
+    if (o.scrollWidth > W) throw new Error(`scrollWidth ${o.scrollWidth} > ${W}; widest: ${o.culprits.join('; ') || 'n/a'}`);
+    return `scrollWidth ${o.scrollWidth}`;
+  });
+  await check(`${name}: form controls big enough to tap at ${W} px`, async () => {
+    need(ok, `the ${name} page`);
+    const t = await tapTargets(page);
+    if (t.small.length) throw new Error(`too small: ${t.small.slice(0, 5).join('; ')}`);
+    return `${t.n} controls`;
+  });
+}
+
+// Click something that navigates and wait for the new page.
+async function clickAndWaitOn(page, locator, waitFor) {
+  const [resp] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load', ...(waitFor ? { url: waitFor } : {}) }),
+    locator.click(),
+  ]);
+  return resp;
+}
+
 async function ownerFlow(mobile, desktop) {
   const page = watch(mobile.newPage ? await mobile.newPage() : mobile.pages()[0]);
   const W = MOBILE.width;
@@ -480,34 +517,8 @@ async function ownerFlow(mobile, desktop) {
   const s = {};
   const visited = []; // [name, url] of signed-in pages, for the desktop axe pass
 
-  // axe and the 390 px overflow check on whatever `page` shows now.
-  async function pageChecks(name, ok) {
-    await check(`${name}: axe WCAG 2 A/AA (mobile)`, async () => {
-      need(ok, `the ${name} page`);
-      return runAxe(page, name);
-    });
-    await check(`${name}: no horizontal overflow at ${W} px`, async () => {
-      need(ok, `the ${name} page`);
-      await screenshot(page, `mobile-${name.replace(/[^a-z0-9]+/gi, '-')}`);
-      const o = await overflow(page, W);
-      if (o.scrollWidth > W) throw new Error(`scrollWidth ${o.scrollWidth} > ${W}; widest: ${o.culprits.join('; ') || 'n/a'}`);
-      return `scrollWidth ${o.scrollWidth}`;
-    });
-    await check(`${name}: form controls big enough to tap at ${W} px`, async () => {
-      need(ok, `the ${name} page`);
-      const t = await tapTargets(page);
-      if (t.small.length) throw new Error(`too small: ${t.small.slice(0, 5).join('; ')}`);
-      return `${t.n} controls`;
-    });
-  }
-
-  async function clickAndWait(locator, waitFor) {
-    const [resp] = await Promise.all([
-      page.waitForNavigation({ waitUntil: 'load', ...(waitFor ? { url: waitFor } : {}) }),
-      locator.click(),
-    ]);
-    return resp;
-  }
+  const pageChecks = (name, ok) => phoneChecks(page, name, ok);
+  const clickAndWait = (locator, waitFor) => clickAndWaitOn(page, locator, waitFor);
 
   // The error summary's links each lead to something on the page.
   async function summaryLinks(selector) {
@@ -594,6 +605,14 @@ async function ownerFlow(mobile, desktop) {
     }
     s.sent = true;
     return email;
+  });
+  await check('signup: the "sent" page\'s resend field holds the address just used', async () => {
+    need(s.sent, 'a sign-up');
+    const field = page.locator('form[action="/verify/resend"] input[name="email"]');
+    if ((await field.count()) !== 1) throw new Error('no resend form with an email field on /signup/sent');
+    const value = await field.inputValue();
+    if (value !== email) throw new Error(`the resend field holds "${value}", expected "${email}"`);
+    return value;
   });
   await pageChecks('signup-sent', s.sent);
 
@@ -726,6 +745,16 @@ async function ownerFlow(mobile, desktop) {
     return `${decodeURI(new URL(page.url()).search)}; name "${s.subName}"`;
   });
   await pageChecks('subscription-form', s.subForm);
+  await check('alerts: no web push choice (the demo has no VAPID key), and the form says why', async () => {
+    need(s.subForm, 'the subscription form');
+    const push = await page.locator('form[action="/alerts"] input[name="channel"][value="push"]').count();
+    if (push) throw new Error('a web push checkbox is offered without VAPID keys');
+    const offered = await page.locator('form[action="/alerts"] input[name="channel"]').evaluateAll((es) => es.map((e) => e.value));
+    if (!offered.includes('email')) throw new Error(`channels offered: ${offered.join(', ')}`);
+    const hint = norm(await page.locator('form[action="/alerts"]').innerText());
+    if (!/웹 푸시[^.]*준비 중/.test(hint)) throw new Error('no hint that web push is not ready');
+    return `channels: ${offered.join(', ')}`;
+  });
   await check('alerts: every subscription-form control has a label', async () => {
     need(s.subForm, 'the subscription form');
     return `${await labelledControls(page, 'form[action="/alerts"]')} controls`;
@@ -870,6 +899,261 @@ async function ownerFlow(mobile, desktop) {
   });
 
   await page.close();
+}
+
+// ---- agency and operator pages ------------------------------------------------------------
+//
+// `jiwon demo` prints its staff accounts with fresh random passwords; scripts/test.sh hands the
+// server's log to this script as DEMO_LOG. On a phone, the demo agency's editor logs in, opens
+// the console's demo draft, reads its alert page (who would hear of it), publishes it with the
+// console's own button, and reads the alert page again (sends per channel, views per day); then
+// the operator reads the delivery and job pages. Every page gets axe, the overflow and the
+// tap-size checks.
+
+// { editor: {email, password}, operator: {…} } from the demo's printed account lines, or a reason.
+function demoAccounts() {
+  const file = process.env.DEMO_LOG;
+  if (!file) return { reason: 'DEMO_LOG is not set (the log of `jiwon demo`, which prints the staff passwords)' };
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return { reason: `cannot read DEMO_LOG ${file}: ${err.code || err.message}` };
+  }
+  // e.g. "  editor@demo.jiwon.kr        EY1lEGdrmuboih   (editor)"
+  const found = {};
+  const plain = text.replace(/\x1b\[[0-9;]*m/g, '');
+  for (const m of plain.matchAll(/^\s+(\S+@\S+)\s+(\S+)\s+\((editor|operator)\)\s*$/gm)) {
+    found[m[3]] = { email: m[1], password: m[2] };
+  }
+  const missing = ['editor', 'operator'].filter((r) => !found[r]);
+  if (missing.length) return { reason: `no ${missing.join(' or ')} account line in DEMO_LOG ${file}` };
+  return found;
+}
+
+// "MM-DD" of today in Korea (the console counts views per KST day).
+function kstToday() {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul', month: '2-digit', day: '2-digit' }).formatToParts(new Date());
+  const get = (t) => parts.find((p) => p.type === t).value;
+  return `${get('month')}-${get('day')}`;
+}
+
+async function agencyFlow() {
+  const accounts = demoAccounts();
+  if (accounts.reason) {
+    log(`SKIPPED: agency pages: ${accounts.reason}`);
+    return;
+  }
+  let ctx;
+  const up = await check(`launch chromium for the agency staff (mobile ${MOBILE.width}x${MOBILE.height})`, async () => {
+    ctx = await launch('agency', { viewport: MOBILE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  });
+  if (!up) return;
+  const page = watch(ctx.pages()[0] || (await ctx.newPage()));
+  const s = {};
+  const clickAndWait = (locator, waitFor) => clickAndWaitOn(page, locator, waitFor);
+  const checks = (name, ok) => phoneChecks(page, name, ok);
+
+  async function login(who, landing) {
+    await page.goto(`${BASE_URL}/`, { waitUntil: 'load' });
+    const resp = await clickAndWait(page.locator('.site-header a[href="/login"]'));
+    await expectKoreanPage(page, resp, 'GET /login');
+    await page.fill('#email', who.email);
+    await page.fill('#password', who.password);
+    await clickAndWait(page.locator('form[action="/login"] button[type="submit"]'));
+    const at = new URL(page.url()).pathname;
+    if (at !== landing) {
+      const msg = norm(await page.locator('main').innerText()).slice(0, 160);
+      throw new Error(`logging in as ${who.email} ended on ${page.url()}: ${msg}`);
+    }
+  }
+
+  // The alert page's numbers, as shown.
+  async function alertPage() {
+    return page.evaluate(() => {
+      const txt = (el) => (el ? el.innerText.replace(/\s+/g, ' ').trim() : '');
+      const rows = (sel) => [...document.querySelectorAll(`${sel} tbody tr`)].map((tr) => [...tr.cells].map(txt));
+      const reach = txt(document.querySelector('#reach-summary'));
+      const m = reach.match(/([\d,]+)명\s*\(구독 ([\d,]+)건\)/);
+      return {
+        h1: txt(document.querySelector('h1')),
+        reach,
+        recipients: m ? Number(m[1].replace(/,/g, '')) : NaN,
+        subscriptions: m ? Number(m[2].replace(/,/g, '')) : NaN,
+        reachRows: rows('#reach-channels'),
+        results: txt(document.querySelector('section[aria-labelledby="h-results"]')),
+        resultRows: rows('#results-channels'),
+        resultHead: [...document.querySelectorAll('#results-channels thead th')].map(txt),
+        viewRows: rows('#views-by-day'),
+      };
+    });
+  }
+
+  // 1. the editor: console → the demo draft → its alert page
+  await check(`agency: ${accounts.editor.email} logs in → /console lists the demo draft`, async () => {
+    await login(accounts.editor, '/console');
+    const h1 = norm(await page.locator('h1').first().innerText());
+    if (!/콘솔/.test(h1)) throw new Error(`/console h1 is "${h1}"`);
+    const draft = page.locator('main table a[href^="/console/announcements/"]', { hasText: '데모 초안' });
+    if ((await draft.count()) < 1) throw new Error('no "(데모 초안)" announcement in the console list');
+    s.draftTitle = norm(await draft.first().innerText());
+    s.console = true;
+    return `${h1}: ${s.draftTitle}`;
+  });
+  await checks('console', s.console);
+
+  await check('console: the draft opens its management page (작성 중, 지금 게시)', async () => {
+    need(s.console, 'the console list');
+    const resp = await clickAndWait(page.locator('main table a', { hasText: '데모 초안' }).first());
+    await expectKoreanPage(page, resp, 'GET /console/announcements/…');
+    const h1 = norm(await page.locator('h1').first().innerText());
+    if (h1 !== s.draftTitle) throw new Error(`h1 "${h1}" is not the draft's title`);
+    const status = norm(await page.locator('dl.ann-facts .status').first().innerText());
+    if (!/작성 중|초안/.test(status)) throw new Error(`status is "${status}"`);
+    if ((await page.locator('form[action$="/publish"] button[type="submit"]').count()) !== 1) throw new Error('no 지금 게시 button');
+    s.manageUrl = page.url();
+    s.id = new URL(page.url()).pathname.split('/')[3];
+    s.manage = true;
+    return `${s.id}: ${status}`;
+  });
+  await checks('console-manage', s.manage);
+
+  await check('console: 알림 link → reach before publishing (owners, subscriptions, by channel)', async () => {
+    need(s.manage, 'the management page');
+    const resp = await clickAndWait(page.locator(`main a[href="/console/announcements/${s.id}/alerts"]`));
+    await expectKoreanPage(page, resp, `GET /console/announcements/${s.id}/alerts`);
+    const a = await alertPage();
+    if (a.h1 !== '알림 도달과 결과') throw new Error(`h1 is "${a.h1}"`);
+    if (!Number.isFinite(a.recipients)) throw new Error(`no "N명(구독 M건)" reach sentence: "${a.reach}"`);
+    // The demo's sample owner (울산 남구, 한식 56111, 3 employees, 40 months old) has "내 사업 정보에
+    // 맞는 공고" (instant, email: 울산 남구 + 56111 — the draft is nationwide with no industry or
+    // size rule, so it fits) and "울산 내수·금융 지원" (daily: 내수, and nationwide reaches 울산).
+    // So at least that one owner, through two subscriptions, one instant email and one digest.
+    if (a.recipients < 1) throw new Error(`reach is ${a.recipients} people, but the demo owner's profile subscription fits the draft`);
+    if (a.subscriptions < 2) throw new Error(`reach counts ${a.subscriptions} subscriptions, expected the demo owner's two`);
+    // One message per person and channel: the two subscriptions make one email (instant, or in
+    // the day's digest — whichever subscription the plan meets first).
+    const email = a.reachRows.find((r) => r[0] === '이메일');
+    if (!email) throw new Error(`no 이메일 row in the channel table: ${JSON.stringify(a.reachRows)}`);
+    if (!(Number(email[1]) + Number(email[2]) >= 1)) throw new Error(`이메일 row is ${JSON.stringify(email)}, expected ≥ 1 message`);
+    if (!/아직 보낸 알림이 없습니다/.test(a.results)) throw new Error(`before publishing, 발송 결과 says "${a.results.slice(0, 120)}"`);
+    s.reach = a;
+    s.alertsUrl = page.url();
+    return `${a.recipients}명 (구독 ${a.subscriptions}건); 이메일 즉시 ${email[1]}, 요약 ${email[2]}`;
+  });
+  await checks('console-alerts-before', s.reach);
+
+  // 2. publish with the console's own button
+  await check('console: 지금 게시 publishes the draft (confirming if asked) → 게시 중', async () => {
+    need(s.reach, 'the alert page');
+    const resp = await clickAndWait(page.locator('main .crumbs a', { hasText: '공고 관리' }).first());
+    await expectKoreanPage(page, resp, 'GET the management page');
+    page.once('dialog', (d) => d.accept());
+    await clickAndWait(page.locator('form[action$="/publish"] button[type="submit"]'));
+    // A confirmation step, if the console has one: press its publish button.
+    const confirm = page.locator('main form[action$="/publish"] button[type="submit"]');
+    if (new URL(page.url()).pathname !== `/console/announcements/${s.id}` && (await confirm.count()) === 1) {
+      await clickAndWait(confirm);
+    }
+    if (new URL(page.url()).pathname !== `/console/announcements/${s.id}`) throw new Error(`publishing ended on ${page.url()}`);
+    const err = page.locator('main [role="alert"]');
+    if (await err.count()) throw new Error(`the console says: ${norm(await err.first().innerText())}`);
+    const status = norm(await page.locator('dl.ann-facts .status').first().innerText());
+    if (!/게시/.test(status) || /예약/.test(status)) throw new Error(`status after publishing is "${status}"`);
+    s.published = true;
+    return status;
+  });
+  await checks('console-manage-published', s.published);
+
+  await check('public: the published announcement is on the site (one view counted today)', async () => {
+    need(s.published, 'the published announcement');
+    const resp = await clickAndWait(page.locator(`dl.ann-facts a[href="/announcements/${s.id}"]`));
+    await expectKoreanPage(page, resp, `GET /announcements/${s.id}`);
+    const title = norm(await page.locator('h1.ann-title').first().innerText());
+    if (title !== s.draftTitle) throw new Error(`public h1 "${title}"`);
+    s.viewed = true;
+    return title;
+  });
+
+  await check('console: the demo owner got the alert mail (in /dev/outbox)', async () => {
+    need(s.published, 'the published announcement');
+    if (Number(s.reach.reachRows.find((r) => r[0] === '이메일')[1]) < 1) return 'planned for the daily digest, not sent at once';
+    const mail = await mailFromOutbox(page, 'owner@demo.jiwon.kr', '/t/c/', 30000);
+    if (!mail.text.includes(s.draftTitle)) throw new Error(`${mail.name} does not name "${s.draftTitle}"`);
+    if (!/내 사업 정보에 맞음/.test(mail.text)) throw new Error(`${mail.name} does not say why (내 사업 정보에 맞음)`);
+    return mail.name;
+  });
+
+  await check('console: the alert page shows the results (sends per channel, views D-5…D+7)', async () => {
+    need(s.published, 'the published announcement');
+    // The match job and the email run within seconds of publishing; reload until sent.
+    const deadline = Date.now() + 45000;
+    let a;
+    for (;;) {
+      const resp = await page.goto(s.alertsUrl, { waitUntil: 'load' });
+      await expectKoreanPage(page, resp, 'GET the alert page');
+      a = await alertPage();
+      const email = a.resultRows.find((r) => r[0] === '이메일');
+      const planned = s.reach.reachRows.find((r) => r[0] === '이메일');
+      const n = (row, i) => Number(row[i]);
+      if (email && n(email, a.resultHead.indexOf('전달')) >= n(planned, 1)
+        && n(email, a.resultHead.indexOf('전체')) >= n(planned, 1) + n(planned, 2)) break;
+      if (Date.now() > deadline) throw new Error(`the planned emails are not all there 45 s after publishing; 발송 결과: "${a.results.slice(0, 200)}"`);
+      await page.waitForTimeout(1000);
+    }
+    for (const want of ['채널', '전체', '전달', '실패', '대기', '열람', '클릭']) {
+      if (!a.resultHead.includes(want)) throw new Error(`results table has no "${want}" column (${a.resultHead.join(', ')})`);
+    }
+    const email = a.resultRows.find((r) => r[0] === '이메일');
+    const col = (name) => Number(email[a.resultHead.indexOf(name)]);
+    const planned = s.reach.reachRows.find((r) => r[0] === '이메일');
+    const instant = Number(planned[1]);
+    if (col('전달') < instant) throw new Error(`이메일 전달 ${col('전달')} < the ${instant} instant email(s) planned`);
+    if (col('전체') < instant + Number(planned[2])) throw new Error(`이메일 전체 ${col('전체')} < the ${instant + Number(planned[2])} planned`);
+    const labels = a.viewRows.map((r) => r[0]);
+    const want = ['D-5', 'D-4', 'D-3', 'D-2', 'D-1', '발송일', 'D+1', 'D+2', 'D+3', 'D+4', 'D+5', 'D+6', 'D+7'];
+    if (labels.join(',') !== want.join(',')) throw new Error(`view rows are ${labels.join(',')}`);
+    const day0 = a.viewRows[5];
+    if (day0[1] !== kstToday()) throw new Error(`발송일 is ${day0[1]}, expected today ${kstToday()} (KST)`);
+    if (s.viewed && !(Number(day0[2]) >= 1)) throw new Error(`발송일 shows ${day0[2]} views after the public page was opened`);
+    s.results = true;
+    return `이메일 전체 ${col('전체')}, 전달 ${col('전달')}, 대기 ${col('대기')}; 발송일 ${day0[1]} 조회 ${day0[2]}`;
+  });
+  await checks('console-alerts-after', s.results);
+
+  // 3. the operator
+  await check(`operator: editor logs out, ${accounts.operator.email} logs in → /admin/jobs, header 발송 → /admin/deliveries`, async () => {
+    // Logging out from the page the editor is on (the alert page, or wherever an earlier check stopped).
+    const out = page.locator('.site-header form[action="/logout"] button');
+    if ((await out.count()) !== 1) throw new Error(`no 로그아웃 in the header of ${page.url()}`);
+    await clickAndWait(out);
+    if ((await page.locator('.site-header a[href="/login"]').count()) !== 1) throw new Error('still signed in after 로그아웃');
+    await login(accounts.operator, '/admin/jobs');
+    const link = page.locator('.site-header a[href="/admin/deliveries"]');
+    if ((await link.count()) !== 1) throw new Error(`no header link 발송 after logging in as operator (on ${page.url()})`);
+    const resp = await clickAndWait(link);
+    await expectKoreanPage(page, resp, 'GET /admin/deliveries');
+    const h1 = norm(await page.locator('h1').first().innerText());
+    const counts = await page.locator('#delivery-counts tbody tr').allInnerTexts();
+    if (!counts.some((r) => /이메일/.test(r))) throw new Error(`채널·상태별 has no 이메일 row: ${JSON.stringify(counts.slice(0, 4))}`);
+    s.deliveries = true;
+    return `${h1}: ${counts.length} row(s)`;
+  });
+  await checks('admin-deliveries', s.deliveries);
+
+  await check('operator: 작업 큐 → /admin/jobs', async () => {
+    need(s.deliveries, 'the deliveries page');
+    const resp = await clickAndWait(page.locator('.site-header a[href="/admin/jobs"]'));
+    await expectKoreanPage(page, resp, 'GET /admin/jobs');
+    const h1 = norm(await page.locator('h1').first().innerText());
+    const imports = await page.locator('section[aria-labelledby="h-imports"] tbody tr').count();
+    if (imports < 1) throw new Error('최근 가져오기 lists no import runs (the demo imported two files)');
+    s.jobs = true;
+    return `${h1}: ${imports} import run(s)`;
+  });
+  await checks('admin-jobs', s.jobs);
+
+  await ctx.close().catch(() => {});
 }
 
 async function main() {
@@ -1026,6 +1310,7 @@ async function main() {
 
     await ownerFlow(mobile, launched ? desktop : null);
   }
+  await agencyFlow();
 
   await check('browser: no JS errors, console errors or failed requests', async () => {
     need(launched, 'a browser');
