@@ -683,8 +683,14 @@ fn web_push_is_a_reminder_channel_only_when_it_is_configured() {
     let page = owner.get("/me/profile");
     assert_eq!(page.status, 200);
     assert!(inputs(&page.body, "reminder_channels", Some("push")).is_empty());
-    assert_eq!(inputs(&page.body, "reminder_channels", Some("email")).len(), 1);
-    assert_eq!(inputs(&page.body, "reminder_channels", Some("sms")).len(), 1);
+    assert_eq!(
+        inputs(&page.body, "reminder_channels", Some("email")).len(),
+        1
+    );
+    assert_eq!(
+        inputs(&page.body, "reminder_channels", Some("sms")).len(),
+        1
+    );
     page.assert_contains("웹 푸시(브라우저 알림)는 아직 준비 중이라 고를 수 없습니다");
 
     let r = profile_post(&owner, &["email", "push"]);
@@ -731,7 +737,10 @@ fn web_push_is_a_reminder_channel_only_when_it_is_configured() {
     let owner = verified_owner(&app, email);
     let uid = user_id(&app, email);
     let page = owner.get("/me/profile");
-    assert_eq!(inputs(&page.body, "reminder_channels", Some("push")).len(), 1);
+    assert_eq!(
+        inputs(&page.body, "reminder_channels", Some("push")).len(),
+        1
+    );
     assert!(!page.text().contains("준비 중"));
     let r = profile_post(&owner, &["email", "push"]);
     assert_eq!(r.status, 303, "{}", r.body);

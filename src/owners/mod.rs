@@ -489,7 +489,10 @@ mod tests {
         assert_eq!(landing(&user(Some("a"), false), "/console"), "/console");
         assert_eq!(landing(&user(None, true), "/console"), "/admin/jobs");
         assert_eq!(landing(&user(Some("a"), true), "/console"), "/console");
-        assert_eq!(landing(&user(None, true), "/admin/deliveries"), "/admin/deliveries");
+        assert_eq!(
+            landing(&user(None, true), "/admin/deliveries"),
+            "/admin/deliveries"
+        );
     }
 
     #[test]
