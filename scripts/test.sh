@@ -54,7 +54,7 @@ step() {
     STEP=$((STEP + 1))
     PHASE_START=$(date +%s)
     echo
-    echo "==> [$STEP/6] $*"
+    echo "==> [$STEP/7] $*"
 }
 
 # record PHASE PASSED FAILED SKIPPED NOTE

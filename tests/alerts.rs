@@ -333,6 +333,55 @@ fn profile_alerts_respect_eligibility_and_explain_the_match() {
     );
 }
 
+#[test]
+fn an_instant_alert_wins_over_a_digest_when_two_subscriptions_match() {
+    let Some(sink) = SmtpSink::start("alerts instant over digest") else {
+        return;
+    };
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(sink.url()));
+    let profile_sub = [
+        ("mode", "profile"),
+        ("frequency", "instant"),
+        ("channel", "email"),
+    ];
+    let daily_sub = [
+        ("category", "내수"),
+        ("frequency", "daily"),
+        ("channel", "email"),
+    ];
+    // Both orders of creation, so neither "first found" nor "last found" can pass by luck.
+    let mut owners = Vec::new();
+    for first_daily in [true, false] {
+        let (id, email) = owner(&app, |p| p.region_code = Some("31140".into()));
+        let me = app.client();
+        me.login(&email, PW);
+        let (a, b) = if first_daily {
+            (&daily_sub, &profile_sub)
+        } else {
+            (&profile_sub, &daily_sub)
+        };
+        assert_eq!(subscribe(&me, a).status, 303);
+        assert_eq!(subscribe(&me, b).status, 303);
+        owners.push((id, email));
+    }
+    let staff = staff_client(&app);
+    publish(&app, &staff, &[("title", "울산 소상공인 배달 수수료 지원")]);
+    app.tick();
+    assert_eq!(sink.wait_for(2, Duration::from_secs(10)), 2);
+    std::thread::sleep(Duration::from_millis(300));
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 2, "one instant email each, now");
+    for (id, email) in &owners {
+        assert!(mails.iter().any(|m| &m.to == email), "{email} was told at once");
+        let rows: Vec<(String, String)> = deliveries::table
+            .filter(deliveries::user_id.eq(id))
+            .select((deliveries::frequency, deliveries::status))
+            .load(&mut app.conn())
+            .unwrap();
+        assert_eq!(rows, [("instant".to_string(), "sent".to_string())], "{email}");
+    }
+}
+
 /// A local SMS provider that records what it is sent.
 fn sms_server() -> (String, Arc<Mutex<Vec<serde_json::Value>>>) {
     use actix_web::{web, App, HttpResponse, HttpServer};
@@ -686,6 +735,24 @@ fn agency_sees_reach_before_and_results_after() {
     // The outbox (development) holds the three messages.
     let outbox = app.client().get("/dev/outbox").text();
     assert_eq!(outbox.matches(".eml</a>").count(), 3, "{outbox}");
+    // It holds sign-up and reset links: not for anyone coming through a proxy.
+    let proxied = app
+        .client()
+        .get_with("/dev/outbox", ("X-Forwarded-For", "203.0.113.9"));
+    assert_eq!(proxied.status, 404);
+    let name = outbox
+        .split("/dev/outbox/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a message link");
+    let path = format!("/dev/outbox/{name}");
+    assert_eq!(app.client().get(&path).status, 200);
+    assert_eq!(
+        app.client()
+            .get_with(&path, ("Forwarded", "for=203.0.113.9"))
+            .status,
+        404
+    );
 }
 
 #[test]

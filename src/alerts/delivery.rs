@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDateTime, Timelike};
 use diesel::prelude::*;
 
-use super::model::{Delivery, OwnerProfile};
+use super::model::Delivery;
 use crate::accounts::{new_id, random_token};
 use crate::clock::{from_kst, to_kst};
 use crate::db::schema::deliveries;
@@ -127,13 +127,14 @@ impl Caps {
 
     /// Count `d` against its user's cap; past it, turn it into a digest item.
     /// `None` when the message is over the cap and there is no email to digest it to.
+    /// `daily_cap`: the owner's (`None` for an email-only subscriber, who has none).
     pub fn apply(
         &mut self,
         mut d: NewDelivery,
-        profile: Option<&OwnerProfile>,
+        daily_cap: Option<i32>,
         email: Option<&str>,
     ) -> Option<NewDelivery> {
-        let (Some(u), Some(p)) = (&d.user_id, profile) else {
+        let (Some(u), Some(cap)) = (&d.user_id, daily_cap) else {
             return Some(d);
         };
         if d.frequency != "instant" {
@@ -141,7 +142,7 @@ impl Caps {
         }
         let used = self.used.entry((u.clone(), d.channel.clone())).or_insert(0);
         *used += 1;
-        if *used > p.daily_cap.max(1) as i64 {
+        if *used > cap.max(1) as i64 {
             d.frequency = "daily".into();
             if d.channel != "email" {
                 d.channel = "email".into();

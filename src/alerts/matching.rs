@@ -6,6 +6,7 @@
 //! announcement, channel, kind), inserted with "ignore if present", so a fan-out that is
 //! killed halfway and run again adds only what is missing.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
@@ -224,9 +225,12 @@ pub fn plan(
     report.criteria_matched = matched.len();
     let labels = Labels::load(conn)?;
     let today = to_kst(now).date();
-    let mut seen: HashSet<String> = HashSet::new();
+    // One delivery per key; when several of a person's subscriptions match (say an
+    // instant profile one and a daily digest one), the most urgent frequency wins. Caps
+    // are counted afterwards, once per delivery that is really planned.
+    let mut planned: Vec<Planned> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
     let mut caps = delivery::Caps::default();
-    let mut out: Vec<NewDelivery> = Vec::new();
     for chunk in matched.chunks(200) {
         let why: HashMap<&str, &Vec<Because>> =
             chunk.iter().map(|(id, _, w)| (id.as_str(), w)).collect();
@@ -299,16 +303,49 @@ pub fn plan(
                     reason: reason.clone(),
                     detail: serde_json::json!({}),
                 };
-                if !seen.insert(d.key()) {
-                    continue;
-                }
-                if let Some(d) = caps.apply(d, profile, email.as_deref()) {
-                    out.push(d);
+                let candidate = Planned {
+                    delivery: d,
+                    daily_cap: profile.map(|p| p.daily_cap),
+                    email: email.clone(),
+                };
+                match by_key.entry(candidate.delivery.key()) {
+                    Entry::Vacant(v) => {
+                        v.insert(planned.len());
+                        planned.push(candidate);
+                    }
+                    Entry::Occupied(o) => {
+                        let kept = &mut planned[*o.get()];
+                        if urgency(&candidate.delivery.frequency)
+                            < urgency(&kept.delivery.frequency)
+                        {
+                            *kept = candidate;
+                        }
+                    }
                 }
             }
         }
     }
+    let out = planned
+        .into_iter()
+        .filter_map(|p| caps.apply(p.delivery, p.daily_cap, p.email.as_deref()))
+        .collect();
     Ok((report, out))
+}
+
+/// A delivery `plan` intends, with what the daily cap needs to know about its person.
+struct Planned {
+    delivery: NewDelivery,
+    daily_cap: Option<i32>,
+    email: Option<String>,
+}
+
+/// Lower is sooner: an instant alert beats a daily digest item beats a weekly one.
+fn urgency(frequency: &str) -> u8 {
+    match frequency {
+        "instant" => 0,
+        "daily" => 1,
+        _ => 2,
+    }
 }
 
 /// "What changed" messages for a material correction: to everyone who bookmarked the
