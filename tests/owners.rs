@@ -875,3 +875,24 @@ fn each_kind_of_account_lands_on_its_own_pages() {
     verified_owner(&app, "lands@example.test");
     assert_eq!(login("lands@example.test", PW).1, "/me");
 }
+
+#[test]
+fn every_page_offers_a_way_to_sign_out() {
+    let app = TestApp::spawn();
+    let me = verified_owner(&app, "signout@example.test");
+    // A public page rendered without a form token still offers 로그아웃 …
+    let listing = me.get("/announcements");
+    assert_eq!(listing.status, 200);
+    listing.assert_contains("<a href=\"/logout\">로그아웃</a>");
+    // … which leads to one button that signs out for real.
+    let confirm = me.get("/logout");
+    assert_eq!(confirm.status, 200);
+    confirm.assert_contains("로그아웃할까요?");
+    let token = extract_csrf(&confirm.body).expect("form token");
+    let r = me.post_form("/logout", &[("csrf_token", &token)]);
+    assert_eq!(r.status, 303);
+    assert_eq!(me.get("/me").status, 303, "signed out: /me sends to login");
+    let anon = me.get("/logout");
+    assert_eq!(anon.status, 303, "nobody to sign out");
+    assert_eq!(anon.location(), "/");
+}

@@ -18,6 +18,7 @@ use crate::AppState;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_form))
         .route("/login", web::post().to(login))
+        .route("/logout", web::get().to(logout_form))
         .route("/logout", web::post().to(logout))
         .route("/invite/{token}", web::get().to(invite_form))
         .route("/invite/{token}", web::post().to(accept_invite))
@@ -172,6 +173,20 @@ async fn login(
 #[derive(Deserialize)]
 struct CsrfOnly {
     csrf_token: String,
+}
+
+/// The header's 로그아웃 on pages rendered without a CSRF token (cached, public pages)
+/// links here: one button that posts the real sign-out.
+async fn logout_form(
+    state: web::Data<AppState>,
+    user: Option<CurrentUser>,
+    csrf: Csrf,
+) -> AppResult<HttpResponse> {
+    let Some(user) = user else {
+        return Ok(redirect("/"));
+    };
+    let ctx = page(Some(&user), Some(&csrf));
+    render(&state, "accounts/logout.html", &ctx)
 }
 
 async fn logout(
