@@ -372,13 +372,20 @@ fn an_instant_alert_wins_over_a_digest_when_two_subscriptions_match() {
     let mails = sink.messages();
     assert_eq!(mails.len(), 2, "one instant email each, now");
     for (id, email) in &owners {
-        assert!(mails.iter().any(|m| &m.to == email), "{email} was told at once");
+        assert!(
+            mails.iter().any(|m| &m.to == email),
+            "{email} was told at once"
+        );
         let rows: Vec<(String, String)> = deliveries::table
             .filter(deliveries::user_id.eq(id))
             .select((deliveries::frequency, deliveries::status))
             .load(&mut app.conn())
             .unwrap();
-        assert_eq!(rows, [("instant".to_string(), "sent".to_string())], "{email}");
+        assert_eq!(
+            rows,
+            [("instant".to_string(), "sent".to_string())],
+            "{email}"
+        );
     }
 }
 
@@ -709,11 +716,31 @@ fn agency_sees_reach_before_and_results_after() {
     let page = staff.get(&format!("/console/announcements/{id}/alerts"));
     assert_eq!(page.status, 200);
     assert!(page.text().contains("3명"), "{}", page.text());
-    let csrf = staff.csrf(&format!("/console/announcements/{id}"));
-    staff.post_form(
+    // 지금 게시 asks once, saying who will hear of it; the button on that page publishes.
+    let manage = staff.get(&format!("/console/announcements/{id}"));
+    assert!(manage.text().contains("지금 게시"));
+    let confirm = staff.get(&format!("/console/announcements/{id}/publish"));
+    assert_eq!(confirm.status, 200);
+    let text = confirm.text();
+    assert!(
+        text.contains("<strong>3명</strong>(구독 3건)에게 알림이 갑니다"),
+        "{text}"
+    );
+    assert!(text.contains("게시하고 알림 보내기"));
+    let n: i64 = deliveries::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(n, 0, "asking sends nothing");
+    let csrf = extract_csrf(&confirm.body).expect("form token");
+    let r = staff.post_form(
         &format!("/console/announcements/{id}/publish"),
         &[("csrf_token", &csrf)],
     );
+    assert_eq!(r.status, 303);
+    // Once published, the confirmation page only leads back.
+    let again = staff.get(&format!("/console/announcements/{id}/publish"));
+    assert_eq!(again.status, 303);
     app.tick();
     app.client().get(&format!("/announcements/{id}"));
     let page = staff

@@ -375,6 +375,7 @@ fn permissions_on_every_console_route() {
         format!("/console/announcements/{id}"),
         format!("/console/announcements/{id}/edit"),
         format!("/console/announcements/{id}/correct"),
+        format!("/console/announcements/{id}/publish"),
     ];
     let post_routes = [
         format!("/console/announcements/{id}/edit"),

@@ -41,6 +41,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/console/announcements/{id}/publish",
+            web::get().to(publish_confirm),
+        )
+        .route(
+            "/console/announcements/{id}/publish",
             web::post().to(publish),
         )
         .route(
@@ -1181,6 +1185,37 @@ async fn lifecycle(
         ))),
         Err(e) => Err(e),
     }
+}
+
+/// "지금 게시" asks once: publishing alerts every matching subscriber at once, so the
+/// page says how many people, on which channels, before the button that does it.
+async fn publish_confirm(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let staff = user.require_edit()?;
+    let id = path.into_inner();
+    let own = staff.agency.id.clone();
+    let now = state.now();
+    let (a, problems, reach) = state
+        .db(move |conn| {
+            let a = owned(conn, &id, &own)?;
+            let problems = service::publish_problems(conn, &a, now)?;
+            let reach = crate::alerts::web::reach(conn, &a, now)?;
+            Ok((a, problems, reach))
+        })
+        .await?;
+    if !matches!(a.status.as_str(), "draft" | "scheduled" | "forecast") {
+        return Ok(redirect(&format!("/console/announcements/{}", a.id)));
+    }
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("a_id", &a.id);
+    ctx.insert("a_title", &a.title);
+    ctx.insert("problems", &problems);
+    ctx.insert("reach", &reach);
+    render(&state, "console/publish_confirm.html", &ctx)
 }
 
 async fn publish(
