@@ -28,9 +28,9 @@ fn status_of(app: &TestApp, id: &str) -> String {
         .expect("row")
 }
 
-#[test]
-fn scheduled_publication_survives_a_restart_and_closes_at_the_deadline() {
-    let app = TestApp::spawn();
+/// An editor signed in (with their email and password), and an announcement (open
+/// 2026-11-25 … 12-10) as a draft.
+fn editor_with_draft(app: &TestApp) -> (common::Client, String, (String, String)) {
     let (_, email, pw) = app.staff("울산광역시", "editor");
     let c = app.client();
     c.login(&email, &pw);
@@ -38,29 +38,30 @@ fn scheduled_publication_survives_a_restart_and_closes_at_the_deadline() {
         &c,
         &[("apply_start", "2026-11-25"), ("apply_end", "2026-12-10")],
     );
+    (c, id, (email, pw))
+}
+
+/// Ask the console to publish `id` at `date` `time` KST.
+fn schedule(c: &common::Client, id: &str, date: &str, time: &str) -> common::Resp {
+    let csrf = c.csrf(&format!("/console/announcements/{id}"));
+    c.post_form(
+        &format!("/console/announcements/{id}/schedule"),
+        &[("csrf_token", &csrf), ("date", date), ("time", time)],
+    )
+}
+
+#[test]
+fn scheduled_publication_survives_a_restart_and_closes_at_the_deadline() {
+    let app = TestApp::spawn();
+    let (c, id, (email, pw)) = editor_with_draft(&app);
 
     // A schedule in the past is refused with a reason.
-    let csrf = c.csrf(&format!("/console/announcements/{id}"));
-    let r = c.post_form(
-        &format!("/console/announcements/{id}/schedule"),
-        &[
-            ("csrf_token", &csrf),
-            ("date", "2026-11-01"),
-            ("time", "09:00"),
-        ],
-    );
+    let r = schedule(&c, &id, "2026-11-01", "09:00");
     c.get(r.location())
         .assert_contains("게시 예약 시각은 지금 이후여야 합니다");
 
     // Schedule for 2026-11-25 09:00 KST.
-    let r = c.post_form(
-        &format!("/console/announcements/{id}/schedule"),
-        &[
-            ("csrf_token", &csrf),
-            ("date", "2026-11-25"),
-            ("time", "09:00"),
-        ],
-    );
+    let r = schedule(&c, &id, "2026-11-25", "09:00");
     assert_eq!(r.status, 303);
     assert_eq!(status_of(&app, &id), "scheduled");
     c.get(&format!("/console/announcements/{id}"))
@@ -125,23 +126,8 @@ fn scheduled_publication_survives_a_restart_and_closes_at_the_deadline() {
 #[test]
 fn the_worker_loop_acts_on_a_due_job_within_seconds_not_at_the_next_interval() {
     let app = TestApp::spawn();
-    let (_, email, pw) = app.staff("울산광역시", "editor");
-    let c = app.client();
-    c.login(&email, &pw);
-    let id = create_announcement(
-        &c,
-        &[("apply_start", "2026-11-25"), ("apply_end", "2026-12-10")],
-    );
-    let csrf = c.csrf(&format!("/console/announcements/{id}"));
-    let r = c.post_form(
-        &format!("/console/announcements/{id}/schedule"),
-        &[
-            ("csrf_token", &csrf),
-            ("date", "2026-11-25"),
-            ("time", "09:00"),
-        ],
-    );
-    assert_eq!(r.status, 303);
+    let (c, id, _) = editor_with_draft(&app);
+    assert_eq!(schedule(&c, &id, "2026-11-25", "09:00").status, 303);
     app.clock.set(kst(2026, 11, 25, 8, 59));
 
     // A worker whose full tick comes once an hour; its first tick finds nothing due.
