@@ -216,8 +216,14 @@ fn demo_owner(state: &AppState) -> AppResult<Option<(DemoAccount, String)>> {
         .insert("reminder_channels".into(), vec!["email".into()]);
     let current = alerts_store::find_profile(&mut conn, &user.id)?
         .ok_or_else(|| AppError::internal("demo owner has no profile"))?;
-    let profile = owners::validate_profile(&mut conn, &form, &current, now)?
-        .map_err(|errors| AppError::internal(format!("demo owner profile: {errors:?}")))?;
+    let profile = owners::validate_profile(
+        &mut conn,
+        &form,
+        &current,
+        state.channels.push.is_some(),
+        now,
+    )?
+    .map_err(|errors| AppError::internal(format!("demo owner profile: {errors:?}")))?;
     owners::save_profile(&mut conn, &current, &profile, now)?;
 
     let email = vec!["email".to_string()];

@@ -26,6 +26,11 @@ pub mod store;
 pub mod tokens;
 pub mod web;
 
+/// The field message when `push` is chosen while web push is not configured (no VAPID
+/// key): the forms do not offer it then, so only a forged request gets here.
+pub const PUSH_NOT_READY: &str =
+    "웹 푸시는 아직 준비 중이라 고를 수 없습니다. 이메일이나 문자를 골라 주세요.";
+
 /// What a channel reports when a message could not be handed over.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChannelError {

@@ -395,10 +395,7 @@ async fn create(
         && state.channels.push.is_none()
         && input.channels.iter().any(|c| c == "push")
     {
-        errors.insert(
-            "channel".into(),
-            "웹 푸시는 아직 준비 중이라 고를 수 없습니다. 이메일이나 문자를 골라 주세요.".into(),
-        );
+        errors.insert("channel".into(), super::PUSH_NOT_READY.into());
     }
     if owner.is_some() {
         let has_phone = profile.as_ref().and_then(|p| p.phone.as_ref()).is_some();

@@ -256,10 +256,12 @@ fn parse_int(s: &str) -> Option<i64> {
 }
 
 /// Check the profile form against `current`; the updated profile, or the problems.
+/// `push_available`: web push is configured, so it may be a reminder channel.
 pub fn validate_profile(
     conn: &mut DbConnection,
     f: &FormValues,
     current: &OwnerProfile,
+    push_available: bool,
     now: NaiveDateTime,
 ) -> AppResult<Result<OwnerProfile, FieldErrors>> {
     let today = crate::clock::kst_today(now);
@@ -427,6 +429,10 @@ pub fn validate_profile(
 
     let mut channels: Vec<String> = Vec::new();
     for c in f.list("reminder_channels") {
+        if c == "push" && !push_available {
+            err!("reminder_channels", crate::alerts::PUSH_NOT_READY);
+            break;
+        }
         if CHANNELS.contains(&c.as_str()) {
             if !channels.contains(&c) {
                 channels.push(c);

@@ -773,9 +773,6 @@ async fn render_profile(
     render_form(state, ctx, "owners/profile.html", json!({}), errors)
 }
 
-const PUSH_NOT_READY: &str =
-    "웹 푸시는 아직 준비 중이라 고를 수 없습니다. 이메일이나 문자를 골라 주세요.";
-
 async fn save_profile(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -791,25 +788,12 @@ async fn save_profile(
     let now = state.now();
     let vals = values.clone();
     let stored_ksic = current.ksic_code.clone();
-    // Not offered without VAPID keys, so a `push` here was not chosen on this form.
-    let refuse_push = state.channels.push.is_none()
-        && values.list("reminder_channels").iter().any(|c| c == "push");
+    let push_available = state.channels.push.is_some();
     let result = state
         .db(move |conn| {
-            let checked = super::validate_profile(conn, &vals, &current, now)?;
-            let p = match (checked, refuse_push) {
-                (Ok(p), false) => p,
-                (Err(errors), false) => return Ok(Err(errors)),
-                (checked, true) => {
-                    let mut errors = checked.err().unwrap_or_default();
-                    // The first message at a field is the one shown: this one.
-                    let at = errors
-                        .iter()
-                        .position(|(k, _)| *k == "reminder_channels")
-                        .unwrap_or(errors.len());
-                    errors.insert(at, ("reminder_channels", PUSH_NOT_READY.into()));
-                    return Ok(Err(errors));
-                }
+            let p = match super::validate_profile(conn, &vals, &current, push_available, now)? {
+                Ok(p) => p,
+                Err(errors) => return Ok(Err(errors)),
             };
             super::save_profile(conn, &current, &p, now)?;
             Ok(Ok(()))
