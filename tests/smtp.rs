@@ -194,3 +194,27 @@ fn tls_required_against_a_server_without_starttls_sends_nothing() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(sink.count(), 0, "nothing went out in clear text");
 }
+
+#[test]
+fn a_refused_recipient_is_permanent_and_not_asked_again_on_a_new_connection() {
+    let Some(sink) = SmtpSink::start_with(
+        "smtp refused recipient",
+        &["--reject-rcpt", "owner2@example.com"],
+    ) else {
+        return;
+    };
+    let mailer = SmtpMailer::new(&sink.url(), 1, FROM, None).expect("mailer");
+    mailer
+        .send(&email(1))
+        .expect("first, which leaves a pooled connection");
+    let err = mailer
+        .send(&email(2))
+        .expect_err("550 for owner2@example.com");
+    assert!(matches!(err, ChannelError::Permanent(_)), "{err:?}");
+    let asked = std::fs::read_to_string(sink.dir.join("rejected.log")).unwrap_or_default();
+    assert_eq!(asked.lines().count(), 1, "the server answered: asked once");
+    mailer
+        .send(&email(3))
+        .expect("the next message goes through");
+    assert_eq!(sink.wait_for(2, Duration::from_secs(5)), 2);
+}

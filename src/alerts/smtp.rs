@@ -165,20 +165,17 @@ impl SmtpPool {
 
     /// Send one formatted message (`Message::formatted()`) to the envelope's recipients.
     pub fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), ChannelError> {
-        // A pooled connection the server has closed meanwhile fails before DATA; the
-        // message was not accepted, so it is safe to try once more on a fresh one.
+        // A pooled connection the server has closed meanwhile breaks before DATA without
+        // an answer; the message was not handed over, so it is safe to try once more on
+        // a fresh one. A server that answered (550 for the recipient, …) is not asked again.
         if let Some(mut conn) = self.take_idle() {
             match transact(&mut conn, envelope, message) {
                 Ok(()) => {
                     self.give_back(conn);
                     return Ok(());
                 }
-                Err(Failure::BeforeData(_)) => conn.abort(),
-                Err(Failure::AfterData(e)) => {
-                    conn.abort();
-                    return Err(e);
-                }
-                Err(Failure::Refused(e)) => {
+                Err(Failure::Lost(_)) => conn.abort(),
+                Err(Failure::Failed(e)) => {
                     conn.abort();
                     return Err(e);
                 }
@@ -190,7 +187,7 @@ impl SmtpPool {
                 self.give_back(conn);
                 Ok(())
             }
-            Err(Failure::BeforeData(e) | Failure::AfterData(e) | Failure::Refused(e)) => {
+            Err(Failure::Lost(e) | Failure::Failed(e)) => {
                 conn.abort();
                 Err(e)
             }
@@ -236,12 +233,12 @@ impl Drop for SmtpPool {
 }
 
 enum Failure {
-    /// Nothing of the message was handed over: retrying elsewhere cannot duplicate it.
-    BeforeData(ChannelError),
-    /// The body was (maybe) sent: the caller decides, with the same Message-ID.
-    AfterData(ChannelError),
-    /// The server cannot take this message at all (it lacks an extension it needs).
-    Refused(ChannelError),
+    /// The connection broke before DATA with no answer from the server: nothing of the
+    /// message was handed over, so another connection cannot duplicate it.
+    Lost(ChannelError),
+    /// Anything else: the server refused (or cannot take) the message, or the body was
+    /// maybe sent — the caller decides, with the same Message-ID.
+    Failed(ChannelError),
 }
 
 fn channel_error(e: SmtpError) -> ChannelError {
@@ -254,8 +251,11 @@ fn channel_error(e: SmtpError) -> ChannelError {
 
 /// MAIL FROM, RCPT TO, DATA, then the whole dot-stuffed body with its terminator in one write.
 fn transact(conn: &mut SmtpConnection, envelope: &Envelope, message: &[u8]) -> Result<(), Failure> {
-    let before = |e: SmtpError| Failure::BeforeData(channel_error(e));
-    let refused = |msg: &str| Failure::Refused(ChannelError::Permanent(msg.to_string()));
+    let before = |e: SmtpError| match e.status() {
+        None => Failure::Lost(channel_error(e)),
+        Some(_) => Failure::Failed(channel_error(e)),
+    };
+    let refused = |msg: &str| Failure::Failed(ChannelError::Permanent(msg.to_string()));
     let mut options = Vec::new();
     let non_ascii_address = envelope
         .from()
@@ -292,7 +292,7 @@ fn transact(conn: &mut SmtpConnection, envelope: &Envelope, message: &[u8]) -> R
         // Not text (never the case for our own messages): lettre's two-write path.
         Err(_) => conn.message(message).map(|_| ()),
     }
-    .map_err(|e| Failure::AfterData(channel_error(e)))
+    .map_err(|e| Failure::Failed(channel_error(e)))
 }
 
 /// The DATA payload as one string: CRLF line ends, leading dots doubled (RFC 5321 4.5.2),

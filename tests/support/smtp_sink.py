@@ -3,10 +3,12 @@
 as received, to <dir>/<n>.eml. Prints one JSON line {"port": N} once it listens.
 
 Usage: smtp_sink.py <dir> [--delay-ms N] [--auth USER:PASSWORD] [--idle-timeout-s N]
-                     [--starttls CERT_DIR]
+                     [--starttls CERT_DIR] [--reject-rcpt ADDRESS]
 
   --auth            require AUTH (PLAIN/LOGIN) with these credentials before MAIL FROM
   --idle-timeout-s  close a client's connection after N idle seconds (as relays do)
+  --reject-rcpt     answer "550 no such user" to RCPT TO:<ADDRESS>, and append a line to
+                    <dir>/rejected.log for each time it was asked
   --starttls        offer STARTTLS and require it before MAIL FROM, with a certificate for
                     localhost signed by a fresh test CA; the CA is written to CERT_DIR/ca.pem
                     and its path printed as "ca" in the JSON line. Each stored message then
@@ -26,12 +28,21 @@ from aiosmtpd.smtp import AuthResult
 
 
 class Sink:
-    def __init__(self, directory, delay, tls=False):
+    def __init__(self, directory, delay, tls=False, reject=None):
         self.directory = directory
         self.delay = delay
         self.tls = tls
+        self.reject = reject
         self.n = 0
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.reject and address.lower() == self.reject.lower():
+            with open(os.path.join(self.directory, "rejected.log"), "a") as f:
+                f.write(address + "\n")
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
@@ -168,7 +179,7 @@ def main():
         kwargs.update(tls_context=context, require_starttls=True)
         ready["ca"] = ca_path
     controller = Controller(
-        Sink(directory, delay, tls=bool(arg("--starttls"))),
+        Sink(directory, delay, tls=bool(arg("--starttls")), reject=arg("--reject-rcpt")),
         hostname="127.0.0.1",
         port=port,
         **kwargs,
