@@ -7,7 +7,7 @@
 //! killed halfway and run again adds only what is missing.
 
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -346,6 +346,36 @@ fn urgency(frequency: &str) -> u8 {
         "daily" => 1,
         _ => 2,
     }
+}
+
+/// Who `a` would reach if published now (the console's alert page and its publish
+/// confirmation): people, subscriptions, those left out by eligibility, per channel.
+pub fn reach(
+    conn: &mut DbConnection,
+    a: &crate::announcements::model::Announcement,
+    now: chrono::NaiveDateTime,
+) -> AppResult<serde_json::Value> {
+    let (report, planned) = plan(conn, a, now)?;
+    let mut by_channel: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut recipients = HashSet::new();
+    for d in &planned {
+        let e = by_channel.entry(d.channel.clone()).or_default();
+        if d.frequency == "instant" {
+            e.0 += 1;
+        } else {
+            e.1 += 1;
+        }
+        recipients.insert(d.recipient());
+    }
+    Ok(serde_json::json!({
+        "recipients": recipients.len(),
+        "subscriptions": report.subscriptions_matched,
+        "ineligible": report.ineligible,
+        "criteria": report.criteria_matched,
+        "channels": by_channel.iter().map(|(c, (i, d))| serde_json::json!({
+            "channel": super::model::channel_label(c), "instant": i, "digest": d
+        })).collect::<Vec<_>>(),
+    }))
 }
 
 /// "What changed" messages for a material correction: to everyone who bookmarked the

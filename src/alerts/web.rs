@@ -1147,35 +1147,6 @@ async fn admin_retry(
     Ok(redirect("/admin/deliveries"))
 }
 
-/// Reach before publishing (used by the console).
-pub fn reach(
-    conn: &mut DbConnection,
-    a: &crate::announcements::model::Announcement,
-    now: chrono::NaiveDateTime,
-) -> AppResult<serde_json::Value> {
-    let (report, planned) = matching::plan(conn, a, now)?;
-    let mut by_channel: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let mut recipients = std::collections::HashSet::new();
-    for d in &planned {
-        let e = by_channel.entry(d.channel.clone()).or_default();
-        if d.frequency == "instant" {
-            e.0 += 1;
-        } else {
-            e.1 += 1;
-        }
-        recipients.insert(d.recipient());
-    }
-    Ok(serde_json::json!({
-        "recipients": recipients.len(),
-        "subscriptions": report.subscriptions_matched,
-        "ineligible": report.ineligible,
-        "criteria": report.criteria_matched,
-        "channels": by_channel.iter().map(|(c, (i, d))| serde_json::json!({
-            "channel": channel_label(c), "instant": i, "digest": d
-        })).collect::<Vec<_>>(),
-    }))
-}
-
 // --- agency console: reach before, results after ---------------------------------------
 
 async fn console_alerts(
@@ -1191,7 +1162,7 @@ async fn console_alerts(
     let (a, reach, results, views, center) = state
         .db(move |conn| {
             let a = crate::announcements::console::owned(conn, &id, &agency)?;
-            let reach = reach(conn, &a, now)?;
+            let reach = matching::reach(conn, &a, now)?;
             let results = delivery::results(conn, &a.id)?;
             let center = delivery::first_send_day(conn, &a.id)?
                 .or(a.published_at.map(|t| crate::clock::to_kst(t).date()))

@@ -1203,7 +1203,7 @@ async fn publish_confirm(
         .db(move |conn| {
             let a = owned(conn, &id, &own)?;
             let problems = service::publish_problems(conn, &a, now)?;
-            let reach = crate::alerts::web::reach(conn, &a, now)?;
+            let reach = crate::alerts::matching::reach(conn, &a, now)?;
             Ok((a, problems, reach))
         })
         .await?;
