@@ -257,6 +257,9 @@ fn bench_config(dir: &Path) -> Config {
         sms_sender: "0212345678".into(),
         delivery_batch: 200,
         delivery_max_attempts: 6,
+        previous_secret_keys: Vec::new(),
+        trusted_proxies: Vec::new(),
+        push_allow_private: false,
     }
 }
 

@@ -63,6 +63,63 @@ pub struct Config {
     pub delivery_batch: u32,
     /// Attempts before a delivery is dead-lettered.
     pub delivery_max_attempts: i32,
+    /// Former secrets (`JIWON_SECRET_KEY_PREVIOUS`, comma separated): links and forms
+    /// signed with them still verify after a rotation; nothing new is signed with them.
+    pub previous_secret_keys: Vec<Vec<u8>>,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` header names the client
+    /// (`JIWON_TRUSTED_PROXIES`: addresses or CIDR ranges). Empty: the TCP peer is the
+    /// client.
+    pub trusted_proxies: Vec<IpRange>,
+    /// Let web push reach endpoints on loopback and private addresses
+    /// (`JIWON_PUSH_ALLOW_PRIVATE=1`): only for a local test receiver; production refuses
+    /// to start with it.
+    pub push_allow_private: bool,
+}
+
+/// One address or a CIDR range (`10.0.0.0/8`, `::1`, `2001:db8::/32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    pub fn parse(s: &str) -> Option<IpRange> {
+        let s = s.trim();
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a.parse().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (s.parse().ok()?, None),
+        };
+        let max = match addr {
+            std::net::IpAddr::V4(_) => 32,
+            std::net::IpAddr::V6(_) => 128,
+        };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(IpRange { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 fn var(key: &str) -> Option<String> {
@@ -94,6 +151,39 @@ impl Config {
             }
             None => crate::accounts::random_token(32).into_bytes(),
         };
+        let previous_secret_keys = var("JIWON_SECRET_KEY_PREVIOUS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(|k| k.as_bytes().to_vec())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        let trusted_proxies = var("JIWON_TRUSTED_PROXIES")
+            .map(|list| {
+                list.split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|item| {
+                        IpRange::parse(item).ok_or_else(|| {
+                            AppError::Config(format!(
+                                "JIWON_TRUSTED_PROXIES entry '{item}' is not an address or CIDR range"
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let push_allow_private = var("JIWON_PUSH_ALLOW_PRIVATE")
+            .map(|v| v == "1" || v == "true")
+            .unwrap_or(false);
+        if push_allow_private && environment == Environment::Production {
+            return Err(AppError::Config(
+                "JIWON_PUSH_ALLOW_PRIVATE is for local test receivers; production refuses it"
+                    .into(),
+            ));
+        }
         let bind = var("JIWON_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         let base_url = var("JIWON_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
         let import_sources = match var("JIWON_IMPORT_SOURCES") {
@@ -155,6 +245,9 @@ impl Config {
             sms_sender: var("JIWON_SMS_SENDER").unwrap_or_else(|| "0212345678".into()),
             delivery_batch: parse_num("JIWON_DELIVERY_BATCH", 200)?,
             delivery_max_attempts: parse_num("JIWON_DELIVERY_MAX_ATTEMPTS", 6)?,
+            previous_secret_keys,
+            trusted_proxies,
+            push_allow_private,
         })
     }
 
@@ -169,5 +262,29 @@ fn parse_num<T: std::str::FromStr>(key: &str, default: T) -> Result<T, AppError>
         Some(v) => v
             .parse()
             .map_err(|_| AppError::Config(format!("{key} must be a number, not '{v}'"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IpRange;
+
+    #[test]
+    fn ranges_contain_what_they_say() {
+        let r = IpRange::parse("10.0.0.0/8").unwrap();
+        assert!(r.contains("10.1.2.3".parse().unwrap()));
+        assert!(!r.contains("11.0.0.1".parse().unwrap()));
+        assert!(r.contains("::ffff:10.9.9.9".parse().unwrap()));
+        let one = IpRange::parse("127.0.0.1").unwrap();
+        assert!(one.contains("127.0.0.1".parse().unwrap()));
+        assert!(!one.contains("127.0.0.2".parse().unwrap()));
+        let v6 = IpRange::parse("2001:db8::/32").unwrap();
+        assert!(v6.contains("2001:db8:1::5".parse().unwrap()));
+        assert!(!v6.contains("2001:db9::5".parse().unwrap()));
+        assert!(IpRange::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
+        assert_eq!(IpRange::parse("10.0.0.0/33"), None);
+        assert_eq!(IpRange::parse("proxy"), None);
     }
 }

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod owners;
 pub mod reference;
 pub mod search;
+pub mod signing;
 pub mod web;
 
 use std::net::TcpListener;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub page_cache: web::PageCache,
     /// Email, web push and SMS senders.
     pub channels: alerts::send::Channels,
+    /// Signing keys, one per purpose, derived from the current and previous secrets.
+    pub keys: signing::Keys,
 }
 
 impl AppState {
@@ -64,13 +67,16 @@ impl AppState {
         let search = search::service::open_engine(&config)?;
         let page_cache = web::PageCache::new(config.page_cache_secs);
         let channels = alerts::send::Channels::from_config(&config)?;
+        let limiter = accounts::RateLimiter::new(pool.clone(), clock.clone());
+        let keys = signing::Keys::new(&config.secret_key, &config.previous_secret_keys);
         Ok(AppState {
+            keys,
             channels,
             pool,
             config,
             tera,
             clock,
-            limiter: accounts::RateLimiter::default(),
+            limiter,
             search,
             page_cache,
         })

@@ -535,6 +535,8 @@ fn sms_waits_for_morning_and_its_short_link_counts_the_click() {
         clicks, 1,
         "opening the way out is not a click on the announcement"
     );
+    // Hours later the editor's session has ended (30 idle minutes): they sign in again.
+    let staff = staff_client(&app);
     publish(
         &app,
         &staff,

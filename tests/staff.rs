@@ -2,15 +2,18 @@
 
 mod common;
 
+use common::mail::last_link;
 use common::TestApp;
 
-fn invite_link(body: &str) -> String {
-    let marker = "id=\"invite-link\" class=\"share\" type=\"text\" readonly value=\"";
-    let start = body.find(marker).expect("invite link on page") + marker.len();
-    let url =
-        html_escape::decode_html_entities(body[start..].split('"').next().unwrap_or_default())
-            .to_string();
-    url.trim_start_matches("http://jiwon.test").to_string()
+/// The invitation link, as the invited person finds it in their mail (the admin's page
+/// does not show it).
+fn invite_link(app: &TestApp, email: &str, page: &str) -> String {
+    assert!(
+        !page.contains("/invite/"),
+        "the admin's page must not show the invitation link"
+    );
+    app.tick();
+    last_link(app, email, "/invite/")
 }
 
 #[test]
@@ -42,7 +45,7 @@ fn admin_invites_staff_who_join_and_can_be_removed() {
         ],
     );
     assert_eq!(r.status, 200);
-    let link = invite_link(&r.body);
+    let link = invite_link(&app, "new.editor@ulsan.test", &r.body);
 
     // The invitee sets a password; a mismatch is a 422 with the name kept.
     let newbie = app.client();

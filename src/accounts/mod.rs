@@ -9,14 +9,11 @@ pub mod password;
 pub mod store;
 pub mod web;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
-use hmac::{Hmac, Mac};
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -27,7 +24,12 @@ pub use model::{Agency, AgencyRole, User};
 
 pub const SESSION_COOKIE: &str = "jiwon_session";
 pub const CSRF_COOKIE: &str = "jiwon_csrf";
+/// Owners stay signed in for two weeks.
 pub const SESSION_DAYS: i64 = 14;
+/// Staff and operator sessions end 12 hours after sign-in …
+pub const STAFF_SESSION_HOURS: i64 = 12;
+/// … or after 30 minutes without a request, whichever comes first.
+pub const STAFF_IDLE_MINUTES: i64 = 30;
 
 pub fn random_token(len: usize) -> String {
     rand::thread_rng()
@@ -132,12 +134,14 @@ impl FromRequest for CurrentUser {
     }
 }
 
-/// The CSRF token of this request: a random value in an HttpOnly cookie (set by
-/// `csrf_middleware` on first visit); forms carry its HMAC, which `verify` checks.
+/// The CSRF token of this request. The cookie holds a random nonce and the server's
+/// signature of it (`nonce.sig`, so a value the visitor chose is never accepted as a
+/// cookie); forms carry a second signature, of the whole cookie value, under the CSRF
+/// form key, which `verify` checks. Both keys are used for nothing else.
 #[derive(Debug, Clone)]
 pub struct Csrf {
     cookie_value: String,
-    form_value: String,
+    form_values: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -149,16 +153,19 @@ struct CsrfCookie {
 impl Csrf {
     /// The value to put in the form's hidden `csrf_token` field.
     pub fn token(&self) -> &str {
-        &self.form_value
+        self.form_values.first().map(String::as_str).unwrap_or("")
     }
+    /// A submitted token is good when it signs this visitor's cookie under the current
+    /// secret or a previous one (a form rendered before a rotation).
     pub fn verify(&self, submitted: &str) -> Result<(), AppError> {
         if self.cookie_value.is_empty() || submitted.is_empty() {
             return Err(AppError::Csrf);
         }
-        let a = self.form_value.as_bytes();
-        let b = submitted.as_bytes();
-        // Constant-time comparison.
-        if a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0 {
+        if self
+            .form_values
+            .iter()
+            .any(|v| crate::signing::same(v, submitted))
+        {
             Ok(())
         } else {
             Err(AppError::Csrf)
@@ -166,13 +173,15 @@ impl Csrf {
     }
 }
 
-fn sign(secret: &[u8], value: &str) -> String {
-    match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(mut mac) => {
-            mac.update(value.as_bytes());
-            hex::encode(mac.finalize().into_bytes())
+/// A cookie value the server issued: `nonce.sig`, the nonce 32 alphanumerics.
+fn issued_csrf_cookie(keys: &crate::signing::Keys, value: &str) -> bool {
+    match value.split_once('.') {
+        Some((nonce, sig)) => {
+            nonce.len() == 32
+                && nonce.bytes().all(|b| b.is_ascii_alphanumeric())
+                && keys.verify(crate::signing::Purpose::CsrfCookie, nonce, sig)
         }
-        Err(_) => String::new(),
+        None => false,
     }
 }
 
@@ -183,6 +192,10 @@ impl FromRequest for Csrf {
     /// Reads the CSRF cookie, or makes one (set on the response by `csrf_middleware`).
     /// Pages without forms never touch it, so they stay cacheable.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(state) = req.app_data::<actix_web::web::Data<AppState>>().cloned() else {
+            return std::future::ready(Err(AppError::internal("app state missing")));
+        };
+        let keys = &state.keys;
         // Two statements: `req.cookie` borrows the extensions mutably.
         let from_ext = req
             .extensions()
@@ -190,11 +203,15 @@ impl FromRequest for Csrf {
             .map(|c| c.value.clone());
         let existing = from_ext
             .or_else(|| req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()))
-            .filter(|v| v.len() >= 32);
+            .filter(|v| issued_csrf_cookie(keys, v));
         let value = match existing {
             Some(v) => v,
             None => {
-                let v = random_token(40);
+                let nonce = random_token(32);
+                let v = format!(
+                    "{nonce}.{}",
+                    keys.sign(crate::signing::Purpose::CsrfCookie, &nonce)
+                );
                 req.extensions_mut().insert(CsrfCookie {
                     value: v.clone(),
                     is_new: true,
@@ -202,14 +219,10 @@ impl FromRequest for Csrf {
                 v
             }
         };
-        let secret = req
-            .app_data::<actix_web::web::Data<AppState>>()
-            .map(|s| s.config.secret_key.clone())
-            .unwrap_or_default();
-        let form_value = sign(&secret, &value);
+        let form_values = keys.all_signatures(crate::signing::Purpose::CsrfForm, &value);
         std::future::ready(Ok(Csrf {
             cookie_value: value,
-            form_value,
+            form_values,
         }))
     }
 }
@@ -246,51 +259,210 @@ pub async fn csrf_middleware(
     Ok(res)
 }
 
-/// Fixed-window counters per (action, key), in memory. Enough for one node; a cluster
-/// would move this to the shared database or a proxy.
-#[derive(Debug, Default)]
+/// Fixed-window counters per (action, key), kept in the database (`rate_limits`), so a
+/// limit holds however many `serve` nodes share the work.
 pub struct RateLimiter {
-    hits: Mutex<HashMap<(String, String), Vec<Instant>>>,
+    pool: crate::db::Pool,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
 
 impl RateLimiter {
+    pub fn new(pool: crate::db::Pool, clock: std::sync::Arc<dyn crate::clock::Clock>) -> Self {
+        RateLimiter { pool, clock }
+    }
+
     /// Count a hit; Err(RateLimited) when `key` did `action` more than `limit` times in
-    /// the last `window`.
-    pub fn check(
+    /// the current `window`.
+    pub async fn check(
         &self,
         action: &str,
         key: &str,
         limit: u32,
         window: Duration,
     ) -> Result<(), AppError> {
-        let mut hits = self
-            .hits
-            .lock()
-            .map_err(|_| AppError::internal("rate limiter poisoned"))?;
-        let now = Instant::now();
-        let entry = hits
-            .entry((action.to_string(), key.to_string()))
-            .or_default();
-        entry.retain(|t| now.duration_since(*t) < window);
-        if entry.len() as u32 >= limit {
-            return Err(AppError::RateLimited);
+        let hits = self.hit(action, key, window).await?;
+        if hits > i64::from(limit) {
+            Err(AppError::RateLimited)
+        } else {
+            Ok(())
         }
-        entry.push(now);
-        if hits.len() > 100_000 {
-            hits.retain(|_, v| {
-                v.last()
-                    .map(|t| now.duration_since(*t) < window)
-                    .unwrap_or(false)
-            });
-        }
-        Ok(())
+    }
+
+    /// Whether `key` is already over `limit` for `action` in this window, without
+    /// counting (the per-account login throttle counts only failures).
+    pub async fn exceeded(
+        &self,
+        action: &str,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<bool, AppError> {
+        let (pool, now) = (self.pool.clone(), self.clock.now());
+        let (action, key) = (action.to_string(), key.to_string());
+        let hits = actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            store::rate_hits(&mut conn, &action, &key, window_start(now, window))
+        })
+        .await??;
+        Ok(hits >= i64::from(limit))
+    }
+
+    /// Count one hit and return the window's total.
+    pub async fn hit(&self, action: &str, key: &str, window: Duration) -> Result<i64, AppError> {
+        let (pool, now) = (self.pool.clone(), self.clock.now());
+        let (action, key) = (action.to_string(), key.to_string());
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            store::rate_hit(&mut conn, &action, &key, window_start(now, window), now)
+        })
+        .await?
     }
 }
 
-/// The client's IP for rate limiting (the peer address; behind a proxy, configure it to
-/// set the real address).
+/// The start of the fixed window of `window` length that `now` falls in.
+fn window_start(now: chrono::NaiveDateTime, window: Duration) -> chrono::NaiveDateTime {
+    let secs = window.as_secs().max(1) as i64;
+    let t = now.and_utc().timestamp();
+    chrono::DateTime::from_timestamp(t - t.rem_euclid(secs), 0)
+        .map(|d| d.naive_utc())
+        .unwrap_or(now)
+}
+
+/// The client's IP for rate limiting. The TCP peer, unless the peer is one of
+/// `JIWON_TRUSTED_PROXIES`: then the nearest address in `Forwarded` /
+/// `X-Forwarded-For` that is not itself a trusted proxy (the ones before it are the
+/// client's to write, so they are not believed).
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
+    let trusted = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .map(|s| s.config.trusted_proxies.clone())
+        .unwrap_or_default();
+    client_ip_from(peer, &trusted, req.headers()).to_string()
+}
+
+fn client_ip_from(
+    peer: std::net::IpAddr,
+    trusted: &[crate::config::IpRange],
+    headers: &actix_web::http::header::HeaderMap,
+) -> std::net::IpAddr {
+    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|r| r.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    // RFC 7239 `Forwarded: for=…` first, then `X-Forwarded-For`; every header line in
+    // order, the nearest hop last.
+    let mut chain: Vec<std::net::IpAddr> = Vec::new();
+    let forwarded: Vec<&str> = headers
+        .get_all("forwarded")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if !forwarded.is_empty() {
+        for element in forwarded.iter().flat_map(|v| v.split(',')) {
+            for pair in element.split(';') {
+                let Some((k, v)) = pair.trim().split_once('=') else {
+                    continue;
+                };
+                if k.trim().eq_ignore_ascii_case("for") {
+                    if let Some(ip) = parse_forwarded_for(v.trim()) {
+                        chain.push(ip);
+                    } else {
+                        // `unknown` or an obfuscated name: nothing to believe past it.
+                        chain.clear();
+                    }
+                }
+            }
+        }
+    } else {
+        for v in headers
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+        {
+            for item in v.split(',') {
+                match item.trim().parse() {
+                    Ok(ip) => chain.push(ip),
+                    Err(_) => chain.clear(),
+                }
+            }
+        }
+    }
+    let mut client = peer;
+    for ip in chain.into_iter().rev() {
+        client = ip;
+        if !is_trusted(ip) {
+            break;
+        }
+    }
+    client
+}
+
+/// `for=` values: `192.0.2.60`, `"[2001:db8::1]:4711"`, `198.51.100.17:80`.
+fn parse_forwarded_for(v: &str) -> Option<std::net::IpAddr> {
+    let v = v.trim_matches('"');
+    if let Some(rest) = v.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    v.parse()
+        .ok()
+        .or_else(|| v.rsplit_once(':').and_then(|(h, _)| h.parse().ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let proxy: std::net::IpAddr = "10.0.0.5".parse().unwrap();
+        let trusted = vec![crate::config::IpRange::parse("10.0.0.0/24").unwrap()];
+        let xff = headers(&[("x-forwarded-for", "1.1.1.1, 203.0.113.7")]);
+        // Through the proxy: the nearest untrusted hop, not what the client wrote first.
+        assert_eq!(
+            client_ip_from(proxy, &trusted, &xff).to_string(),
+            "203.0.113.7"
+        );
+        // Straight from the internet: the header is the visitor's own words.
+        let direct: std::net::IpAddr = "198.51.100.9".parse().unwrap();
+        assert_eq!(client_ip_from(direct, &trusted, &xff), direct);
+        // No proxies configured: the peer.
+        assert_eq!(client_ip_from(proxy, &[], &xff), proxy);
+        // Two proxies in a row.
+        let two = headers(&[("x-forwarded-for", "203.0.113.8, 10.0.0.7")]);
+        assert_eq!(
+            client_ip_from(proxy, &trusted, &two).to_string(),
+            "203.0.113.8"
+        );
+        let fwd = headers(&[(
+            "forwarded",
+            "for=192.0.2.60;proto=https, for=\"[2001:db8::1]:4711\"",
+        )]);
+        assert_eq!(
+            client_ip_from(proxy, &trusted, &fwd).to_string(),
+            "2001:db8::1"
+        );
+    }
+
+    #[test]
+    fn windows_are_aligned() {
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 12, 6)
+            .unwrap()
+            .and_hms_opt(10, 7, 31)
+            .unwrap();
+        let w = window_start(t, Duration::from_secs(15 * 60));
+        assert_eq!(w.to_string(), "2026-12-06 10:00:00");
+    }
 }

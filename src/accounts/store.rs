@@ -4,7 +4,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::model::{guess_agency_kind, Agency, Invitation, User};
-use super::{new_id, CurrentUser, SESSION_DAYS};
+use super::{new_id, CurrentUser, SESSION_DAYS, STAFF_IDLE_MINUTES, STAFF_SESSION_HOURS};
 use crate::db::schema::{agencies, invitations, sessions, users};
 use crate::db::DbConnection;
 use crate::error::AppError;
@@ -139,18 +139,27 @@ pub fn set_role(conn: &mut DbConnection, user_id: &str, role: &str) -> Result<()
     Ok(())
 }
 
+/// Start a session. Staff and operators (who can publish and see others' data) get
+/// `STAFF_SESSION_HOURS` at most, owners `SESSION_DAYS`.
 pub fn create_session(
     conn: &mut DbConnection,
     token_hash: &str,
     user_id: &str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
+    let user = find_user(conn, user_id)?.ok_or(AppError::NotFound)?;
+    let lifetime = if is_staff_like(&user) {
+        Duration::hours(STAFF_SESSION_HOURS)
+    } else {
+        Duration::days(SESSION_DAYS)
+    };
     diesel::insert_into(sessions::table)
         .values((
             sessions::id.eq(token_hash),
             sessions::user_id.eq(user_id),
             sessions::created_at.eq(now),
-            sessions::expires_at.eq(now + Duration::days(SESSION_DAYS)),
+            sessions::expires_at.eq(now + lifetime),
+            sessions::last_seen_at.eq(Some(now)),
         ))
         .execute(conn)?;
     diesel::update(users::table.find(user_id))
@@ -159,25 +168,51 @@ pub fn create_session(
     Ok(())
 }
 
+/// Agency staff and operators: the accounts with short sessions.
+fn is_staff_like(u: &User) -> bool {
+    u.is_operator || u.agency_id.is_some()
+}
+
 pub fn delete_session(conn: &mut DbConnection, token_hash: &str) -> Result<(), AppError> {
     diesel::delete(sessions::table.find(token_hash)).execute(conn)?;
     Ok(())
 }
 
+/// The signed-in person of a session, if it is still good. A staff or operator
+/// session also ends after `STAFF_IDLE_MINUTES` without a request; using it moves that
+/// mark (written at most once a minute, so browsing is not a write per page).
 pub fn find_session_user(
     conn: &mut DbConnection,
     token_hash: &str,
     now: NaiveDateTime,
 ) -> Result<Option<CurrentUser>, AppError> {
-    let user: Option<User> = sessions::table
+    let found: Option<(User, NaiveDateTime, Option<NaiveDateTime>)> = sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(token_hash))
         .filter(sessions::expires_at.gt(now))
         .filter(users::active.eq(true))
-        .select(User::as_select())
+        .select((
+            User::as_select(),
+            sessions::created_at,
+            sessions::last_seen_at,
+        ))
         .first(conn)
         .optional()?;
-    let Some(user) = user else { return Ok(None) };
+    let Some((user, created_at, last_seen_at)) = found else {
+        return Ok(None);
+    };
+    let last_seen = last_seen_at.unwrap_or(created_at);
+    if is_staff_like(&user) {
+        if now - last_seen >= Duration::minutes(STAFF_IDLE_MINUTES) {
+            delete_session(conn, token_hash)?;
+            return Ok(None);
+        }
+        if now - last_seen >= Duration::minutes(1) {
+            diesel::update(sessions::table.find(token_hash))
+                .set(sessions::last_seen_at.eq(Some(now)))
+                .execute(conn)?;
+        }
+    }
     let agency = match &user.agency_id {
         Some(id) => find_agency(conn, id)?,
         None => None,
@@ -229,4 +264,68 @@ pub fn mark_invitation_accepted(
         .set(invitations::accepted_at.eq(now))
         .execute(conn)?;
     Ok(())
+}
+
+// --- rate limits ------------------------------------------------------------------------
+
+/// Count one hit of (action, key) in the window starting at `window_start`; the window's
+/// total after it. Insert-if-absent then increment: one row per window, atomic on both
+/// engines (the UPDATE takes the row lock on PostgreSQL, the write lock on SQLite).
+pub fn rate_hit(
+    conn: &mut DbConnection,
+    action: &str,
+    key: &str,
+    window_start: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<i64, AppError> {
+    use crate::db::schema::rate_limits as rl;
+    conn.transaction(|conn| {
+        let row = (
+            rl::action.eq(action),
+            rl::key.eq(key),
+            rl::window_start.eq(window_start),
+            rl::hits.eq(0),
+        );
+        match conn {
+            DbConnection::Postgres(pg) => diesel::insert_into(rl::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(pg)?,
+            DbConnection::Sqlite(lite) => diesel::insert_or_ignore_into(rl::table)
+                .values(row)
+                .execute(lite)?,
+        };
+        let this = rl::table
+            .filter(rl::action.eq(action))
+            .filter(rl::key.eq(key))
+            .filter(rl::window_start.eq(window_start));
+        diesel::update(this)
+            .set(rl::hits.eq(rl::hits + 1))
+            .execute(conn)?;
+        let hits: i32 = this.select(rl::hits).first(conn)?;
+        // Old windows are of no use: sweep now and then (1 in 64 hits).
+        if rand::random::<u8>() < 4 {
+            diesel::delete(rl::table.filter(rl::window_start.lt(now - Duration::days(1))))
+                .execute(conn)?;
+        }
+        Ok(i64::from(hits))
+    })
+}
+
+/// Hits of (action, key) in the window starting at `window_start`, without counting.
+pub fn rate_hits(
+    conn: &mut DbConnection,
+    action: &str,
+    key: &str,
+    window_start: NaiveDateTime,
+) -> Result<i64, AppError> {
+    use crate::db::schema::rate_limits as rl;
+    let hits: Option<i32> = rl::table
+        .filter(rl::action.eq(action))
+        .filter(rl::key.eq(key))
+        .filter(rl::window_start.eq(window_start))
+        .select(rl::hits)
+        .first(conn)
+        .optional()?;
+    Ok(i64::from(hits.unwrap_or(0)))
 }

@@ -106,13 +106,22 @@ async fn login(
     form: web::Form<LoginForm>,
 ) -> AppResult<HttpResponse> {
     csrf.verify(&form.csrf_token)?;
-    state.limiter.check(
-        "login",
-        &client_ip(&req),
-        state.config.login_rate_limit,
-        Duration::from_secs(15 * 60),
-    )?;
+    let window = Duration::from_secs(15 * 60);
+    let limit = state.config.login_rate_limit;
+    state
+        .limiter
+        .check("login", &client_ip(&req), limit, window)
+        .await?;
     let email = form.email.trim().to_lowercase();
+    // Per account too: guessing one person's password from many addresses is stopped
+    // after `limit` failures in the window (a correct password is not counted).
+    if state
+        .limiter
+        .exceeded("login-account", &email, limit, window)
+        .await?
+    {
+        return Err(AppError::RateLimited);
+    }
     let lookup = email.clone();
     let user = state
         .db(move |conn| store::find_user_by_email(conn, &lookup))
@@ -127,6 +136,7 @@ async fn login(
     let user = match (ok, user) {
         (true, Some(u)) => u,
         _ => {
+            state.limiter.hit("login-account", &email, window).await?;
             let mut ctx = page(None, Some(&csrf));
             ctx.insert("next", &next);
             ctx.insert("email", &email);
@@ -311,8 +321,7 @@ async fn invite(
         accepted_at: None,
     };
     let actor = user.clone();
-    let link = format!("{}/invite/{}", state.config.base_url, token);
-    let mail_link = link.clone();
+    let mail_link = format!("{}/invite/{}", state.config.base_url, token);
     state
         .db(move |conn| {
             conn_tx(conn, |conn| {
@@ -339,9 +348,10 @@ async fn invite(
             })
         })
         .await?;
+    // The link goes only to the invited address: accepting it is the proof that the
+    // person reads that mailbox, so the admin never sees it.
     let mut ctx = page(Some(&user), Some(&csrf));
     ctx.insert("email", &email);
-    ctx.insert("link", &link);
     ctx.insert("role_label", role.label());
     render(&state, "accounts/invite_sent.html", &ctx)
 }
@@ -395,7 +405,10 @@ async fn change_role(
         .db(move |conn| {
             conn_tx(conn, |conn| {
                 let target = store::find_user(conn, &target_id)?.ok_or(AppError::NotFound)?;
-                if target.agency_id.as_deref() != Some(agency_id.as_str()) || !target.active {
+                if target.agency_id.as_deref() != Some(agency_id.as_str())
+                    || !target.active
+                    || target.is_operator
+                {
                     return Err(AppError::Forbidden);
                 }
                 store::set_role(conn, &target.id, role.as_str())?;
@@ -433,7 +446,8 @@ async fn remove_staff(
         .db(move |conn| {
             conn_tx(conn, |conn| {
                 let target = store::find_user(conn, &target_id)?.ok_or(AppError::NotFound)?;
-                if target.agency_id.as_deref() != Some(agency_id.as_str()) {
+                // An agency admin manages their agency's staff, never an operator.
+                if target.agency_id.as_deref() != Some(agency_id.as_str()) || target.is_operator {
                     return Err(AppError::Forbidden);
                 }
                 store::remove_staff(conn, &target.id)?;
@@ -523,10 +537,22 @@ async fn accept_invite(
                     Some(existing) if existing.active => {
                         return Err(AppError::Conflict("이미 가입된 이메일입니다.".into()))
                     }
-                    Some(existing) => {
-                        // A former staff member invited back: reactivate the account.
+                    // A former staff member of this same agency invited back: the account
+                    // returns with the invitation's role. An invitation never revives an
+                    // operator, nor an account that belonged to another agency or to an
+                    // owner: that would hand the inviting admin someone else's account.
+                    Some(existing)
+                        if !existing.is_operator
+                            && existing.agency_id.as_deref() == Some(inv.agency_id.as_str()) =>
+                    {
                         store::reactivate_staff(conn, &existing.id, &inv, &hash, &name)?;
                         existing.id
+                    }
+                    Some(_) => {
+                        return Err(AppError::Conflict(
+                            "이 이메일은 다른 계정에 등록되어 있어 초대를 받을 수 없습니다. 운영자에게 문의해 주세요."
+                                .into(),
+                        ))
                     }
                     None => {
                         let u = User {

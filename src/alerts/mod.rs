@@ -7,12 +7,13 @@
 //! - `profile`: an owner's business profile and the eligibility check against it.
 //! - `matching`: announcement → matching criteria → deliveries (the fan-out).
 //! - `delivery`: the delivery queue: claim, send, retry, dead letters, quiet hours.
-//! - `email`, `push`, `sms`: the channels.
+//! - `email`, `push`, `sms`: the channels; `endpoint`: where web push may send.
 //! - `web`: subscriptions, bookmarks, unsubscribe, tracking, operator and agency pages.
 
 pub mod criteria;
 pub mod delivery;
 pub mod email;
+pub mod endpoint;
 pub mod matching;
 pub mod messages;
 pub mod model;

@@ -83,6 +83,8 @@ pub struct WebPush {
     vapid_private: String,
     subject: String,
     agent: ureq::Agent,
+    /// `JIWON_PUSH_ALLOW_PRIVATE`: local test receivers only (see `endpoint`).
+    allow_private: bool,
 }
 
 impl std::fmt::Debug for WebPush {
@@ -133,11 +135,16 @@ impl WebPush {
             // one kept-alive connection per sender thread (ureq keeps 1 per host by default)
             .max_idle_connections_per_host(super::send::MAX_SENDERS)
             .user_agent(concat!("jiwon/", env!("CARGO_PKG_VERSION")))
+            // Only public addresses, whatever the endpoint's name resolves to now.
+            .resolver(super::endpoint::PublicOnly {
+                allow_private: config.push_allow_private,
+            })
             .build();
         Some(WebPush {
             vapid_private: private,
             subject: config.vapid_subject.clone(),
             agent,
+            allow_private: config.push_allow_private,
         })
     }
 
@@ -147,6 +154,9 @@ impl WebPush {
         to: &PushEndpointInfo,
         msg: &PushMessage,
     ) -> Result<PushRequest, ChannelError> {
+        super::endpoint::check_shape(&to.endpoint, self.allow_private).map_err(|why| {
+            ChannelError::Permanent(format!("푸시 주소 거부 ({why}): {}", to.endpoint))
+        })?;
         let origin = endpoint_origin(&self.agent, &to.endpoint)?;
         let payload = payload_json(msg)?;
         let subscription =
@@ -405,6 +415,9 @@ mod tests {
             sms_sender: "0212345678".into(),
             delivery_batch: 1,
             delivery_max_attempts: 1,
+            previous_secret_keys: Vec::new(),
+            trusted_proxies: Vec::new(),
+            push_allow_private: false,
         }
     }
 

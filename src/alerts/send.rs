@@ -224,7 +224,7 @@ fn send_one(
     };
     m.unsubscribe_url = Some(format!(
         "{base}/unsubscribe/{}",
-        tokens::for_delivery(&state.config.secret_key, d)
+        tokens::for_delivery(&state.keys, d)
     ));
     match d.channel.as_str() {
         "email" => Ok(send_email(state, d, m)),

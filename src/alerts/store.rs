@@ -360,6 +360,9 @@ pub fn bookmarks_of(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<Boo
 
 // --- push endpoints ---------------------------------------------------------------------
 
+/// Register (or refresh) one browser of `user_id`. An endpoint another account already
+/// holds is refused, not taken over, and an account holds at most
+/// `endpoint::MAX_PER_USER`.
 pub fn save_push_endpoint(
     conn: &mut DbConnection,
     user_id: &str,
@@ -368,20 +371,53 @@ pub fn save_push_endpoint(
     auth: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    diesel::delete(push_endpoints::table.filter(push_endpoints::endpoint.eq(endpoint)))
-        .execute(conn)?;
-    diesel::insert_into(push_endpoints::table)
-        .values(&PushEndpoint {
-            id: new_id(),
-            user_id: user_id.to_string(),
-            endpoint: endpoint.to_string(),
-            p256dh: p256dh.to_string(),
-            auth: auth.to_string(),
-            created_at: now,
-            last_success_at: None,
-        })
-        .execute(conn)?;
-    Ok(())
+    let existing: Option<PushEndpoint> = push_endpoints::table
+        .filter(push_endpoints::endpoint.eq(endpoint))
+        .select(PushEndpoint::as_select())
+        .first(conn)
+        .optional()?;
+    match existing {
+        Some(e) if e.user_id != user_id => Err(AppError::invalid(
+            "push_endpoint_taken",
+            "이 브라우저는 다른 계정의 알림을 받고 있습니다. 그 계정에서 알림을 끈 뒤 다시 시도해 주세요.",
+        )),
+        Some(e) => {
+            diesel::update(push_endpoints::table.find(&e.id))
+                .set((
+                    push_endpoints::p256dh.eq(p256dh),
+                    push_endpoints::auth.eq(auth),
+                ))
+                .execute(conn)?;
+            Ok(())
+        }
+        None => {
+            let held: i64 = push_endpoints::table
+                .filter(push_endpoints::user_id.eq(user_id))
+                .count()
+                .get_result(conn)?;
+            if held >= super::endpoint::MAX_PER_USER {
+                return Err(AppError::invalid(
+                    "push_endpoint_limit",
+                    format!(
+                        "알림을 받는 브라우저는 {}개까지 등록할 수 있습니다. 쓰지 않는 브라우저의 알림을 먼저 꺼 주세요.",
+                        super::endpoint::MAX_PER_USER
+                    ),
+                ));
+            }
+            diesel::insert_into(push_endpoints::table)
+                .values(&PushEndpoint {
+                    id: new_id(),
+                    user_id: user_id.to_string(),
+                    endpoint: endpoint.to_string(),
+                    p256dh: p256dh.to_string(),
+                    auth: auth.to_string(),
+                    created_at: now,
+                    last_success_at: None,
+                })
+                .execute(conn)?;
+            Ok(())
+        }
+    }
 }
 
 pub fn remove_push_endpoint(

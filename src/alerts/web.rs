@@ -53,6 +53,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// The most regions (시도 and 시군구) one subscription may name.
+pub const MAX_REGIONS: usize = 50;
+/// The most KSIC codes one subscription may name.
+pub const MAX_KSIC: usize = 20;
+
 /// A form with repeated keys (checkbox groups) as a multimap.
 #[derive(Debug, Default)]
 pub struct Fields(BTreeMap<String, Vec<String>>);
@@ -366,9 +371,27 @@ async fn create(
             errors.insert("consent".into(), "알림 메일 수신에 동의해 주세요.".into());
         }
     }
+    // Caps before any database work: a list this long is not a person's choice.
+    if criteria.regions.len() > MAX_REGIONS {
+        errors.insert(
+            "region".into(),
+            format!("지역은 {MAX_REGIONS}곳까지 고를 수 있습니다."),
+        );
+    }
+    if criteria.ksic.len() > MAX_KSIC {
+        errors.insert(
+            "ksic".into(),
+            format!("업종 코드는 {MAX_KSIC}개까지 적을 수 있습니다."),
+        );
+    }
+    let ksic_checked = if criteria.ksic.len() > MAX_KSIC {
+        Vec::new()
+    } else {
+        criteria.ksic.clone()
+    };
     let now = state.now();
     // KSIC codes must exist; profile-mode and SMS need a profile.
-    let ksic = criteria.ksic.clone();
+    let ksic = ksic_checked;
     let uid = owner.map(|u| u.user.id.clone());
     let (ksic_bad, profile): (Vec<String>, Option<OwnerProfile>) = state
         .db(move |conn| {
@@ -428,12 +451,15 @@ async fn create(
         );
     }
     if owner.is_none() {
-        state.limiter.check(
-            "subscribe",
-            &client_ip(&req),
-            20,
-            std::time::Duration::from_secs(3600),
-        )?;
+        state
+            .limiter
+            .check(
+                "subscribe",
+                &client_ip(&req),
+                20,
+                std::time::Duration::from_secs(3600),
+            )
+            .await?;
     }
     let base = state.config.base_url.trim_end_matches('/').to_string();
     let name = if input.name.is_empty() {
@@ -793,7 +819,7 @@ async fn unsubscribe_form(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let token = path.into_inner();
-    let scope = tokens::verify(&state.config.secret_key, &token).ok_or(AppError::NotFound)?;
+    let scope = tokens::verify(&state.keys, &token).ok_or(AppError::NotFound)?;
     let what = describe_scope(&state, &scope).await?;
     let mut ctx = page(None, None);
     ctx.insert("token", &token);
@@ -813,7 +839,7 @@ async fn short_unsubscribe(
         .db(move |conn| delivery::find_by_code(conn, &code))
         .await?
         .ok_or(AppError::NotFound)?;
-    let token = tokens::for_delivery(&state.config.secret_key, &d);
+    let token = tokens::for_delivery(&state.keys, &d);
     Ok(redirect(&format!("/unsubscribe/{token}")))
 }
 
@@ -843,7 +869,7 @@ async fn unsubscribe(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let token = path.into_inner();
-    let scope = tokens::verify(&state.config.secret_key, &token).ok_or(AppError::NotFound)?;
+    let scope = tokens::verify(&state.keys, &token).ok_or(AppError::NotFound)?;
     let what = describe_scope(&state, &scope).await?;
     let now = state.now();
     state
@@ -939,15 +965,19 @@ async fn push_subscribe(
             "구독 정보에 keys가 없습니다.",
         ));
     };
-    if !(b.endpoint.starts_with("https://")
-        || (!state.config.is_production() && b.endpoint.starts_with("http://")))
-        || b.endpoint.len() > 1000
-        || keys.p256dh.len() > 200
-        || keys.auth.len() > 100
-    {
+    if keys.p256dh.len() > 200 || keys.auth.len() > 100 {
         return Err(AppError::invalid(
             "push_endpoint_invalid",
             "푸시 주소가 올바르지 않습니다.",
+        ));
+    }
+    // https on a public host only (a DNS lookup: off the async threads).
+    let allow_private = state.config.push_allow_private;
+    let endpoint = b.endpoint.clone();
+    if let Err(why) = web::block(move || super::endpoint::check(&endpoint, allow_private)).await? {
+        return Err(AppError::invalid(
+            "push_endpoint_invalid",
+            format!("푸시 주소가 올바르지 않습니다: {why}."),
         ));
     }
     let uid = user.user.id.clone();

@@ -91,7 +91,7 @@ async fn index(
 ) -> AppResult<HttpResponse> {
     let staff = user.staff()?;
     let status = q.status.clone().filter(|s| Status::parse(s).is_some());
-    let page_no = q.page.unwrap_or(1).max(1);
+    let page_no = crate::web::page_number(q.page)?;
     let agency_id = staff.agency.id.clone();
     let now = state.now();
     let st = status.clone();
@@ -399,6 +399,15 @@ pub fn validate(
             "partner_agency",
             "기관 이름은 100자 이하로 입력해 주세요.".into(),
         );
+    } else if let Some(name) = &partner_agency {
+        // Only an agency already on the portal: naming a new one is an operator's job
+        // (`jiwon agency add`), so nobody invents an agency to post under.
+        if accounts_store::find_agency_by_name(conn, name)?.is_none() {
+            errors.insert(
+                "partner_agency",
+                format!("'{name}'은(는) 등록된 기관이 아닙니다. 목록에서 기관을 고르거나, 새 기관은 운영자에게 등록을 요청해 주세요."),
+            );
+        }
     }
     let category = f.opt("category");
     match &category {
@@ -692,25 +701,36 @@ pub fn validate(
     }))
 }
 
-/// Resolve owner/executing agencies from the staff member's role in the program.
+/// Resolve owner/executing agencies from the staff member's role in the program, and
+/// whether the owner said so itself: naming another agency as owner leaves it
+/// unconfirmed (not shown as owner in public) until that agency saves the announcement
+/// itself. `before` is the stored row when editing.
 fn resolve_agencies(
     conn: &mut DbConnection,
     v: &mut Validated,
     own: &str,
-    now: NaiveDateTime,
-) -> AppResult<()> {
+    before: Option<&Announcement>,
+) -> AppResult<bool> {
     let partner = match &v.partner_agency {
-        Some(name) => Some(accounts_store::agency_by_name_or_create(conn, name, now)?.id),
+        Some(name) => Some(
+            accounts_store::find_agency_by_name(conn, name)?
+                .ok_or_else(|| AppError::BadRequest("등록된 기관이 아닙니다.".into()))?
+                .id,
+        ),
         None => None,
     };
     if v.own_role_is_exec {
+        let confirmed = before
+            .map(|b| b.owner_confirmed && b.owner_agency_id == partner)
+            .unwrap_or(false);
         v.content.owner_agency_id = partner;
         v.content.exec_agency_id = Some(own.to_string());
+        Ok(confirmed)
     } else {
         v.content.owner_agency_id = Some(own.to_string());
         v.content.exec_agency_id = partner.filter(|p| p != own);
+        Ok(true)
     }
-    Ok(())
 }
 
 fn form_context(ctx: &mut tera::Context, conn: &mut DbConnection) -> AppResult<()> {
@@ -725,6 +745,11 @@ fn form_context(ctx: &mut tera::Context, conn: &mut DbConnection) -> AppResult<(
         .collect();
     ctx.insert("sido", &sido);
     ctx.insert("targets", TARGET_TYPES);
+    let agency_names: Vec<String> = accounts_store::list_agencies(conn)?
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    ctx.insert("agency_names", &agency_names);
     let kinds: Vec<(&str, &str)> = WindowKind::ALL
         .iter()
         .map(|k| (k.as_str(), k.label()))
@@ -831,8 +856,10 @@ async fn create(
             Ok(mut v) => {
                 use diesel::Connection;
                 conn.transaction(|conn| {
-                    resolve_agencies(conn, &mut v, &own, now)?;
-                    service::create(conn, &v.content, forecast, &actor, now)
+                    let confirmed = resolve_agencies(conn, &mut v, &own, None)?;
+                    let a = service::create(conn, &v.content, forecast, &actor, now)?;
+                    store::set_owner_confirmed(conn, &a.id, confirmed)?;
+                    Ok(a)
                 })
                 .map(Ok)
             }
@@ -940,8 +967,9 @@ async fn edit(
                 Ok(mut v) => {
                     use diesel::Connection;
                     conn.transaction(|conn| {
-                        resolve_agencies(conn, &mut v, &own, now)?;
-                        service::edit(conn, &aid, &v.content, &actor, now)
+                        let confirmed = resolve_agencies(conn, &mut v, &own, Some(&a))?;
+                        service::edit(conn, &aid, &v.content, &actor, now)?;
+                        store::set_owner_confirmed(conn, &aid, confirmed)
                     })?;
                     Ok(Ok(()))
                 }
@@ -1034,8 +1062,17 @@ async fn correct(
                 Ok(mut v) => {
                     use diesel::Connection;
                     let changes = conn.transaction(|conn| {
-                        resolve_agencies(conn, &mut v, &own, now)?;
-                        service::correct(conn, &aid, &v.content, &reason, Actor::User(&actor), now)
+                        let confirmed = resolve_agencies(conn, &mut v, &own, Some(&a))?;
+                        let changes = service::correct(
+                            conn,
+                            &aid,
+                            &v.content,
+                            &reason,
+                            Actor::User(&actor),
+                            now,
+                        )?;
+                        store::set_owner_confirmed(conn, &aid, confirmed)?;
+                        Ok::<_, AppError>(changes)
                     })?;
                     Ok(Ok(changes.len()))
                 }

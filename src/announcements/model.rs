@@ -44,9 +44,18 @@ pub struct Announcement {
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Whether the owner agency said so itself (posted or edited it, or an import named
+    /// it). Another agency's staff naming it as owner leaves this false.
+    pub owner_confirmed: bool,
 }
 
 impl Announcement {
+    /// The owner agency the public may be shown: only one that confirmed it.
+    pub fn public_owner_id(&self) -> Option<&String> {
+        self.owner_agency_id
+            .as_ref()
+            .filter(|_| self.owner_confirmed)
+    }
     pub fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Draft)
     }

@@ -273,6 +273,7 @@ pub fn blank(
         created_by,
         created_at: now,
         updated_at: now,
+        owner_confirmed: true,
     }
 }
 

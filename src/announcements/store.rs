@@ -362,6 +362,7 @@ macro_rules! filtered {
             q = q.filter(
                 announcements::owner_agency_id
                     .eq(a.clone())
+                    .and(announcements::owner_confirmed.eq(true))
                     .or(announcements::exec_agency_id.eq(a.clone())),
             );
         }
@@ -456,6 +457,7 @@ pub fn open_counts_by_owner(
                 .is_null()
                 .or(announcements::apply_end.ge(now)),
         )
+        .filter(announcements::owner_confirmed.eq(true))
         .group_by(announcements::owner_agency_id)
         .select((announcements::owner_agency_id, diesel::dsl::count_star()))
         .load(conn)?;
@@ -559,4 +561,13 @@ pub fn due_scheduled(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<V
         .filter(announcements::publish_at.le(now))
         .select(announcements::id)
         .load(conn)?)
+}
+
+/// Record whether the owner agency confirmed the announcement (see
+/// `Announcement::owner_confirmed`).
+pub fn set_owner_confirmed(conn: &mut DbConnection, id: &str, confirmed: bool) -> AppResult<()> {
+    diesel::update(announcements::table.find(id))
+        .set(announcements::owner_confirmed.eq(confirmed))
+        .execute(conn)?;
+    Ok(())
 }

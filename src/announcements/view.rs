@@ -136,8 +136,7 @@ fn card(
     now: NaiveDateTime,
 ) -> Card {
     let agency = a
-        .owner_agency_id
-        .as_ref()
+        .public_owner_id()
         .or(a.exec_agency_id.as_ref())
         .and_then(|id| agencies.get(id));
     let (dday, class) = dday(a, now);

@@ -568,7 +568,7 @@ pub fn detail_view(
     base_url: &str,
     now: chrono::NaiveDateTime,
 ) -> AppResult<DetailView> {
-    let owner = match &a.owner_agency_id {
+    let owner = match a.public_owner_id() {
         Some(id) => accounts_store::find_agency(conn, id)?,
         None => None,
     };

@@ -66,6 +66,7 @@ diesel::table! {
         user_id -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
 
@@ -115,6 +116,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        owner_confirmed -> Bool,
     }
 }
 
@@ -373,6 +375,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_limits (action, key, window_start) {
+        action -> Text,
+        key -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(announcement_regions -> announcements (announcement_id));
@@ -414,4 +425,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     push_endpoints,
     deliveries,
     announcement_views,
+    rate_limits,
 );

@@ -244,7 +244,10 @@ async fn signup(
             &errors,
         );
     }
-    state.limiter.check("signup", &client_ip(&req), 10, HOUR)?;
+    state
+        .limiter
+        .check("signup", &client_ip(&req), 10, HOUR)
+        .await?;
     // Hash before looking the address up, so a known address answers as slowly as a new one.
     let pw = form.password;
     let hash = web::block(move || password::hash_password(&pw)).await??;
@@ -349,10 +352,12 @@ async fn resend(
     }
     state
         .limiter
-        .check("verify-resend", &client_ip(&req), 5, HOUR)?;
+        .check("verify-resend", &client_ip(&req), 5, HOUR)
+        .await?;
     state
         .limiter
-        .check("verify-resend-email", &email, 3, HOUR)?;
+        .check("verify-resend-email", &email, 3, HOUR)
+        .await?;
     let now = state.now();
     let base = base_url(&state);
     let sent_to = email.clone();
@@ -477,10 +482,12 @@ async fn forgot(
     }
     state
         .limiter
-        .check("password-forgot", &client_ip(&req), 10, HOUR)?;
+        .check("password-forgot", &client_ip(&req), 10, HOUR)
+        .await?;
     state
         .limiter
-        .check("password-forgot-email", &email, 3, HOUR)?;
+        .check("password-forgot-email", &email, 3, HOUR)
+        .await?;
     let now = state.now();
     let base = base_url(&state);
     state
@@ -880,12 +887,15 @@ async fn delete(
     if let Err(to) = owner_profile(&state, &user).await? {
         return Ok(to);
     }
-    state.limiter.check(
-        "account-delete",
-        &user.user.id,
-        state.config.login_rate_limit,
-        Duration::from_secs(15 * 60),
-    )?;
+    state
+        .limiter
+        .check(
+            "account-delete",
+            &user.user.id,
+            state.config.login_rate_limit,
+            Duration::from_secs(15 * 60),
+        )
+        .await?;
     let pw = form.password.clone();
     let stored = user.user.password_hash.clone();
     let ok = web::block(move || password::verify_password(&pw, Some(&stored))).await?;

@@ -55,8 +55,8 @@ fn ts(t: Option<NaiveDateTime>) -> Option<i64> {
 /// The search document of an announcement.
 pub fn doc_for(conn: &mut DbConnection, a: &Announcement) -> AppResult<SearchDoc> {
     let ids: Vec<String> = a
-        .owner_agency_id
-        .iter()
+        .public_owner_id()
+        .into_iter()
         .chain(a.exec_agency_id.iter())
         .cloned()
         .collect();

@@ -19,8 +19,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 fn csv_field(s: &str) -> String {
-    // Spreadsheet formula injection: a leading = + - @ is neutralised.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+    // Spreadsheet formula injection: a leading = + - @, tab or carriage return is
+    // neutralised (spreadsheets read a formula after the last two too).
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
         s.to_string()

@@ -192,11 +192,37 @@ pub fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// Only local paths are followed after login, never another site.
+/// Only local paths are followed after login, never another site: one leading `/`, no
+/// backslash, no control characters (browsers drop tabs and newlines, so `/\t/evil.example`
+/// would become `//evil.example`), and the path must resolve on this origin.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/console".to_string(),
+    const DEFAULT: &str = "/console";
+    let Some(n) = next else {
+        return DEFAULT.to_string();
+    };
+    let local = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.contains('\\')
+        && !n.chars().any(|c| c.is_control() || c.is_whitespace());
+    if !local {
+        return DEFAULT.to_string();
+    }
+    let Ok(base) = url::Url::parse("http://jiwon.invalid/") else {
+        return DEFAULT.to_string();
+    };
+    match base.join(n) {
+        Ok(u) if u.origin() == base.origin() && u.username().is_empty() => n.to_string(),
+        _ => DEFAULT.to_string(),
+    }
+}
+
+/// A `?page=` number: 1 when absent, 400 when it is past any page a list can have
+/// (the offset would overflow).
+pub fn page_number(page: Option<i64>) -> AppResult<i64> {
+    match page {
+        None => Ok(1),
+        Some(p) if p <= 10_000 => Ok(p.max(1)),
+        Some(_) => Err(AppError::BadRequest("페이지 번호가 너무 큽니다.".into())),
     }
 }
 

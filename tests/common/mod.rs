@@ -14,11 +14,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use jiwon::accounts::model::{Agency, User};
 use jiwon::accounts::{new_id, password, store as accounts_store};
-use jiwon::clock::FakeClock;
+use jiwon::clock::{Clock, FakeClock};
 use jiwon::config::{Config, Environment};
 use jiwon::search::SearchIndex;
 use jiwon::AppState;
 
+pub mod mail;
 pub mod smtp;
 
 /// 2026-11-24 12:00 KST.
@@ -145,6 +146,20 @@ impl Client {
                 .send_bytes(&body),
         )
     }
+    /// POST a form with one extra header (`X-Forwarded-For`, a chosen `Cookie`).
+    pub fn post_form_with(
+        &self,
+        path: &str,
+        header: (&str, &str),
+        fields: &[(&str, &str)],
+    ) -> Resp {
+        finish(
+            self.agent
+                .post(&format!("{}{}", self.base, path))
+                .set(header.0, header.1)
+                .send_form(fields),
+        )
+    }
     /// POST a JSON body with one extra header (the API's `X-CSRF-Token`).
     pub fn post_json(&self, path: &str, header: (&str, &str), body: &serde_json::Value) -> Resp {
         finish(
@@ -248,6 +263,9 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         sms_sender: "0212345678".into(),
         delivery_batch: 200,
         delivery_max_attempts: 6,
+        previous_secret_keys: Vec::new(),
+        trusted_proxies: Vec::new(),
+        push_allow_private: false,
     }
 }
 
@@ -277,6 +295,14 @@ impl TestApp {
         adjust(&mut config);
         let clock = FakeClock::at(noon_kst());
         let mut state = AppState::new(config, Arc::new(clock.clone())).expect("app state");
+        // The partner agency `announcement_form` names is one the operator registered:
+        // staff choose partners among existing agencies.
+        accounts_store::agency_by_name_or_create(
+            &mut state.conn().expect("db connection"),
+            "울산경제일자리진흥원",
+            clock.now(),
+        )
+        .expect("partner agency");
         state.search = wrap(state.search.clone());
         let state = Data::new(state);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -370,15 +370,22 @@ fn target_types(raw: &str, warnings: &mut Vec<String>) -> Vec<String> {
 /// position; duplicates (same URL or same name) are skipped.
 fn attachments(f: &Fields, warnings: &mut Vec<String>) -> Vec<ImportAttachment> {
     let mut out: Vec<ImportAttachment> = Vec::new();
-    let push = |out: &mut Vec<ImportAttachment>, name: String, url: &str| {
+    let mut refused: Vec<String> = Vec::new();
+    let mut push = |out: &mut Vec<ImportAttachment>, name: String, url: &str| {
         let url = url.trim();
-        if url.is_empty() || out.iter().any(|a| a.url == url || a.name == name) {
+        if url.is_empty() {
             return;
         }
-        out.push(ImportAttachment {
-            name,
-            url: url.to_string(),
-        });
+        // A link people will click from our page: http(s) only, never `javascript:`,
+        // `data:` or a file path.
+        let Some(url) = normalize_url(url) else {
+            refused.push(name);
+            return;
+        };
+        if out.iter().any(|a| a.url == url || a.name == name) {
+            return;
+        }
+        out.push(ImportAttachment { name, url });
     };
     if let Some(url) = f.get("printFlpthNm") {
         let name = f.get("printFileNm").map(clean_line).unwrap_or_default();
@@ -413,6 +420,11 @@ fn attachments(f: &Fields, warnings: &mut Vec<String>) -> Vec<ImportAttachment> 
             name
         };
         push(&mut out, name, url);
+    }
+    for name in refused {
+        warnings.push(format!(
+            "첨부파일 '{name}'의 주소가 http(s) 링크가 아니어서 뺐습니다"
+        ));
     }
     out
 }
