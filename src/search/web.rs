@@ -173,3 +173,20 @@ fn strip_marks(html: &str) -> String {
     html_escape::decode_html_entities(&html.replace("<mark>", "").replace("</mark>", ""))
         .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_neutralised() {
+        for cell in ["=1+1", "+1", "-1", "@SUM(A1)", "\t=cmd", "\r=cmd"] {
+            assert!(
+                csv_field(cell).trim_start_matches('"').starts_with('\''),
+                "{cell:?}"
+            );
+        }
+        assert_eq!(csv_field("울산 소상공인"), "울산 소상공인");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+    }
+}

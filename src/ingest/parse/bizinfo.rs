@@ -643,6 +643,33 @@ mod tests {
     }
 
     #[test]
+    fn attachment_links_are_http_only() {
+        let f = Fields(
+            [
+                ("printFlpthNm", "javascript:alert(document.cookie)"),
+                ("printFileNm", "공고문.pdf"),
+                (
+                    "flpthNm",
+                    "data:text/html,<script>1</script>@/cmm/fms/getImageFile.do?atchFileId=F1@file:///etc/passwd",
+                ),
+                ("fileNm", "a.hwp@b.hwp@c.hwp"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        );
+        let mut warnings = Vec::new();
+        let got = attachments(&f, &mut warnings);
+        let urls: Vec<&str> = got.iter().map(|a| a.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            vec!["https://www.bizinfo.go.kr/cmm/fms/getImageFile.do?atchFileId=F1"]
+        );
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[0].contains("공고문.pdf"), "{warnings:?}");
+    }
+
+    #[test]
     fn attachments_split_on_at() {
         let p = real();
         let r = by_id(p, "PBLN_000000000125663");
