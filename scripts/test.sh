@@ -179,6 +179,21 @@ else
     record python 0 0 1 "pip install FAILED"
 fi
 
+# The production search engine: ../shared/tools/meilisearch (a Meilisearch 1.50 server with
+# Korean tokenization) when this checkout sits beside it, as it does on the project's own
+# machines and in CI. tests/search_meili.rs starts it on a free loopback port with a
+# throwaway database; where it is absent (a fresh clone elsewhere) the suite prints one
+# SKIPPED line. It is never copied into the repository.
+if [ -z "${MEILISEARCH_BIN:-}" ] && [ -x "$ROOT/../shared/tools/meilisearch" ]; then
+    MEILISEARCH_BIN="$(cd "$ROOT/../shared/tools" && pwd)/meilisearch"
+    export MEILISEARCH_BIN
+fi
+if [ -n "${MEILISEARCH_BIN:-}" ]; then
+    echo "Meilisearch for the search suite: $MEILISEARCH_BIN ($("$MEILISEARCH_BIN" --version 2>/dev/null | head -1))"
+else
+    echo "no Meilisearch binary beside this checkout: the Meilisearch suite will print SKIPPED"
+fi
+
 # ---------------------------------------------------------------------------------------------
 step "cargo build --all-targets"
 cargo build --all-targets 2>&1 | tee "$LOG_DIR/build.log"
