@@ -139,10 +139,12 @@ pub enum WindowKind {
     UntilFilled,
     Varies,
     Tbd,
+    /// Window text an import could not read: shown as written (`window_note`).
+    Other,
 }
 
 impl WindowKind {
-    pub const ALL: [WindowKind; 7] = [
+    pub const ALL: [WindowKind; 8] = [
         WindowKind::Dated,
         WindowKind::Always,
         WindowKind::UntilBudget,
@@ -150,6 +152,7 @@ impl WindowKind {
         WindowKind::UntilFilled,
         WindowKind::Varies,
         WindowKind::Tbd,
+        WindowKind::Other,
     ];
     pub fn parse(s: &str) -> Option<WindowKind> {
         WindowKind::ALL.into_iter().find(|k| k.as_str() == s)
@@ -163,6 +166,7 @@ impl WindowKind {
             WindowKind::UntilFilled => "until_filled",
             WindowKind::Varies => "varies",
             WindowKind::Tbd => "tbd",
+            WindowKind::Other => "other",
         }
     }
     pub fn label(&self) -> &'static str {
@@ -174,6 +178,7 @@ impl WindowKind {
             WindowKind::UntilFilled => "모집 완료 시까지",
             WindowKind::Varies => "사업별 상이",
             WindowKind::Tbd => "추후 공지",
+            WindowKind::Other => "기타 (공고문 참고)",
         }
     }
 }

@@ -55,6 +55,11 @@ pub fn window_label(a: &Announcement) -> String {
         (WindowKind::Dated, Some(s), Some(e)) => format!("{} ~ {}", date(s), date(e)),
         (WindowKind::Dated, None, Some(e)) => format!("~ {}", date(e)),
         (WindowKind::Dated, Some(s), None) => format!("{} ~", date(s)),
+        // Text the import could not read: as the agency wrote it.
+        (WindowKind::Other, _, _) => match a.window_note.as_deref().map(str::trim) {
+            Some(note) if !note.is_empty() => note.chars().take(80).collect(),
+            _ => WindowKind::Other.label().to_string(),
+        },
         (k, Some(s), _) => format!("{} ~ {}", date(s), k.label()),
         (k, _, _) => k.label().to_string(),
     }

@@ -234,6 +234,7 @@ diesel::table! {
         rejected_count -> Integer,
         rejects -> Text,
         error -> Nullable<Text>,
+        noted_count -> Integer,
     }
 }
 

@@ -41,7 +41,7 @@ pub use merge::{
 };
 pub use regions::{REGIONS, REGION_COUNT};
 pub use text::{html_to_text, sanitize_html};
-pub use window::{parse_window, Window, WindowKind};
+pub use window::{parse_window, parse_window_or_keep, Window, WindowKind};
 
 /// Where a record came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -58,6 +58,9 @@ pub struct ImportSummary {
     pub changed: usize,
     pub unchanged: usize,
     pub merged: usize,
+    /// Records kept whose application window could not be read: stored as 기타 with the
+    /// original text shown (counted whatever their outcome above).
+    pub kept_with_note: usize,
     pub rejected: Vec<Rejected>,
     pub elapsed_ms: u128,
 }
@@ -65,12 +68,13 @@ pub struct ImportSummary {
 impl ImportSummary {
     pub fn line(&self) -> String {
         format!(
-            "{}: 신규 {}, 변경 {}, 변경 없음 {}, 병합 {}, 거부 {} ({:.1}초)",
+            "{}: 신규 {}, 변경 {}, 변경 없음 {}, 병합 {}, 기간 원문 보존 {}, 거부 {} ({:.1}초)",
             self.source,
             self.new,
             self.changed,
             self.unchanged,
             self.merged,
+            self.kept_with_note,
             self.rejected.len(),
             self.elapsed_ms as f64 / 1000.0
         )
@@ -92,6 +96,8 @@ pub struct ImportRun {
     pub rejected_count: i32,
     pub rejects: String,
     pub error: Option<String>,
+    /// Kept with their window text shown as written (기타).
+    pub noted_count: i32,
 }
 
 pub fn recent_runs(conn: &mut DbConnection, limit: i64) -> AppResult<Vec<ImportRun>> {
@@ -176,6 +182,7 @@ pub fn import_location(
                 rejected_count: 0,
                 rejects: "[]".into(),
                 error: Some(e.public_message()),
+                noted_count: 0,
             };
             diesel::insert_into(import_runs::table)
                 .values(&run)
@@ -197,6 +204,7 @@ pub fn import_location(
         rejected_count: summary.rejected.len() as i32,
         rejects: serde_json::to_string(&summary.rejected.iter().map(|r| serde_json::json!({"index": r.index, "source_id": r.source_id, "reason": r.reason})).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into()),
         error: None,
+        noted_count: summary.kept_with_note as i32,
     };
     diesel::insert_into(import_runs::table)
         .values(&run)
@@ -316,6 +324,9 @@ fn store_records(
                         now,
                     )
                 });
+                if outcome.is_ok() && rec.window.kind == crate::ingest::parse::WindowKind::Other {
+                    summary.kept_with_note += 1;
+                }
                 match outcome {
                     Ok(Outcome::New) => summary.new += 1,
                     Ok(Outcome::Changed) => summary.changed += 1,

@@ -41,7 +41,7 @@ async fn index(
     ctx.insert("queued", &fmt(queued));
     let imports: Vec<serde_json::Value> = imports
         .into_iter()
-        .map(|r| serde_json::json!({"source": r.source, "location": r.location, "started": format_kst(r.started_at, "%Y.%m.%d %H:%M"), "new": r.new_count, "changed": r.changed_count, "unchanged": r.unchanged_count, "merged": r.merged_count, "rejected": r.rejected_count, "error": r.error}))
+        .map(|r| serde_json::json!({"source": r.source, "location": r.location, "started": format_kst(r.started_at, "%Y.%m.%d %H:%M"), "new": r.new_count, "changed": r.changed_count, "unchanged": r.unchanged_count, "merged": r.merged_count, "noted": r.noted_count, "rejected": r.rejected_count, "error": r.error}))
         .collect();
     ctx.insert("imports", &imports);
     render(&state, "admin/jobs.html", &ctx)

@@ -8,7 +8,7 @@ use regex::Regex;
 
 use super::regions;
 use super::text::{clean_line, html_to_text, sanitize_html, split_list, summary_of};
-use super::window::{parse_window, Window, WindowKind};
+use super::window::{parse_window_or_keep, Window, WindowKind};
 use super::{
     finish, json_text, key_list, strip_bom, FileError, ImportAttachment, ImportEligibility,
     ImportRecord, Parsed, Rejected, Source,
@@ -232,8 +232,17 @@ fn build_record(f: &Fields, index: usize) -> Result<ImportRecord, Rejected> {
 
     let mut warnings = Vec::new();
     let window = match f.get("reqstBeginEndDe") {
-        Some(raw) => parse_window(raw)
-            .map_err(|e| reject(format!("신청기간(reqstBeginEndDe)을 읽을 수 없습니다: {e}")))?,
+        Some(raw) => {
+            // Never a reason to drop the record: unreadable text is kept as 기타.
+            let (w, why) = parse_window_or_keep(raw);
+            if let Some(why) = why {
+                warnings.push(format!(
+                    "신청기간(reqstBeginEndDe)을 해석하지 못해 '{}'(으)로 두고 원문을 보여 줍니다: {why}",
+                    w.kind.label_ko()
+                ));
+            }
+            w
+        }
         None => {
             warnings.push("신청기간(reqstBeginEndDe)이 없어 '추후 공지'로 둡니다".to_string());
             Window {

@@ -10,7 +10,7 @@ use regex::Regex;
 
 use super::regions;
 use super::text::{clean_line, sanitize_html, split_list, summary_of};
-use super::window::{parse_window, Window, WindowKind};
+use super::window::{parse_window_or_keep, Window, WindowKind};
 use super::{
     finish, json_text, key_list, strip_bom, FileError, ImportEligibility, ImportRecord, Parsed,
     Rejected, Source,
@@ -132,11 +132,14 @@ fn build_record(obj: &Obj, index: usize) -> Result<ImportRecord, Rejected> {
             begin.as_deref().unwrap_or(""),
             end.as_deref().unwrap_or("")
         );
-        parse_window(&raw).map_err(|e| {
-            reject(format!(
-                "접수 기간(pbanc_rcpt_end_dt)을 읽을 수 없습니다: {e}"
-            ))
-        })?
+        let (w, why) = parse_window_or_keep(&raw);
+        if let Some(why) = why {
+            warnings.push(format!(
+                "접수 기간(pbanc_rcpt_end_dt)을 해석하지 못해 '{}'(으)로 두고 원문을 보여 줍니다: {why}",
+                w.kind.label_ko()
+            ));
+        }
+        w
     };
 
     let detail_url = match get(obj, field::URL) {

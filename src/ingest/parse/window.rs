@@ -25,11 +25,15 @@ pub enum WindowKind {
     Varies,
     /// 추후 공지: to be announced.
     Tbd,
+    /// 기타: text the parser does not understand (relative deadlines such as "통지를 받은
+    /// 날부터 30일 이내", impossible dates, …). The record is kept and the original text
+    /// is what people are shown.
+    Other,
 }
 
 impl WindowKind {
     /// All kinds, in declaration order.
-    pub const ALL: [WindowKind; 7] = [
+    pub const ALL: [WindowKind; 8] = [
         WindowKind::Dated,
         WindowKind::Always,
         WindowKind::UntilBudget,
@@ -37,6 +41,7 @@ impl WindowKind {
         WindowKind::UntilFilled,
         WindowKind::Varies,
         WindowKind::Tbd,
+        WindowKind::Other,
     ];
 
     /// Stable identifier stored in the database.
@@ -49,6 +54,7 @@ impl WindowKind {
             WindowKind::UntilFilled => "until_filled",
             WindowKind::Varies => "varies",
             WindowKind::Tbd => "tbd",
+            WindowKind::Other => "other",
         }
     }
 
@@ -68,6 +74,7 @@ impl WindowKind {
             WindowKind::UntilFilled => "모집 완료 시까지",
             WindowKind::Varies => "사업별 상이",
             WindowKind::Tbd => "추후 공지",
+            WindowKind::Other => "기타 (공고문 참고)",
         }
     }
 }
@@ -111,6 +118,9 @@ static DATE_RE: Lazy<Regex> = Lazy::new(|| {
 /// Free-text states, checked in order on the text with all whitespace removed.
 const STATES: &[(&str, WindowKind)] = &[
     ("예산소진", WindowKind::UntilBudget),
+    ("소진시", WindowKind::UntilBudget), // 자금·재원·한도 소진 시까지
+    ("소진될때", WindowKind::UntilBudget),
+    ("소진까지", WindowKind::UntilBudget),
     ("선착순", WindowKind::FirstCome),
     ("선순마감", WindowKind::FirstCome), // typo seen in real data ("선순 마감")
     ("모집완료", WindowKind::UntilFilled),
@@ -134,6 +144,9 @@ const STATES: &[(&str, WindowKind)] = &[
     ("매주", WindowKind::Always),
     ("매년", WindowKind::Always),
     ("매분기", WindowKind::Always),
+    ("매달", WindowKind::Always),
+    ("익월", WindowKind::Always), // "익월 10일까지": every month, for the month before
+    ("요일별", WindowKind::Always), // "요일별 신청"
 ];
 
 /// Range separators seen in window text.
@@ -203,6 +216,32 @@ pub fn parse_window(raw: &str) -> Result<Window, String> {
         end,
         raw,
     })
+}
+
+/// The window of a record, never a reason to drop it: text that `parse_window` cannot
+/// read becomes [`WindowKind::Other`] with the original text kept (and shown), and the
+/// second value says why, for the record's warnings.
+pub fn parse_window_or_keep(raw: &str) -> (Window, Option<String>) {
+    match parse_window(raw) {
+        Ok(w) => (w, None),
+        Err(why) => {
+            let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+            let kind = if text.is_empty() {
+                WindowKind::Tbd
+            } else {
+                WindowKind::Other
+            };
+            (
+                Window {
+                    kind,
+                    start: None,
+                    end: None,
+                    raw: text,
+                },
+                Some(why),
+            )
+        }
+    }
 }
 
 /// Finds every date in `s`, skipping digit runs that are part of longer numbers.
@@ -422,6 +461,41 @@ mod tests {
             .contains("존재하지"));
         // Long digit runs are not dates.
         assert!(parse_window("1234567890").is_err());
+    }
+
+    #[test]
+    fn windows_seen_in_real_records_are_states() {
+        for (text, want) in [
+            ("자금 소진 시까지", WindowKind::UntilBudget),
+            ("한도소진시까지", WindowKind::UntilBudget),
+            ("재원이 소진될 때까지", WindowKind::UntilBudget),
+            ("익월 10일까지", WindowKind::Always),
+            ("요일별 신청", WindowKind::Always),
+        ] {
+            assert_eq!(kind(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn unreadable_windows_are_kept_with_their_text() {
+        for text in [
+            "통지를 받은 날부터 30일 이내",
+            "공고문 참조",
+            "2026-02-30 ~ 2026-03-10",
+            "2026-05-01 ~ 2026-04-01",
+        ] {
+            let (w, why) = parse_window_or_keep(text);
+            assert_eq!(w.kind, WindowKind::Other, "{text}");
+            assert_eq!(w.raw, text);
+            assert_eq!((w.start, w.end), (None, None));
+            assert!(why.is_some());
+        }
+        let (w, why) = parse_window_or_keep("  ");
+        assert_eq!(w.kind, WindowKind::Tbd);
+        assert!(why.is_some());
+        let (w, why) = parse_window_or_keep("2026-04-01 ~ 2026-04-30");
+        assert_eq!(w.kind, WindowKind::Dated);
+        assert!(why.is_none());
     }
 
     #[test]
