@@ -546,7 +546,14 @@ async fn confirm_form(
     let mut ctx = page(None, Some(&csrf));
     ctx.insert("token", &token);
     ctx.insert("valid", &valid);
-    render(&state, "alerts/confirm.html", &ctx)
+    // A used or expired link says so with 410, as the button's POST and the owners'
+    // links do.
+    let status = if valid {
+        StatusCode::OK
+    } else {
+        StatusCode::GONE
+    };
+    render_status(&state, status, "alerts/confirm.html", &ctx)
 }
 
 #[derive(Deserialize)]
@@ -617,7 +624,11 @@ async fn my_subscriptions(
     csrf: Csrf,
     q: web::Query<HashMap<String, String>>,
 ) -> AppResult<HttpResponse> {
-    if user.user.agency_id.is_some() {
+    // Like the other `/me` pages: for owners only; staff and operators go to their pages.
+    let uid = user.user.id.clone();
+    let owner =
+        user.user.agency_id.is_none() && state.db(move |conn| store::is_owner(conn, &uid)).await?;
+    if !owner {
         return Ok(redirect("/console"));
     }
     let uid = user.user.id.clone();
@@ -782,9 +793,14 @@ async fn remove_bookmark(
     csrf.verify(&form.csrf_token)?;
     let id = path.into_inner();
     let uid = user.user.id.clone();
-    state
+    // Only the caller's own bookmark: none of that announcement is 404, as for
+    // subscriptions.
+    let removed = state
         .db(move |conn| store::remove_bookmark(conn, &uid, &id))
         .await?;
+    if !removed {
+        return Err(AppError::NotFound);
+    }
     Ok(redirect("/me/bookmarks"))
 }
 
