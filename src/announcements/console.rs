@@ -1138,6 +1138,11 @@ async fn lifecycle(
     csrf.verify(&form.csrf_token)?;
     let staff = user.require_edit()?;
     let own = staff.agency.id.clone();
+    // Refuse another agency's announcement before looking at the form.
+    let (o, aid) = (own.clone(), id.clone());
+    state
+        .db(move |conn| owned(conn, &aid, &o).map(|_| ()))
+        .await?;
     let now = state.now();
     let at = match (form.date.as_deref(), form.time.as_deref()) {
         (Some(d), t) => {
@@ -1355,6 +1360,11 @@ async fn upload(
 ) -> AppResult<HttpResponse> {
     let staff = user.require_edit()?;
     let id = path.into_inner();
+    // Another agency's announcement is refused before the upload is read at all.
+    let (own, aid) = (staff.agency.id.clone(), id.clone());
+    state
+        .db(move |conn| owned(conn, &aid, &own).map(|_| ()))
+        .await?;
     let limit = state.config.max_upload_bytes;
     let mut token = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -1413,12 +1423,6 @@ async fn upload(
         Ok(t) => t,
         Err(msg) => return Ok(back(&msg)),
     };
-    let own = staff.agency.id.clone();
-    let aid = id.clone();
-    // Check ownership before anything touches the disk.
-    state
-        .db(move |conn| owned(conn, &aid, &own).map(|_| ()))
-        .await?;
     let stored = format!("{}.bin", new_id());
     let dir = state.config.upload_dir.clone();
     let target = dir.join(&stored);
