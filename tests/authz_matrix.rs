@@ -1170,6 +1170,12 @@ fn fill_path(spec: &RouteSpec, t: &Target) -> Result<String, String> {
                 .ok_or_else(|| format!("{spec}: no object id"))?;
             out.push_str(&format!("?{field}={v}"));
         }
+    } else if spec.object == Object::None
+        && spec.method.as_ref() != Some(&actix_web::http::Method::POST)
+    {
+        // Listings and searches look for drafts ("초안" is in every draft's title, not in
+        // the public one's) among all public states; other pages ignore the query.
+        out.push_str("?q=%EC%B4%88%EC%95%88&status=all");
     }
     Ok(out)
 }
@@ -1267,6 +1273,18 @@ fn every_route_admits_exactly_the_callers_its_rule_names() {
     // Every caller signs in from 127.0.0.1, and some checks post wrong passwords.
     let app = TestApp::spawn_with(|c| c.login_rate_limit = 100_000);
     let (mut world, logins) = World::build(&app);
+    // Run the jobs the fixtures queued: the search index gets the public announcement
+    // (and must drop the drafts), owner A's alert is matched and sent.
+    app.tick();
+    let listed = send(
+        &app,
+        "",
+        &get("/announcements?q=%ED%8C%90%EB%A1%9C&status=all"),
+    );
+    assert!(
+        listed.body.contains("가기관 공개 공고"),
+        "the listings have the public announcement to show (and drafts they must not)"
+    );
     let fp = Fingerprinter::new(&app);
     let mut sessions: Vec<Session> = CALLERS
         .iter()
