@@ -3,9 +3,11 @@
 //! anonymous, owner A, owner B, editor/reviewer/admin of agency A and of agency B, an
 //! operator. Each route's rule (`Access` + `Object`, declared where it is registered)
 //! says who may call it; the matrix proves that those callers get through and that
-//! everyone else is refused (403/404; anonymous visitors of pages are sent to the login
-//! page, of the API get 401) with the database unchanged and none of the object's
-//! secrets in the answer. Every answer, allowed or not, is also searched for marker
+//! everyone else is refused (403/404, 410 for a used link; anonymous visitors of pages
+//! are sent to the login page, of the API get 401; staff and operators on owner pages
+//! are sent to `/console`) with the database unchanged and none of the object's secrets
+//! in the answer. Objects are made fresh for each request (a new draft, file, staff
+//! member, subscription, token…), so an allowed publish or delete spoils nothing. Every answer, allowed or not, is also searched for marker
 //! strings the caller must never see (another agency's draft, another owner's email,
 //! operator-only errors).
 //!
