@@ -402,6 +402,8 @@ struct World {
     a_published: String,
     a_published_file: String,
     outbox_name: String,
+    /// An agency without staff among the callers, owner of the drafts A executes.
+    agency_c: Agency,
     markers: Vec<Marker>,
     counter: u32,
 }
@@ -426,6 +428,9 @@ enum Variant {
     Bogus,
     /// The development outbox through a proxy.
     Proxied,
+    /// A console route on a draft another agency owns with agency A as the executing
+    /// partner: A's staff manage it as their own.
+    Partnered,
 }
 
 fn variants(spec: &RouteSpec) -> Vec<Variant> {
@@ -436,6 +441,10 @@ fn variants(spec: &RouteSpec) -> Vec<Variant> {
         );
     if visible_by_status {
         vec![Variant::Shown, Variant::Hidden]
+    } else if spec.object == Object::Announcement
+        && matches!(spec.access, Access::Staff | Access::StaffEdit)
+    {
+        vec![Variant::Plain, Variant::Partnered]
     } else if spec.access == Access::Capability {
         vec![Variant::Plain, Variant::Bogus]
     } else if spec.access == Access::DevOnly {
@@ -688,6 +697,12 @@ impl World {
             a_published: a_published.clone(),
             a_published_file: String::new(),
             outbox_name: "matrix-0001.eml".into(),
+            agency_c: accounts_store::agency_by_name_or_create(
+                &mut app.conn(),
+                "권한시험 다기관",
+                now,
+            )
+            .expect("agency C"),
             markers,
             counter: 0,
         };
@@ -909,14 +924,13 @@ impl World {
                     _ => {
                         let n = self.next();
                         let title = format!("가기관 새 초안 MKFRESH{n}");
-                        let a = service::create(
-                            &mut app.conn(),
-                            &content(&title, &self.agency[&Side::A], now),
-                            false,
-                            &self.editor_a(),
-                            now,
-                        )
-                        .expect("fresh draft");
+                        let mut c = content(&title, &self.agency[&Side::A], now);
+                        if variant == Variant::Partnered {
+                            c.owner_agency_id = Some(self.agency_c.id.clone());
+                            c.exec_agency_id = Some(self.agency[&Side::A].id.clone());
+                        }
+                        let a = service::create(&mut app.conn(), &c, false, &self.editor_a(), now)
+                            .expect("fresh draft");
                         secrets.push(marker(format!("MKFRESH{n}"), a_staff));
                         a.id
                     }
@@ -1420,7 +1434,7 @@ fn every_route_admits_exactly_the_callers_its_rule_names() {
     }
     println!(
         "authz matrix: {} routes ({passes} passes: each route's object, plus drafts, \
-         made-up tokens and proxied requests) × {} callers = {} checks ({allowed_n} allowed, \
+         partner agencies' drafts, made-up tokens, proxied requests) × {} callers = {} checks ({allowed_n} allowed, \
          {denied_n} denied); {requests} requests in {:.1?} on {} (+ setup {:.1?}, \
          {relogins} sign-ins again after sign-out)",
         table.len(),
