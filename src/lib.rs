@@ -106,19 +106,20 @@ impl AppState {
     }
 }
 
-/// Register every route of the site and the API.
-pub fn routes(cfg: &mut aweb::ServiceConfig) {
-    web::routes(cfg);
-    accounts::web::routes(cfg);
-    search::web::routes(cfg);
-    announcements::web::routes(cfg);
-    announcements::console::routes(cfg);
-    jobs::web::routes(cfg);
-    owners::web::routes(cfg);
-    alerts::web::routes(cfg);
+/// Register every route of the site and the API, each with its access rule
+/// (`web::routes`; `web::route_table()` lists them for the authorization matrix).
+pub fn routes(r: &mut web::Routes) {
+    web::routes(r);
+    accounts::web::routes(r);
+    search::web::routes(r);
+    announcements::web::routes(r);
+    announcements::console::routes(r);
+    jobs::web::routes(r);
+    owners::web::routes(r);
+    alerts::web::routes(r);
     // Last: it ends with the `/api/v1/{tail}` catch-all, which would answer 404 for any
     // API route registered after it (the push registration endpoints did).
-    announcements::api::routes(cfg);
+    announcements::api::routes(r);
 }
 
 /// Start the HTTP server on an already-bound listener.
@@ -135,7 +136,7 @@ pub fn run(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Resul
             .wrap(web::security_headers())
             .wrap(middleware::Compress::default())
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
-            .configure(routes)
+            .configure(|cfg| routes(&mut web::Routes::new(cfg)))
             .default_service(aweb::to(web::not_found))
     })
     // Responses larger than one write (listing pages, CSS) must not wait for Nagle's

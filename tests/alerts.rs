@@ -1050,3 +1050,60 @@ fn web_push_is_offered_only_when_it_is_configured() {
     let channels: Vec<String> = serde_json::from_str(&channels).unwrap();
     assert!(channels.contains(&"push".to_string()), "{channels:?}");
 }
+
+// --- refusals the authorization matrix (tests/authz_matrix.rs) found ----------------------
+
+#[test]
+fn removing_a_bookmark_that_is_not_yours_is_404_and_leaves_it() {
+    let app = TestApp::spawn();
+    let (a_id, a_email) = owner(&app, |_| {});
+    let (_, b_email) = owner(&app, |_| {});
+    let staff = staff_client(&app);
+    let id = publish(&app, &staff, &[]);
+    let a = app.client();
+    a.login(&a_email, PW);
+    let csrf = a.csrf(&format!("/bookmarks/new?announcement={id}"));
+    let r = a.post_form(
+        "/me/bookmarks",
+        &[("csrf_token", &csrf), ("announcement", &id)],
+    );
+    assert_eq!(r.status, 303);
+
+    let b = app.client();
+    b.login(&b_email, PW);
+    let csrf_b = b.csrf("/me/bookmarks");
+    let path = format!("/me/bookmarks/{id}/delete");
+    assert_eq!(b.post_form(&path, &[("csrf_token", &csrf_b)]).status, 404);
+    assert!(store::is_bookmarked(&mut app.conn(), &a_id, &id).unwrap());
+
+    let r = a.post_form(&path, &[("csrf_token", &csrf)]);
+    assert_eq!((r.status, r.location()), (303, "/me/bookmarks"));
+    assert!(!store::is_bookmarked(&mut app.conn(), &a_id, &id).unwrap());
+    // Gone: a second press is 404 too, like a deleted subscription.
+    assert_eq!(a.post_form(&path, &[("csrf_token", &csrf)]).status, 404);
+}
+
+#[test]
+fn a_confirmation_link_that_is_not_valid_answers_410() {
+    let app = TestApp::spawn();
+    let r = app.client().get("/alerts/confirm/not-a-real-token");
+    assert_eq!(r.status, 410);
+    r.assert_contains("이미 쓰였거나 기간(7일)이 지났습니다");
+}
+
+#[test]
+fn the_subscription_page_is_for_owners_only() {
+    let app = TestApp::spawn();
+    let (op_email, op_pw) = app.operator();
+    let op = app.client();
+    op.login(&op_email, &op_pw);
+    let r = op.get("/me/subscriptions");
+    assert_eq!((r.status, r.location()), (303, "/console"));
+    let staff = staff_client(&app);
+    let r = staff.get("/me/subscriptions");
+    assert_eq!((r.status, r.location()), (303, "/console"));
+    let (_, email) = owner(&app, |_| {});
+    let me = app.client();
+    me.login(&email, PW);
+    assert_eq!(me.get("/me/subscriptions").status, 200);
+}

@@ -101,3 +101,34 @@ fn uploads_are_checked_stored_under_generated_names_and_served() {
     assert_eq!(stored_files(&app), 0);
     assert_eq!(public.get(&format!("/attachments/{aid}")).status, 404);
 }
+
+#[test]
+fn another_agencys_editor_is_refused_before_the_upload_or_the_form_is_looked_at() {
+    let app = TestApp::spawn_with(|c| c.max_upload_bytes = 64 * 1024);
+    let (_, email, pw) = app.staff("울산광역시", "editor");
+    let owner = app.client();
+    owner.login(&email, &pw);
+    let id = create_announcement(&owner, &[]);
+    let (_, email_b, pw_b) = app.staff("부산광역시", "editor");
+    let other = app.client();
+    other.login(&email_b, &pw_b);
+    let csrf = other.csrf("/console");
+
+    // A file the type check would refuse, and one too large: before, both answered with
+    // a redirect to the other agency's page; now the announcement is refused first.
+    let path = format!("/console/announcements/{id}/attachments");
+    let exe = b"MZ\x90\x00not a pdf".to_vec();
+    let r = other.post_multipart(&path, &[("csrf_token", &csrf)], ("공고.pdf", &exe));
+    assert_eq!(r.status, 403);
+    let big = vec![b'%'; 70 * 1024];
+    let r = other.post_multipart(&path, &[("csrf_token", &csrf)], ("big.pdf", &big));
+    assert_eq!(r.status, 403);
+    assert_eq!(stored_files(&app), 0);
+
+    // A schedule with a date that does not parse: refused, not sent back with an error.
+    let r = other.post_form(
+        &format!("/console/announcements/{id}/schedule"),
+        &[("csrf_token", &csrf), ("date", "내일"), ("time", "09:00")],
+    );
+    assert_eq!(r.status, 403);
+}

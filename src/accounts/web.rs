@@ -12,20 +12,38 @@ use super::model::{AgencyRole, Invitation, User};
 use super::{client_ip, new_id, password, random_token, sha256_hex, store, Csrf, CurrentUser};
 use crate::audit;
 use crate::error::{AppError, AppResult};
+use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, redirect, render, render_status, safe_next};
 use crate::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::get().to(login_form))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::get().to(logout_form))
-        .route("/logout", web::post().to(logout))
-        .route("/invite/{token}", web::get().to(invite_form))
-        .route("/invite/{token}", web::post().to(accept_invite))
-        .route("/console/staff", web::get().to(staff_page))
-        .route("/console/staff/invite", web::post().to(invite))
-        .route("/console/staff/{id}/remove", web::post().to(remove_staff))
-        .route("/console/staff/{id}/role", web::post().to(change_role));
+pub fn routes(r: &mut Routes) {
+    r.get("/login", login_form, Access::Public)
+        .post("/login", login, Access::Public)
+        .get("/logout", logout_form, Access::Public)
+        // Ends the caller's own session, whoever they are.
+        .post("/logout", logout, Access::Public)
+        .get(
+            "/invite/{token}",
+            invite_form,
+            Access::Capability.on(Object::InviteLink),
+        )
+        .post(
+            "/invite/{token}",
+            accept_invite,
+            Access::Capability.on(Object::InviteLink),
+        )
+        .get("/console/staff", staff_page, Access::Staff)
+        .post("/console/staff/invite", invite, Access::AgencyAdmin)
+        .post(
+            "/console/staff/{id}/remove",
+            remove_staff,
+            Access::AgencyAdmin.on(Object::StaffMember),
+        )
+        .post(
+            "/console/staff/{id}/role",
+            change_role,
+            Access::AgencyAdmin.on(Object::StaffMember),
+        );
 }
 
 #[derive(Deserialize)]

@@ -337,9 +337,9 @@ pub fn add_bookmark(
     Ok(())
 }
 
-pub fn remove_bookmark(conn: &mut DbConnection, user_id: &str, ann: &str) -> AppResult<()> {
-    diesel::delete(bookmarks::table.find((user_id, ann))).execute(conn)?;
-    Ok(())
+/// Remove `user_id`'s bookmark of `ann`; whether there was one.
+pub fn remove_bookmark(conn: &mut DbConnection, user_id: &str, ann: &str) -> AppResult<bool> {
+    Ok(diesel::delete(bookmarks::table.find((user_id, ann))).execute(conn)? > 0)
 }
 
 pub fn is_bookmarked(conn: &mut DbConnection, user_id: &str, ann: &str) -> AppResult<bool> {

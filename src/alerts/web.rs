@@ -17,39 +17,72 @@ use crate::accounts::{client_ip, Csrf, CurrentUser};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::reference;
+use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, redirect, render, render_status};
 use crate::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/alerts/new", web::get().to(new_form))
-        .route("/alerts", web::post().to(create))
-        .route("/alerts/confirm/{token}", web::get().to(confirm_form))
-        .route("/alerts/confirm/{token}", web::post().to(confirm))
-        .route("/me/subscriptions", web::get().to(my_subscriptions))
-        .route(
+pub fn routes(r: &mut Routes) {
+    let confirm_link = Access::Capability.on(Object::ConfirmLink);
+    let unsubscribe_link = Access::Capability.on(Object::UnsubscribeLink);
+    let code = Access::Capability.on(Object::DeliveryCode);
+    let public_announcement = Access::SignedIn
+        .on(Object::Announcement)
+        .in_field("announcement");
+    r.get("/alerts/new", new_form, Access::Public)
+        // Owners subscribe as themselves; anyone else by email, with double opt-in.
+        .post("/alerts", create, Access::Public)
+        .get("/alerts/confirm/{token}", confirm_form, confirm_link)
+        .post("/alerts/confirm/{token}", confirm, confirm_link)
+        .get("/me/subscriptions", my_subscriptions, Access::Owner)
+        .post(
             "/me/subscriptions/{id}/delete",
-            web::post().to(delete_subscription),
+            delete_subscription,
+            Access::SignedIn.on(Object::Subscription),
         )
-        .route("/me/bookmarks", web::get().to(my_bookmarks))
-        .route("/me/bookmarks", web::post().to(add_bookmark))
-        .route("/me/bookmarks/{id}/delete", web::post().to(remove_bookmark))
-        .route("/bookmarks/new", web::get().to(bookmark_form))
-        .route("/unsubscribe/{token}", web::get().to(unsubscribe_form))
-        .route("/unsubscribe/{token}", web::post().to(unsubscribe))
-        .route("/x/{code}", web::get().to(short_unsubscribe))
-        .route("/t/o/{code}.gif", web::get().to(track_open))
-        .route("/t/c/{code}", web::get().to(track_click))
-        .route("/s/{code}", web::get().to(track_click))
-        .route("/api/v1/push/subscribe", web::post().to(push_subscribe))
-        .route("/api/v1/push/unsubscribe", web::post().to(push_unsubscribe))
-        .route("/sw.js", web::get().to(service_worker))
-        .route("/dev/outbox", web::get().to(outbox))
-        .route("/dev/outbox/{name}", web::get().to(outbox_message))
-        .route("/admin/deliveries", web::get().to(admin_deliveries))
-        .route("/admin/deliveries/{id}/retry", web::post().to(admin_retry))
-        .route(
+        .get("/me/bookmarks", my_bookmarks, Access::SignedIn)
+        .post("/me/bookmarks", add_bookmark, public_announcement)
+        .post(
+            "/me/bookmarks/{id}/delete",
+            remove_bookmark,
+            Access::SignedIn.on(Object::Bookmark),
+        )
+        .get("/bookmarks/new", bookmark_form, public_announcement)
+        .get("/unsubscribe/{token}", unsubscribe_form, unsubscribe_link)
+        // RFC 8058 one-click: no session, no CSRF token; the signed token is the authority.
+        .post("/unsubscribe/{token}", unsubscribe, unsubscribe_link)
+        .get("/x/{code}", short_unsubscribe, code)
+        // The pixel answers the same to any code (a mail client shows no broken image);
+        // a valid code records the open.
+        .get(
+            "/t/o/{code}.gif",
+            track_open,
+            Access::Public.on(Object::DeliveryCode),
+        )
+        .get("/t/c/{code}", track_click, code)
+        .get("/s/{code}", track_click, code)
+        .post("/api/v1/push/subscribe", push_subscribe, Access::SignedIn)
+        .post(
+            "/api/v1/push/unsubscribe",
+            push_unsubscribe,
+            Access::SignedIn,
+        )
+        .get("/sw.js", service_worker, Access::Public)
+        .get("/dev/outbox", outbox, Access::DevOnly)
+        .get(
+            "/dev/outbox/{name}",
+            outbox_message,
+            Access::DevOnly.on(Object::OutboxMessage),
+        )
+        .get("/admin/deliveries", admin_deliveries, Access::Operator)
+        .post(
+            "/admin/deliveries/{id}/retry",
+            admin_retry,
+            Access::Operator.on(Object::Delivery),
+        )
+        .get(
             "/console/announcements/{id}/alerts",
-            web::get().to(console_alerts),
+            console_alerts,
+            Access::Staff.on(Object::Announcement),
         );
 }
 
@@ -539,7 +572,14 @@ async fn confirm_form(
     let mut ctx = page(None, Some(&csrf));
     ctx.insert("token", &token);
     ctx.insert("valid", &valid);
-    render(&state, "alerts/confirm.html", &ctx)
+    // A used or expired link says so with 410, as the button's POST and the owners'
+    // links do.
+    let status = if valid {
+        StatusCode::OK
+    } else {
+        StatusCode::GONE
+    };
+    render_status(&state, status, "alerts/confirm.html", &ctx)
 }
 
 #[derive(Deserialize)]
@@ -610,7 +650,11 @@ async fn my_subscriptions(
     csrf: Csrf,
     q: web::Query<HashMap<String, String>>,
 ) -> AppResult<HttpResponse> {
-    if user.user.agency_id.is_some() {
+    // Like the other `/me` pages: for owners only; staff and operators go to their pages.
+    let uid = user.user.id.clone();
+    let owner =
+        user.user.agency_id.is_none() && state.db(move |conn| store::is_owner(conn, &uid)).await?;
+    if !owner {
         return Ok(redirect("/console"));
     }
     let uid = user.user.id.clone();
@@ -775,9 +819,14 @@ async fn remove_bookmark(
     csrf.verify(&form.csrf_token)?;
     let id = path.into_inner();
     let uid = user.user.id.clone();
-    state
+    // Only the caller's own bookmark: none of that announcement is 404, as for
+    // subscriptions.
+    let removed = state
         .db(move |conn| store::remove_bookmark(conn, &uid, &id))
         .await?;
+    if !removed {
+        return Err(AppError::NotFound);
+    }
     Ok(redirect("/me/bookmarks"))
 }
 

@@ -6,12 +6,17 @@ use super::store;
 use super::view::cards;
 use super::web::{detail_view, ListQuery, PER_PAGE};
 use crate::error::{AppError, AppResult};
+use crate::web::routes::{Access, Object, Routes};
 use crate::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/announcements", web::get().to(list))
-        .route("/api/v1/announcements/{id}", web::get().to(get))
-        .route("/api/v1/{tail:.*}", web::route().to(unknown));
+pub fn routes(r: &mut Routes) {
+    r.get("/api/v1/announcements", list, Access::Public)
+        .get(
+            "/api/v1/announcements/{id}",
+            get,
+            Access::Public.on(Object::Announcement),
+        )
+        .any("/api/v1/{tail:.*}", unknown, Access::Nobody);
 }
 
 async fn list(state: web::Data<AppState>, query: web::Query<ListQuery>) -> AppResult<HttpResponse> {

@@ -20,49 +20,36 @@ use crate::clock::{end_of_kst_day, format_kst, from_kst, start_of_kst_day, to_ks
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::reference::{self, CATEGORIES, SIDO, TARGET_TYPES};
+use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, redirect, render, render_status};
 use crate::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/console", web::get().to(index))
-        .route("/console/audit", web::get().to(audit_page))
-        .route("/console/announcements/new", web::get().to(new_form))
-        .route("/console/announcements", web::post().to(create))
-        .route("/console/announcements/{id}", web::get().to(manage))
-        .route("/console/announcements/{id}/edit", web::get().to(edit_form))
-        .route("/console/announcements/{id}/edit", web::post().to(edit))
-        .route(
-            "/console/announcements/{id}/correct",
-            web::get().to(correct_form),
-        )
-        .route(
-            "/console/announcements/{id}/correct",
-            web::post().to(correct),
-        )
-        .route(
+pub fn routes(r: &mut Routes) {
+    let any_role = Access::Staff.on(Object::Announcement);
+    let editors = Access::StaffEdit.on(Object::Announcement);
+    r.get("/console", index, Access::Staff)
+        .get("/console/audit", audit_page, Access::Staff)
+        .get("/console/announcements/new", new_form, Access::StaffEdit)
+        .post("/console/announcements", create, Access::StaffEdit)
+        .get("/console/announcements/{id}", manage, any_role)
+        .get("/console/announcements/{id}/edit", edit_form, editors)
+        .post("/console/announcements/{id}/edit", edit, editors)
+        .get("/console/announcements/{id}/correct", correct_form, editors)
+        .post("/console/announcements/{id}/correct", correct, editors)
+        .get(
             "/console/announcements/{id}/publish",
-            web::get().to(publish_confirm),
+            publish_confirm,
+            editors,
         )
-        .route(
-            "/console/announcements/{id}/publish",
-            web::post().to(publish),
-        )
-        .route(
-            "/console/announcements/{id}/schedule",
-            web::post().to(schedule),
-        )
-        .route(
-            "/console/announcements/{id}/unpublish",
-            web::post().to(unpublish),
-        )
-        .route("/console/announcements/{id}/close", web::post().to(close))
-        .route(
-            "/console/announcements/{id}/attachments",
-            web::post().to(upload),
-        )
-        .route(
-            "/console/announcements/{id}/attachments/{aid}/delete",
-            web::post().to(delete_attachment),
+        .post("/console/announcements/{id}/publish", publish, editors)
+        .post("/console/announcements/{id}/schedule", schedule, editors)
+        .post("/console/announcements/{id}/unpublish", unpublish, editors)
+        .post("/console/announcements/{id}/close", close, editors)
+        .post("/console/announcements/{id}/attachments", upload, editors)
+        .post(
+            "/console/announcements/{announcement}/attachments/{id}/delete",
+            delete_attachment,
+            Access::StaffEdit.on(Object::Attachment),
         );
 }
 
@@ -1188,6 +1175,11 @@ async fn lifecycle(
     csrf.verify(&form.csrf_token)?;
     let staff = user.require_edit()?;
     let own = staff.agency.id.clone();
+    // Refuse another agency's announcement before looking at the form.
+    let (o, aid) = (own.clone(), id.clone());
+    state
+        .db(move |conn| owned(conn, &aid, &o).map(|_| ()))
+        .await?;
     let now = state.now();
     let at = match (form.date.as_deref(), form.time.as_deref()) {
         (Some(d), t) => {
@@ -1405,6 +1397,11 @@ async fn upload(
 ) -> AppResult<HttpResponse> {
     let staff = user.require_edit()?;
     let id = path.into_inner();
+    // Another agency's announcement is refused before the upload is read at all.
+    let (own, aid) = (staff.agency.id.clone(), id.clone());
+    state
+        .db(move |conn| owned(conn, &aid, &own).map(|_| ()))
+        .await?;
     let limit = state.config.max_upload_bytes;
     let mut token = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -1463,12 +1460,6 @@ async fn upload(
         Ok(t) => t,
         Err(msg) => return Ok(back(&msg)),
     };
-    let own = staff.agency.id.clone();
-    let aid = id.clone();
-    // Check ownership before anything touches the disk.
-    state
-        .db(move |conn| owned(conn, &aid, &own).map(|_| ()))
-        .await?;
     let stored = format!("{}.bin", new_id());
     let dir = state.config.upload_dir.clone();
     let target = dir.join(&stored);

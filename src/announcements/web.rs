@@ -13,18 +13,27 @@ use crate::accounts::{store as accounts_store, CurrentUser};
 use crate::clock::format_kst;
 use crate::error::{AppError, AppResult};
 use crate::reference::{self, CATEGORIES, SIDO, TARGET_TYPES};
+use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, render_public};
 use crate::AppState;
 
 pub const PER_PAGE: i64 = 20;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/announcements", web::get().to(listing))
-        .route("/announcements/{id}", web::get().to(detail))
-        .route("/agencies", web::get().to(agencies))
-        .route("/agencies/{id}", web::get().to(agency))
-        .route("/attachments/{id}", web::get().to(attachment));
+pub fn routes(r: &mut Routes) {
+    r.get("/", home, Access::Public)
+        .get("/announcements", listing, Access::Public)
+        .get(
+            "/announcements/{id}",
+            detail,
+            Access::Preview.on(Object::Announcement),
+        )
+        .get("/agencies", agencies, Access::Public)
+        .get("/agencies/{id}", agency, Access::Public.on(Object::Agency))
+        .get(
+            "/attachments/{id}",
+            attachment,
+            Access::Preview.on(Object::Attachment),
+        );
 }
 
 /// Listing query parameters, shared with the JSON API.

@@ -6,12 +6,16 @@ use serde::Deserialize;
 use crate::accounts::{Csrf, CurrentUser};
 use crate::clock::format_kst;
 use crate::error::AppResult;
+use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, redirect, render};
 use crate::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/jobs", web::get().to(index))
-        .route("/admin/jobs/{id}/retry", web::post().to(retry));
+pub fn routes(r: &mut Routes) {
+    r.get("/admin/jobs", index, Access::Operator).post(
+        "/admin/jobs/{id}/retry",
+        retry,
+        Access::Operator.on(Object::Job),
+    );
 }
 
 async fn index(

@@ -24,31 +24,34 @@ use crate::alerts::{delivery, store as alerts_store};
 use crate::clock::format_kst;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, redirect, render, render_status};
 use crate::AppState;
 
 const HOUR: Duration = Duration::from_secs(3600);
 const KST_FORMAT: &str = "%Y년 %m월 %d일 %H:%M";
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/signup", web::get().to(signup_form))
-        .route("/signup", web::post().to(signup))
-        .route("/signup/sent", web::get().to(signup_sent))
+pub fn routes(r: &mut Routes) {
+    let verify_link = Access::Capability.on(Object::VerifyLink);
+    let reset_link = Access::Capability.on(Object::ResetLink);
+    r.get("/signup", signup_form, Access::Public)
+        .post("/signup", signup, Access::Public)
+        .get("/signup/sent", signup_sent, Access::Public)
         // Before `/verify/{token}`, which would otherwise match "resend".
-        .route("/verify/resend", web::get().to(resend_form))
-        .route("/verify/resend", web::post().to(resend))
-        .route("/verify/{token}", web::get().to(verify_form))
-        .route("/verify/{token}", web::post().to(verify))
-        .route("/password/forgot", web::get().to(forgot_form))
-        .route("/password/forgot", web::post().to(forgot))
-        .route("/password/reset/{token}", web::get().to(reset_form))
-        .route("/password/reset/{token}", web::post().to(reset))
-        .route("/me", web::get().to(home))
-        .route("/me/profile", web::get().to(profile_form))
-        .route("/me/profile", web::post().to(save_profile))
-        .route("/me/consents", web::get().to(consents))
-        .route("/me/delete", web::get().to(delete_form))
-        .route("/me/delete", web::post().to(delete));
+        .get("/verify/resend", resend_form, Access::Public)
+        .post("/verify/resend", resend, Access::Public)
+        .get("/verify/{token}", verify_form, verify_link)
+        .post("/verify/{token}", verify, verify_link)
+        .get("/password/forgot", forgot_form, Access::Public)
+        .post("/password/forgot", forgot, Access::Public)
+        .get("/password/reset/{token}", reset_form, reset_link)
+        .post("/password/reset/{token}", reset, reset_link)
+        .get("/me", home, Access::Owner)
+        .get("/me/profile", profile_form, Access::Owner)
+        .post("/me/profile", save_profile, Access::Owner)
+        .get("/me/consents", consents, Access::Owner)
+        .get("/me/delete", delete_form, Access::Owner)
+        .post("/me/delete", delete, Access::Owner);
 }
 
 // --- helpers ----------------------------------------------------------------------------

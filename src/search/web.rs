@@ -7,15 +7,16 @@ use serde::Deserialize;
 
 use crate::announcements::web::{run_listing, ListQuery, PER_PAGE};
 use crate::error::AppResult;
+use crate::web::routes::{Access, Routes};
 use crate::AppState;
 
 /// The most rows a CSV export holds.
 pub const CSV_MAX_ROWS: i64 = 5000;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/announcements.csv", web::get().to(csv_export))
-        .route("/api/v1/search", web::get().to(api_search))
-        .route("/api/v1/suggest", web::get().to(suggest));
+pub fn routes(r: &mut Routes) {
+    r.get("/announcements.csv", csv_export, Access::Public)
+        .get("/api/v1/search", api_search, Access::Public)
+        .get("/api/v1/suggest", suggest, Access::Public);
 }
 
 fn csv_field(s: &str) -> String {

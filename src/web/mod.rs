@@ -12,6 +12,9 @@ use sha2::{Digest, Sha256};
 use crate::accounts::{Csrf, CurrentUser};
 use crate::error::{AppError, AppResult, ErrorInfo};
 use crate::AppState;
+pub use routes::{route_table, Access, Object, RouteSpec, Routes};
+
+pub mod routes;
 
 pub fn template_dir() -> String {
     std::env::var("JIWON_TEMPLATE_DIR")
@@ -29,8 +32,9 @@ pub fn templates() -> AppResult<tera::Tera> {
     Ok(tera)
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz)).service(
+pub fn routes(r: &mut Routes) {
+    r.get("/healthz", healthz, Access::Public).service(
+        "/public/{file}",
         web::scope("/public")
             .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "public, max-age=3600")))
             .service(
@@ -38,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .use_etag(true)
                     .use_last_modified(true),
             ),
+        Access::Public.on(Object::StaticFile),
     );
 }
 
