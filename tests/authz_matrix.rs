@@ -1070,8 +1070,11 @@ impl World {
             Object::UnsubscribeLink => {
                 let (sid, name) = self.subscription(app, true);
                 secrets.push(marker(name, Audience::Allowed));
-                let token = tokens::sign(&app.state.config.secret_key, &format!("s:{sid}"));
-                let forged = tokens::sign(b"not the secret", &format!("s:{sid}"));
+                let token = tokens::sign(&app.state.keys, &format!("s:{sid}"));
+                let forged = tokens::sign(
+                    &jiwon::signing::Keys::new(b"not the secret, not the secret!!", &[]),
+                    &format!("s:{sid}"),
+                );
                 values.insert("token", if bogus { forged } else { token });
             }
             Object::DeliveryCode => {
