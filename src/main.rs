@@ -9,6 +9,7 @@ use std::time::Duration;
 use actix_web::web::Data;
 use clap::{Parser, Subcommand};
 
+use jiwon::accounts::admin;
 use jiwon::clock::SystemClock;
 use jiwon::config::Config;
 use jiwon::error::AppError;
@@ -51,6 +52,16 @@ enum Command {
     Reindex,
     /// Generate a VAPID key pair for web push (put both in the environment).
     VapidKeys,
+    /// Agencies: `agency add NAME --kind ministry|local|public`, `agency list`.
+    Agency {
+        #[command(subcommand)]
+        command: AgencyCommand,
+    },
+    /// Agency administrators and operators: add (prints a one-time link), list, disable.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// A populated demo portal on a fresh embedded database, in one command.
     Demo {
         #[arg(long)]
@@ -59,6 +70,41 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum AgencyCommand {
+    /// Add an agency.
+    Add {
+        name: String,
+        /// ministry (중앙부처), local (지방자치단체) or public (공공기관).
+        #[arg(long)]
+        kind: String,
+    },
+    /// List agencies.
+    List,
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Invite an agency administrator (--agency) or an operator: prints a one-time link
+    /// where the person chooses their own password.
+    Add {
+        email: String,
+        /// admin or operator.
+        #[arg(long)]
+        role: String,
+        /// The agency of an admin (operators have none).
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    /// List operators, agency staff and pending invitations.
+    List {
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    /// Disable an account (or cancel a pending invitation) and end its sessions.
+    Disable { email: String },
 }
 
 fn main() -> ExitCode {
@@ -175,6 +221,65 @@ fn run(cli: Cli) -> Result<(), AppError> {
             );
             Ok(())
         }
+        Command::Agency { command } => {
+            let (config, mut conn) = admin_connection()?;
+            drop(config);
+            let now = chrono::Utc::now().naive_utc();
+            match command {
+                AgencyCommand::Add { name, kind } => {
+                    let a = admin::add_agency(&mut conn, &name, &kind, now)?;
+                    println!("기관 추가: {} ({})", a.name, a.kind_label());
+                }
+                AgencyCommand::List => {
+                    for a in jiwon::accounts::store::list_agencies(&mut conn)? {
+                        println!("{:<30} {}", a.name, a.kind_label());
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Staff { command } => {
+            let (config, mut conn) = admin_connection()?;
+            let now = chrono::Utc::now().naive_utc();
+            match command {
+                StaffCommand::Add {
+                    email,
+                    role,
+                    agency,
+                } => {
+                    let role = admin::StaffRole::parse(&role).ok_or_else(|| {
+                        AppError::BadRequest(
+                            "--role은 admin 또는 operator입니다. / --role must be admin or operator."
+                                .into(),
+                        )
+                    })?;
+                    let made = admin::add_staff(
+                        &mut conn,
+                        &config.base_url,
+                        &email,
+                        role,
+                        agency.as_deref(),
+                        now,
+                    )?;
+                    eprintln!(
+                        "초대를 만들었습니다: {} ({}일 동안 한 번 쓸 수 있는 링크). 이 링크를 본인에게만 전하세요; 비밀번호는 본인이 정합니다.",
+                        made.invitation.email,
+                        admin::INVITE_DAYS
+                    );
+                    println!("{}", made.link);
+                }
+                StaffCommand::List { agency } => {
+                    for line in admin::list_staff(&mut conn, agency.as_deref(), now)? {
+                        println!("{line}");
+                    }
+                }
+                StaffCommand::Disable { email } => {
+                    admin::disable_staff(&mut conn, &email, now)?;
+                    println!("비활성화했습니다: {email} (세션 종료, 대기 중인 초대 취소)");
+                }
+            }
+            Ok(())
+        }
         Command::Demo { bind, no_serve } => {
             let explicit = std::env::var("JIWON_DATABASE_URL")
                 .ok()
@@ -220,6 +325,15 @@ fn run(cli: Cli) -> Result<(), AppError> {
             serve(state)
         }
     }
+}
+
+/// Config and a migrated database connection for the administration commands.
+fn admin_connection() -> Result<(Config, jiwon::db::PooledConn), AppError> {
+    let config = Config::from_env()?;
+    let pool = jiwon::db::connect(&config.database_url, 1)?;
+    let mut conn = pool.get()?;
+    jiwon::db::migrate(&mut conn)?;
+    Ok((config, conn))
 }
 
 fn serve(state: Data<AppState>) -> Result<(), AppError> {

@@ -301,14 +301,15 @@ async fn invite(
     let now = state.now();
     let inv = Invitation {
         id: new_id(),
-        agency_id: staff.agency.id.clone(),
+        agency_id: Some(staff.agency.id.clone()),
         email: email.clone(),
-        agency_role: role.as_str().to_string(),
+        agency_role: Some(role.as_str().to_string()),
         token_hash: sha256_hex(&token),
-        invited_by: staff.user.id.clone(),
+        invited_by: Some(staff.user.id.clone()),
         created_at: now,
         expires_at: now + chrono::Duration::days(7),
         accepted_at: None,
+        operator: false,
     };
     let actor = user.clone();
     let link = format!("{}/invite/{}", state.config.base_url, token);
@@ -333,7 +334,7 @@ async fn invite(
                     "staff.invite",
                     "invitation",
                     &inv.id,
-                    &format!("{} ({})", inv.email, inv.agency_role),
+                    &format!("{} ({})", inv.email, role.as_str()),
                     now,
                 )
             })
@@ -516,6 +517,12 @@ async fn accept_invite(
     let hash = web::block(move || password::hash_password(&pw)).await??;
     let session = NewSession::random();
     let session_hash = session.hash();
+    // Operators (invited with `jiwon staff add --role operator`) work on /admin.
+    let landing = if inv.operator {
+        "/admin/jobs"
+    } else {
+        "/console"
+    };
     state
         .db(move |conn| {
             conn_tx(conn, |conn| {
@@ -534,9 +541,9 @@ async fn accept_invite(
                             email: inv.email.clone(),
                             password_hash: hash.clone(),
                             display_name: name.clone(),
-                            is_operator: false,
-                            agency_id: Some(inv.agency_id.clone()),
-                            agency_role: Some(inv.agency_role.clone()),
+                            is_operator: inv.operator,
+                            agency_id: inv.agency_id.clone(),
+                            agency_role: inv.agency_role.clone(),
                             active: true,
                             created_at: now,
                             last_login_at: None,
@@ -550,7 +557,7 @@ async fn accept_invite(
                 audit::record_system(
                     conn,
                     &user,
-                    Some(&inv.agency_id),
+                    inv.agency_id.as_deref(),
                     "staff.join",
                     "user",
                     &user,
@@ -560,5 +567,5 @@ async fn accept_invite(
             })
         })
         .await?;
-    session.redirect(&state, "/console")
+    session.redirect(&state, landing)
 }

@@ -72,14 +72,15 @@ diesel::table! {
 diesel::table! {
     invitations (id) {
         id -> Text,
-        agency_id -> Text,
+        agency_id -> Nullable<Text>,
         email -> Text,
-        agency_role -> Text,
+        agency_role -> Nullable<Text>,
         token_hash -> Text,
-        invited_by -> Text,
+        invited_by -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
         accepted_at -> Nullable<Timestamp>,
+        operator -> Bool,
     }
 }
 
