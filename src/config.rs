@@ -63,6 +63,8 @@ pub struct Config {
     pub delivery_batch: u32,
     /// Attempts before a delivery is dead-lettered.
     pub delivery_max_attempts: i32,
+    /// `/healthz` answers 503 when no worker has ticked for longer than this.
+    pub health_max_worker_age_secs: u64,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -155,6 +157,7 @@ impl Config {
             sms_sender: var("JIWON_SMS_SENDER").unwrap_or_else(|| "0212345678".into()),
             delivery_batch: parse_num("JIWON_DELIVERY_BATCH", 200)?,
             delivery_max_attempts: parse_num("JIWON_DELIVERY_MAX_ATTEMPTS", 6)?,
+            health_max_worker_age_secs: parse_num("JIWON_HEALTH_MAX_WORKER_AGE_SECS", 120)?,
         })
     }
 

@@ -85,6 +85,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    worker_heartbeats (worker) {
+        worker -> Text,
+        host -> Text,
+        last_tick_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     announcements (id) {
         id -> Text,
         title -> Text,
@@ -415,4 +423,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     push_endpoints,
     deliveries,
     announcement_views,
+    worker_heartbeats,
 );

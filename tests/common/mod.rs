@@ -248,6 +248,7 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         sms_sender: "0212345678".into(),
         delivery_batch: 200,
         delivery_max_attempts: 6,
+        health_max_worker_age_secs: 120,
     }
 }
 
