@@ -257,6 +257,9 @@ fn bench_config(dir: &Path) -> Config {
         sms_sender: "0212345678".into(),
         delivery_batch: 200,
         delivery_max_attempts: 6,
+        health_max_worker_age_secs: 120,
+        email_enabled: true,
+        sms_enabled: true,
     }
 }
 

@@ -118,6 +118,7 @@ pub fn routes(cfg: &mut aweb::ServiceConfig) {
 /// Start the HTTP server on an already-bound listener.
 pub fn run(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
     let max_upload = state.config.max_upload_bytes;
+    let production = state.config.is_production();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -126,7 +127,7 @@ pub fn run(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Resul
             .app_data(aweb::PayloadConfig::default().limit(max_upload + 64 * 1024))
             .wrap(web::error_handlers())
             .wrap(middleware::from_fn(accounts::csrf_middleware))
-            .wrap(web::security_headers())
+            .wrap(web::security_headers(production))
             .wrap(middleware::Compress::default())
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
             .configure(routes)

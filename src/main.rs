@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 
 use jiwon::accounts::admin;
 use jiwon::clock::SystemClock;
-use jiwon::config::Config;
+use jiwon::config::{Config, Environment};
 use jiwon::error::AppError;
 use jiwon::ingest::service::{import_location, Terminal};
 use jiwon::{demo, jobs, AppState};
@@ -136,7 +136,8 @@ fn describe(e: &AppError) -> String {
 fn run(cli: Cli) -> Result<(), AppError> {
     match cli.command {
         Command::Serve { bind } => {
-            let mut config = Config::from_env()?;
+            let mut config = Config::from_env(Environment::Production)?;
+            refuse_half_configured(&config)?;
             if let Some(b) = bind {
                 config.bind = b;
             }
@@ -144,7 +145,8 @@ fn run(cli: Cli) -> Result<(), AppError> {
             serve(state)
         }
         Command::Worker => {
-            let config = Config::from_env()?;
+            let config = Config::from_env(Environment::Production)?;
+            refuse_half_configured(&config)?;
             let interval = Duration::from_secs(config.scheduler_interval_secs);
             let state = Data::new(AppState::new(config, Arc::new(SystemClock))?);
             eprintln!(
@@ -157,7 +159,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 .map_err(|_| AppError::internal("worker thread panicked"))
         }
         Command::Migrate => {
-            let config = Config::from_env()?;
+            let config = Config::from_env(Environment::Development)?;
             let pool = jiwon::db::connect(&config.database_url, 1)?;
             let mut conn = pool.get()?;
             let n = jiwon::db::migrate(&mut conn)?;
@@ -167,7 +169,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Import { source, locations } => {
-            let config = Config::from_env()?;
+            let config = Config::from_env(Environment::Development)?;
             let state = AppState::new(config, Arc::new(SystemClock))?;
             let mut failed = false;
             for loc in &locations {
@@ -206,7 +208,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Reindex => {
-            let config = Config::from_env()?;
+            let config = Config::from_env(Environment::Development)?;
             let state = AppState::new(config, Arc::new(SystemClock))?;
             let started = std::time::Instant::now();
             eprintln!("검색 색인을 새로 만듭니다 ({})", state.search.name());
@@ -281,27 +283,21 @@ fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Demo { bind, no_serve } => {
-            let explicit = std::env::var("JIWON_DATABASE_URL")
-                .ok()
-                .filter(|s| !s.is_empty());
-            let url = explicit
-                .clone()
-                .unwrap_or_else(|| "sqlite://var/demo.db".into());
-            demo::remove_sqlite(&url)?;
-            std::env::set_var("JIWON_DATABASE_URL", &url);
-            let mut config = Config::from_env()?;
+            let env = |k: &str| std::env::var(k).ok().filter(|s| !s.trim().is_empty());
+            // Decided before anything is written: the demo's own stores, or empty ones.
+            let (url, search_dir) = demo::claim_stores(
+                matches!(env("JIWON_ENV").as_deref(), Some("production" | "prod")),
+                env("JIWON_DATABASE_URL").as_deref(),
+                env("JIWON_SEARCH_DIR").as_deref(),
+            )?;
+            let mut config = Config::from_env(Environment::Development)?;
+            config.database_url = url.clone();
+            config.search_dir = search_dir;
+            // Always the embedded index: a configured Meilisearch index is someone's.
+            config.meili_url = None;
             if let Some(b) = bind {
                 config.bind = b;
                 config.base_url = format!("http://{}", config.bind);
-            }
-            if config.meili_url.is_none() && config.search_dir.exists() {
-                // A fresh demo database gets a fresh embedded index too.
-                std::fs::remove_dir_all(&config.search_dir).map_err(|e| {
-                    AppError::Config(format!(
-                        "cannot remove {}: {e}",
-                        config.search_dir.display()
-                    ))
-                })?;
             }
             eprintln!("데모 데이터베이스 준비: {url}");
             let state = Data::new(AppState::new(config, Arc::new(SystemClock))?);
@@ -327,9 +323,18 @@ fn run(cli: Cli) -> Result<(), AppError> {
     }
 }
 
+/// Production with a channel on but no provider would write people's addresses, numbers
+/// and messages to development sinks: refuse before touching anything.
+fn refuse_half_configured(config: &Config) -> Result<(), AppError> {
+    match config.missing_channels() {
+        Some(m) => Err(AppError::Config(m)),
+        None => Ok(()),
+    }
+}
+
 /// Config and a migrated database connection for the administration commands.
 fn admin_connection() -> Result<(Config, jiwon::db::PooledConn), AppError> {
-    let config = Config::from_env()?;
+    let config = Config::from_env(Environment::Development)?;
     let pool = jiwon::db::connect(&config.database_url, 1)?;
     let mut conn = pool.get()?;
     jiwon::db::migrate(&mut conn)?;

@@ -405,6 +405,9 @@ mod tests {
             sms_sender: "0212345678".into(),
             delivery_batch: 1,
             delivery_max_attempts: 1,
+            health_max_worker_age_secs: 120,
+            email_enabled: true,
+            sms_enabled: true,
         }
     }
 

@@ -228,6 +228,8 @@ fn form_context(
         &user.map(|u| u.user.agency_id.is_none()).unwrap_or(false),
     );
     ctx.insert("push_enabled", &state.channels.push.is_some());
+    ctx.insert("sms_enabled", &state.channels.sms_on);
+    ctx.insert("email_enabled", &state.channels.email_on);
     Ok(ctx)
 }
 
@@ -396,6 +398,13 @@ async fn create(
         && input.channels.iter().any(|c| c == "push")
     {
         errors.insert("channel".into(), super::PUSH_NOT_READY.into());
+    }
+    if input
+        .channels
+        .iter()
+        .any(|c| (c == "sms" || c == "email") && !state.channels.offers(c))
+    {
+        errors.insert("channel".into(), super::CHANNEL_OFF.into());
     }
     if owner.is_some() {
         let has_phone = profile.as_ref().and_then(|p| p.phone.as_ref()).is_some();

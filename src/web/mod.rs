@@ -266,8 +266,19 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         .json(body)
 }
 
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// Headers on every response; HSTS only in production (behind TLS). In development the
+/// site is plain HTTP on localhost, where a remembered policy would follow the browser
+/// to every other local port.
+pub fn security_headers(production: bool) -> DefaultHeaders {
+    let headers = if production {
+        DefaultHeaders::new().add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "strict-origin-when-cross-origin"))

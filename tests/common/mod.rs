@@ -249,6 +249,8 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         delivery_batch: 200,
         delivery_max_attempts: 6,
         health_max_worker_age_secs: 120,
+        email_enabled: true,
+        sms_enabled: true,
     }
 }
 

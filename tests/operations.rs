@@ -1,0 +1,416 @@
+//! Running it safely: `jiwon demo` writes only into stores it made itself, production
+//! refuses to start half-configured (and is the default for `serve` and `worker`), a
+//! channel the operator turned off is neither offered nor sent, HSTS in production only.
+
+mod common;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use diesel::prelude::*;
+use jiwon::accounts::model::User;
+use jiwon::accounts::{new_id, password, store as accounts_store};
+use jiwon::alerts::criteria::Criteria;
+use jiwon::alerts::model::OwnerProfile;
+use jiwon::alerts::store;
+use jiwon::config::Environment;
+use jiwon::db::schema::deliveries;
+
+/// `jiwon` in `dir` with only the given JIWON_* variables (none inherited).
+fn jiwon(dir: &Path, env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jiwon"));
+    cmd.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("JIWON_") || k == "TEST_DATABASE_URL" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("JIWON_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn run(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    jiwon(dir, env).args(args).output().expect("run jiwon")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// A process that must exit by itself within `secs`; killed (and the test failed) if not.
+fn exits_within(mut child: Child, secs: u64) -> (bool, String) {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            return (status.success(), err);
+        }
+        if start.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {secs} s: it started instead of refusing");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn agencies(dir: &Path, url: &str) -> String {
+    let o = run(dir, &[("JIWON_DATABASE_URL", url)], &["agency", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+#[test]
+fn demo_refuses_a_database_or_index_it_did_not_make() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let url = format!("sqlite://{}/live.db", dir.display());
+    // Somebody's database, with one agency in it.
+    let o = run(
+        dir,
+        &[("JIWON_DATABASE_URL", &url)],
+        &["agency", "add", "울산경제일자리진흥원", "--kind", "public"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = run(
+        dir,
+        &[("JIWON_DATABASE_URL", &url)],
+        &["demo", "--no-serve"],
+    );
+    assert!(!o.status.success(), "the demo must refuse a used database");
+    let err = stderr(&o);
+    assert!(err.contains("비어 있는 데이터베이스"), "{err}");
+    assert!(err.contains("nothing was changed"), "{err}");
+    let list = agencies(dir, &url);
+    assert_eq!(
+        list.lines().count(),
+        1,
+        "the database is as it was:\n{list}"
+    );
+    assert!(list.contains("울산경제일자리진흥원"));
+
+    // Never in production, whatever the database.
+    let empty = format!("sqlite://{}/empty.db", dir.display());
+    let o = run(
+        dir,
+        &[("JIWON_DATABASE_URL", &empty), ("JIWON_ENV", "production")],
+        &["demo", "--no-serve"],
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("JIWON_ENV=production"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.join("empty.db").exists(), "nothing created");
+
+    // A search directory with something in it is somebody's index.
+    let used = dir.join("index");
+    std::fs::create_dir_all(&used).expect("dir");
+    std::fs::write(used.join("CURRENT"), "gen-1").expect("file");
+    let o = run(
+        dir,
+        &[
+            ("JIWON_DATABASE_URL", &empty),
+            ("JIWON_SEARCH_DIR", &used.display().to_string()),
+        ],
+        &["demo", "--no-serve"],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("검색 색인 폴더"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(used.join("CURRENT")).expect("kept"),
+        "gen-1"
+    );
+    assert!(!dir.join("empty.db").exists(), "nothing created");
+}
+
+#[test]
+fn demo_fills_a_fresh_database_it_was_given() {
+    // What scripts/test.sh does before the browser tests: a fresh path.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let url = format!("sqlite://{}/demo.db", dir.display());
+    let o = run(
+        dir,
+        &[
+            ("JIWON_DATABASE_URL", &url),
+            (
+                "JIWON_SEARCH_DIR",
+                &dir.join("search").display().to_string(),
+            ),
+        ],
+        &["demo", "--no-serve"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("admin@demo.jiwon.kr"), "{out}");
+    assert!(agencies(dir, &url).contains("중소벤처기업부"));
+}
+
+#[test]
+fn serve_and_worker_default_to_production_and_refuse_half_configured_channels() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let url = format!("sqlite://{}/prod.db", dir.display());
+    let secret = "0123456789abcdef0123456789abcdef";
+    // JIWON_ENV unset: production, so the secret is required…
+    for cmd in ["serve", "worker"] {
+        let child = jiwon(
+            dir,
+            &[("JIWON_DATABASE_URL", &url), ("JIWON_BIND", "127.0.0.1:0")],
+        )
+        .arg(cmd)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+        let (ok, err) = exits_within(child, 30);
+        assert!(!ok, "{cmd} without a secret must refuse");
+        assert!(
+            err.contains("JIWON_SECRET_KEY is required in production"),
+            "{err}"
+        );
+    }
+    // …and with it, neither mail nor SMS provider: refused, naming both switches.
+    for cmd in ["serve", "worker"] {
+        let child = jiwon(
+            dir,
+            &[
+                ("JIWON_DATABASE_URL", &url),
+                ("JIWON_SECRET_KEY", secret),
+                ("JIWON_BIND", "127.0.0.1:0"),
+            ],
+        )
+        .arg(cmd)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+        let (ok, err) = exits_within(child, 30);
+        assert!(!ok, "{cmd} must refuse");
+        assert!(
+            err.contains("JIWON_SMTP_URL") && err.contains("JIWON_EMAIL_ENABLED=0"),
+            "{err}"
+        );
+        assert!(
+            err.contains("JIWON_SMS_URL") && err.contains("JIWON_SMS_ENABLED=0"),
+            "{err}"
+        );
+    }
+    assert!(
+        !dir.join("prod.db").exists(),
+        "refused before touching the database"
+    );
+    // Only SMS missing: only SMS named.
+    let o = run(
+        dir,
+        &[
+            ("JIWON_DATABASE_URL", &url),
+            ("JIWON_SECRET_KEY", secret),
+            ("JIWON_SMTP_URL", "smtp://127.0.0.1:2525"),
+        ],
+        &["worker"],
+    );
+    assert!(!o.status.success());
+    assert!(!stderr(&o).contains("JIWON_SMTP_URL"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("JIWON_SMS_URL"));
+}
+
+#[test]
+fn production_serves_with_both_channels_switched_off_and_sends_hsts() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let url = format!("sqlite://{}/prod.db", dir.display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let bind = format!("127.0.0.1:{port}");
+    let mut child = jiwon(
+        dir,
+        &[
+            ("JIWON_DATABASE_URL", &url),
+            ("JIWON_SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+            ("JIWON_EMAIL_ENABLED", "0"),
+            ("JIWON_SMS_ENABLED", "0"),
+            ("JIWON_BIND", &bind),
+        ],
+    )
+    .arg("serve")
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("spawn");
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(5))
+        .build();
+    let start = Instant::now();
+    let resp = loop {
+        match agent.get(&format!("http://{bind}/")).call() {
+            Ok(r) => break Some(r),
+            Err(ureq::Error::Status(_, r)) => break Some(r),
+            Err(_) if start.elapsed() < Duration::from_secs(60) => {
+                if child.try_wait().ok().flatten().is_some() {
+                    break None;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(_) => break None,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let resp = resp.expect("production serve started with both channels off");
+    assert_eq!(
+        resp.header("strict-transport-security"),
+        Some("max-age=31536000; includeSubDomains")
+    );
+    assert!(!dir.join("var/outbox").exists(), "no development sinks");
+}
+
+#[test]
+fn hsts_only_in_production() {
+    let app = TestApp::spawn();
+    assert_eq!(
+        app.client().get("/").header("strict-transport-security"),
+        None
+    );
+}
+
+const PW: &str = "owner password 123";
+
+fn owner_with_phone(app: &TestApp) -> (String, String) {
+    let mut conn = app.conn();
+    let id = new_id();
+    let email = format!("owner-{}@example.com", &id[id.len() - 8..]);
+    accounts_store::insert_user(
+        &mut conn,
+        &User {
+            id: id.clone(),
+            email: email.clone(),
+            password_hash: password::hash_password(PW).expect("hash"),
+            display_name: "울산 식당 사장".into(),
+            is_operator: false,
+            agency_id: None,
+            agency_role: None,
+            active: true,
+            created_at: app.now(),
+            last_login_at: None,
+        },
+    )
+    .expect("user");
+    let mut p = OwnerProfile::new(&id, app.now());
+    p.email_verified_at = Some(app.now());
+    p.phone = Some("01012345678".into());
+    store::save_profile(&mut conn, &p).expect("profile");
+    (id, email)
+}
+
+#[test]
+fn sms_switched_off_is_not_offered_and_nothing_is_sent_or_logged() {
+    let app = TestApp::spawn_with(|c| c.sms_enabled = false);
+    let (uid, email) = owner_with_phone(&app);
+    let me = app.client();
+    me.login(&email, PW);
+
+    // Not on the subscription form, and a forged choice is refused at the field.
+    let form = me.get("/alerts/new");
+    assert_eq!(form.status, 200);
+    assert!(inputs(&form.body, "channel", Some("sms")).is_empty());
+    assert_eq!(inputs(&form.body, "channel", Some("email")).len(), 1);
+    let csrf = me.csrf("/alerts/new");
+    let r = me.post_form(
+        "/alerts",
+        &[
+            ("csrf_token", &csrf),
+            ("category", "내수"),
+            ("frequency", "instant"),
+            ("channel", "sms"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    r.assert_contains("이 알림 방법은 지금 제공하지 않습니다");
+    // Not a reminder channel on the profile either.
+    let profile = me.get("/me/profile");
+    assert_eq!(profile.status, 200, "{}", profile.body);
+    assert!(inputs(&profile.body, "reminder_channels", Some("sms")).is_empty());
+    assert_eq!(
+        inputs(&profile.body, "reminder_channels", Some("email")).len(),
+        1
+    );
+
+    // A subscription from before the switch: its SMS is not sent, nor written anywhere.
+    {
+        let mut conn = app.conn();
+        let criteria = Criteria {
+            categories: vec!["내수".into()],
+            ..Default::default()
+        }
+        .canonical();
+        store::subscribe(
+            &mut conn,
+            store::Subscriber::Owner {
+                user_id: &uid,
+                source: "test",
+            },
+            "내수",
+            &criteria,
+            "instant",
+            &["sms".to_string()],
+            app.now(),
+        )
+        .expect("subscribe");
+    }
+    let (_, staff_email, staff_pw) = app.staff("중소벤처기업부", "editor");
+    let staff = app.client();
+    staff.login(&staff_email, &staff_pw);
+    let id = create_announcement(&staff, &[]);
+    let csrf = staff.csrf(&format!("/console/announcements/{id}"));
+    let r = staff.post_form(
+        &format!("/console/announcements/{id}/publish"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    app.tick();
+    let sms: Vec<(String, Option<chrono::NaiveDateTime>)> = deliveries::table
+        .filter(deliveries::channel.eq("sms"))
+        .select((deliveries::status, deliveries::sent_at))
+        .load(&mut app.conn())
+        .expect("deliveries");
+    assert!(!sms.is_empty(), "the alert was planned on SMS");
+    assert!(
+        sms.iter()
+            .all(|(s, sent)| s == "suppressed" && sent.is_none()),
+        "{sms:?}"
+    );
+    assert!(!app.dir.path().join("outbox/sms.log").exists());
+}
+
+#[test]
+fn production_refuses_a_channel_left_on_without_a_provider() {
+    // The library refuses too (not only the command line): AppState cannot be built.
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut config = test_config(
+        dir.path(),
+        format!("sqlite://{}/t.db", dir.path().display()),
+    );
+    config.environment = Environment::Production;
+    config.sms_enabled = false;
+    let err = jiwon::alerts::send::Channels::from_config(&config)
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("JIWON_SMTP_URL"), "{err}");
+    config.email_enabled = false;
+    assert!(jiwon::alerts::send::Channels::from_config(&config).is_ok());
+}
