@@ -260,6 +260,7 @@ fn bench_config(dir: &Path) -> Config {
         health_max_worker_age_secs: 120,
         email_enabled: true,
         sms_enabled: true,
+        access_log: jiwon::logging::AccessLog::Info,
     }
 }
 

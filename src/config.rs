@@ -70,6 +70,8 @@ pub struct Config {
     /// production a channel that is on needs its provider URL.
     pub email_enabled: bool,
     pub sms_enabled: bool,
+    /// The per-request access line: at info (default), at debug, or off.
+    pub access_log: crate::logging::AccessLog,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -168,6 +170,7 @@ impl Config {
             health_max_worker_age_secs: parse_num("JIWON_HEALTH_MAX_WORKER_AGE_SECS", 120)?,
             email_enabled: parse_switch("JIWON_EMAIL_ENABLED")?,
             sms_enabled: parse_switch("JIWON_SMS_ENABLED")?,
+            access_log: crate::logging::AccessLog::parse(var("JIWON_ACCESS_LOG").as_deref())?,
         })
     }
 

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod ingest;
 pub mod jobs;
+pub mod logging;
 pub mod owners;
 pub mod reference;
 pub mod search;
@@ -128,8 +129,9 @@ pub fn run(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Resul
             .wrap(web::error_handlers())
             .wrap(middleware::from_fn(accounts::csrf_middleware))
             .wrap(web::security_headers(production))
+            // Inside compression, so the line has the body's own size.
+            .wrap(middleware::from_fn(logging::access_log))
             .wrap(middleware::Compress::default())
-            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
             .configure(routes)
             .default_service(aweb::to(web::not_found))
     })

@@ -109,13 +109,10 @@ enum StaffCommand {
 
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("JIWON_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_web=info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(e) = jiwon::logging::init() {
+        eprintln!("오류: {}", describe(&e));
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -227,56 +227,140 @@ fn serve_and_worker_default_to_production_and_refuse_half_configured_channels() 
     assert!(stderr(&o).contains("JIWON_SMS_URL"));
 }
 
-#[test]
-fn production_serves_with_both_channels_switched_off_and_sends_hsts() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let dir = tmp.path();
+/// `jiwon serve` in production (JIWON_ENV unset) with both channels off, stderr to
+/// `stderr_file`; returns the process and its address once it answers.
+fn serve_production(dir: &Path, env: &[(&str, &str)], stderr_file: &Path) -> (Child, String) {
     let url = format!("sqlite://{}/prod.db", dir.display());
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("port");
     let bind = format!("127.0.0.1:{port}");
-    let mut child = jiwon(
-        dir,
-        &[
-            ("JIWON_DATABASE_URL", &url),
-            ("JIWON_SECRET_KEY", "0123456789abcdef0123456789abcdef"),
-            ("JIWON_EMAIL_ENABLED", "0"),
-            ("JIWON_SMS_ENABLED", "0"),
-            ("JIWON_BIND", &bind),
-        ],
-    )
-    .arg("serve")
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("spawn");
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(5))
-        .build();
+    let mut all = vec![
+        ("JIWON_DATABASE_URL", url.as_str()),
+        ("JIWON_SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+        ("JIWON_EMAIL_ENABLED", "0"),
+        ("JIWON_SMS_ENABLED", "0"),
+        ("JIWON_BIND", bind.as_str()),
+        ("JIWON_LOG", "info"),
+    ];
+    all.extend_from_slice(env);
+    let mut child = jiwon(dir, &all)
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(stderr_file).expect("log file"))
+        .spawn()
+        .expect("spawn");
     let start = Instant::now();
-    let resp = loop {
-        match agent.get(&format!("http://{bind}/")).call() {
-            Ok(r) => break Some(r),
-            Err(ureq::Error::Status(_, r)) => break Some(r),
-            Err(_) if start.elapsed() < Duration::from_secs(60) => {
-                if child.try_wait().ok().flatten().is_some() {
-                    break None;
-                }
-                std::thread::sleep(Duration::from_millis(200));
-            }
-            Err(_) => break None,
+    loop {
+        if std::net::TcpStream::connect(&bind).is_ok() {
+            return (child, format!("http://{bind}"));
         }
-    };
+        if let Some(status) = child.try_wait().expect("wait") {
+            panic!(
+                "serve exited ({status}): {}",
+                std::fs::read_to_string(stderr_file).unwrap_or_default()
+            );
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "serve never listened"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn get(url: &str) -> ureq::Response {
+    match ureq::get(url).call() {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{url}: {e}"),
+    }
+}
+
+fn stop(mut child: Child) {
     let _ = child.kill();
     let _ = child.wait();
-    let resp = resp.expect("production serve started with both channels off");
+}
+
+#[test]
+fn production_serves_with_both_channels_switched_off_and_sends_hsts() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let (child, base) = serve_production(dir, &[], &dir.join("stderr.log"));
+    let resp = get(&format!("{base}/"));
+    stop(child);
+    assert_eq!(resp.status(), 200);
     assert_eq!(
         resp.header("strict-transport-security"),
         Some("max-age=31536000; includeSubDomains")
     );
     assert!(!dir.join("var/outbox").exists(), "no development sinks");
+}
+
+#[test]
+fn access_lines_are_json_without_colour_or_tokens() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let log = dir.join("stderr.log");
+    let (child, base) = serve_production(dir, &[("JIWON_LOG_FORMAT", "json")], &log);
+    let secrets = [
+        "SeCrEtVeRiFy123",
+        "InViTeToKeN456",
+        "QuErYsEcReT789",
+        "ShOrTcOdE",
+    ];
+    let verify_status = get(&format!("{base}/verify/{}", secrets[0])).status();
+    get(&format!("{base}/invite/{}", secrets[1]));
+    get(&format!("{base}/announcements?token={}&page=1", secrets[2]));
+    get(&format!("{base}/t/o/{}.gif", secrets[3]));
+    get(&format!("{base}/announcements?page=2"));
+    std::thread::sleep(Duration::from_millis(300));
+    stop(child);
+    let text = std::fs::read_to_string(&log).expect("log");
+    for s in secrets {
+        assert!(!text.contains(s), "{s} leaked into the log:\n{text}");
+    }
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour codes when stderr is a file"
+    );
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let access = |path: &str| {
+        lines
+            .iter()
+            .find(|l| l["path"] == path)
+            .unwrap_or_else(|| panic!("no access line for {path}:\n{text}"))
+            .clone()
+    };
+    let verify = access("/verify/[redacted]");
+    assert_eq!(verify["method"], "GET");
+    assert_eq!(verify["status"], verify_status);
+    assert_eq!(verify["level"], "INFO");
+    assert!(verify["ms"].as_f64().is_some());
+    assert!(verify["bytes"].as_u64().is_some_and(|b| b > 0));
+    access("/invite/[redacted]");
+    access("/announcements?[redacted]");
+    access("/t/o/[redacted].gif");
+    assert_eq!(access("/announcements?page=2")["status"], 200);
+
+    // Off: no access lines at all; text format.
+    let log = dir.join("off.log");
+    let (child, base) = serve_production(dir, &[("JIWON_ACCESS_LOG", "off")], &log);
+    get(&format!("{base}/announcements?page=3"));
+    std::thread::sleep(Duration::from_millis(300));
+    stop(child);
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(!text.contains("page=3"), "{text}");
+
+    // A format that does not exist is refused.
+    let o = run(dir, &[("JIWON_LOG_FORMAT", "xml")], &["agency", "list"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("JIWON_LOG_FORMAT"));
 }
 
 #[test]

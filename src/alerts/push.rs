@@ -408,6 +408,7 @@ mod tests {
             health_max_worker_age_secs: 120,
             email_enabled: true,
             sms_enabled: true,
+            access_log: crate::logging::AccessLog::Info,
         }
     }
 

@@ -251,6 +251,7 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         health_max_worker_age_secs: 120,
         email_enabled: true,
         sms_enabled: true,
+        access_log: jiwon::logging::AccessLog::Info,
     }
 }
 
