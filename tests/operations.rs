@@ -99,6 +99,27 @@ fn demo_refuses_a_database_or_index_it_did_not_make() {
     );
     assert!(list.contains("울산경제일자리진흥원"));
 
+    // The test app's migrated database (PostgreSQL with TEST_DATABASE_URL): refused too.
+    let app = TestApp::spawn();
+    let (_, staff_email, _) = app.staff("울산광역시", "admin");
+    let o = run(
+        dir,
+        &[("JIWON_DATABASE_URL", &app.state.config.database_url)],
+        &["demo", "--no-serve"],
+    );
+    assert!(!o.status.success(), "{} database refused", app.backend);
+    assert!(stderr(&o).contains("The demo writes only into an empty database"));
+    assert!(
+        accounts_store::find_user_by_email(&mut app.conn(), &staff_email)
+            .expect("query")
+            .is_some()
+    );
+    assert!(
+        accounts_store::find_user_by_email(&mut app.conn(), "admin@demo.jiwon.kr")
+            .expect("query")
+            .is_none()
+    );
+
     // Never in production, whatever the database.
     let empty = format!("sqlite://{}/empty.db", dir.display());
     let o = run(

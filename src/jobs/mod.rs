@@ -303,6 +303,9 @@ pub fn heartbeat(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> A
                 hb::last_tick_at.eq(now),
             ))
             .execute(conn)?;
+        // A new worker (a process start): forget workers silent for a week.
+        diesel::delete(hb::table.filter(hb::last_tick_at.lt(now - Duration::days(7))))
+            .execute(conn)?;
     }
     Ok(())
 }
