@@ -155,9 +155,55 @@ pub async fn access_log(
     Ok(res)
 }
 
+/// Text about a person's message as it may be logged: email addresses and phone numbers
+/// (runs of 8+ digits, with or without dashes or spaces) masked. Channel errors quote the
+/// address they refused; the full text stays on `/admin/deliveries` for the operator.
+pub fn mask_personal(text: &str) -> String {
+    static EMAIL: once_cell::sync::Lazy<Option<regex::Regex>> = once_cell::sync::Lazy::new(|| {
+        regex::Regex::new(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}").ok()
+    });
+    static PHONE: once_cell::sync::Lazy<Option<regex::Regex>> =
+        once_cell::sync::Lazy::new(|| regex::Regex::new(r"\+?\d(?:[\d\- ]{6,}\d)").ok());
+    let mut out = text.to_string();
+    if let Some(re) = EMAIL.as_ref() {
+        out = re.replace_all(&out, "[email]").into_owned();
+    }
+    if let Some(re) = PHONE.as_ref() {
+        out = re
+            .replace_all(&out, |c: &regex::Captures| {
+                let digits = c[0].chars().filter(char::is_ascii_digit).count();
+                if digits >= 8 {
+                    "[number]".to_string()
+                } else {
+                    c[0].to_string()
+                }
+            })
+            .into_owned();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{mask_personal, redact};
+
+    #[test]
+    fn addresses_and_numbers_are_masked() {
+        assert_eq!(
+            mask_personal("영구 오류: 휴대전화 번호 오류: 010-1234-5678"),
+            "영구 오류: 휴대전화 번호 오류: [number]"
+        );
+        assert_eq!(
+            mask_personal("영구 오류: 550 5.1.1 <Kim.Owner+alerts@example.co.kr>: no such user"),
+            "영구 오류: 550 5.1.1 <[email]>: no such user"
+        );
+        assert_eq!(mask_personal("to 01012345678 failed"), "to [number] failed");
+        // Status codes, attempts and short numbers stay readable.
+        assert_eq!(
+            mask_personal("일시 오류: HTTP 503 after 30 s (attempt 2)"),
+            "일시 오류: HTTP 503 after 30 s (attempt 2)"
+        );
+    }
 
     #[test]
     fn tokens_in_paths_are_redacted() {

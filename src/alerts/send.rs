@@ -177,7 +177,9 @@ fn send_chunk(state: &AppState, chunk: &[Delivery]) -> AppResult<SendReport> {
             }
             Outcome::Failed(e) => {
                 let permanent = matches!(e, ChannelError::Permanent(_) | ChannelError::Gone(_));
-                tracing::warn!(delivery = %d.id, channel = %d.channel, attempt = d.attempts, error = %e, "delivery failed");
+                // Channel errors quote addresses; the log gets them masked.
+                let logged = crate::logging::mask_personal(&e.to_string());
+                tracing::warn!(delivery = %d.id, channel = %d.channel, attempt = d.attempts, error = %logged, "delivery failed");
                 delivery::mark_failed(
                     &mut conn,
                     d,
