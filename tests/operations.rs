@@ -378,6 +378,39 @@ fn access_lines_are_json_without_colour_or_tokens() {
     let text = std::fs::read_to_string(&log).expect("log");
     assert!(!text.contains("page=3"), "{text}");
 
+    // Debug: only when the filter lets jiwon::access through at debug.
+    let log = dir.join("debug.log");
+    let (child, base) = serve_production(
+        dir,
+        &[
+            ("JIWON_ACCESS_LOG", "debug"),
+            ("JIWON_LOG", "info,jiwon::access=debug"),
+        ],
+        &log,
+    );
+    get(&format!("{base}/announcements?page=4"));
+    std::thread::sleep(Duration::from_millis(300));
+    stop(child);
+    let text = std::fs::read_to_string(&log).expect("log");
+    let line = text
+        .lines()
+        .find(|l| l.contains("page=4"))
+        .unwrap_or_else(|| panic!("no debug access line:\n{text}"));
+    assert!(
+        line.contains("DEBUG") && line.contains("status=200"),
+        "{line}"
+    );
+    let log = dir.join("debug-filtered.log");
+    let (child, base) = serve_production(dir, &[("JIWON_ACCESS_LOG", "debug")], &log);
+    get(&format!("{base}/announcements?page=5"));
+    std::thread::sleep(Duration::from_millis(300));
+    stop(child);
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        !text.contains("page=5"),
+        "debug lines hidden at JIWON_LOG=info:\n{text}"
+    );
+
     // A format that does not exist is refused.
     let o = run(dir, &[("JIWON_LOG_FORMAT", "xml")], &["agency", "list"]);
     assert!(!o.status.success());
