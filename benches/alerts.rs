@@ -1438,7 +1438,7 @@ fn part_matching(summary: &mut Vec<String>) {
                 continue;
             }
             let t = Instant::now();
-            let (report, planned) = matching::plan(&mut conn, &anns[i], now).expect("plan");
+            let (report, planned) = matching::plan(&mut conn, &anns[i], &[], now).expect("plan");
             let r = &mut rows[i];
             r.plan_ms = ms(t);
             r.subs = report.subscriptions_matched;
@@ -1512,8 +1512,15 @@ fn part_matching(summary: &mut Vec<String>) {
             };
         for (i, why) in picks {
             let t = Instant::now();
-            let r = matching::run(&mut conn, &anns[i].id, "publish", anns[i].revision, now)
-                .expect("run");
+            let r = matching::run(
+                &mut conn,
+                &anns[i].id,
+                "publish",
+                anns[i].revision,
+                &[],
+                now,
+            )
+            .expect("run");
             let run_ms = ms(t);
             println!(
                 "    matching::run a{} ({why}): {:.0} ms — {} subscriptions matched, {} deliveries inserted ({:.0} inserts/s)",
@@ -1951,7 +1958,7 @@ fn part_latency(summary: &mut Vec<String>) {
     let t = Instant::now();
     let r = {
         let mut conn = state.conn().expect("conn");
-        matching::run(&mut conn, &id, "publish", 1, now).expect("run")
+        matching::run(&mut conn, &id, "publish", 1, &[], now).expect("run")
     };
     let run_ms = ms(t);
     let t = Instant::now();
@@ -2323,7 +2330,7 @@ fn send_all(
     let t = Instant::now();
     let report = {
         let mut conn = state.conn().expect("conn");
-        matching::run(&mut conn, &id, "publish", 1, now).expect("run")
+        matching::run(&mut conn, &id, "publish", 1, &[], now).expect("run")
     };
     let run_ms = ms(t);
     println!(

@@ -488,32 +488,16 @@ fn sms_switched_off_is_not_offered_and_nothing_is_sent_or_logged() {
         1
     );
 
-    // A subscription from before the switch: its SMS is not sent, nor written anywhere.
-    {
-        let mut conn = app.conn();
-        let criteria = Criteria {
-            categories: vec!["내수".into()],
-            ..Default::default()
-        }
-        .canonical();
-        store::subscribe(
-            &mut conn,
-            store::Subscriber::Owner {
-                user_id: &uid,
-                source: "test",
-            },
-            "내수",
-            &criteria,
-            "instant",
-            &["sms".to_string()],
-            app.now(),
-        )
-        .expect("subscribe");
-    }
+    // A subscription from before the switch: the agency's reach does not count it, and
+    // publishing plans nothing on SMS.
+    subscribe_sms(&app, &uid);
     let (_, staff_email, staff_pw) = app.staff("중소벤처기업부", "editor");
     let staff = app.client();
     staff.login(&staff_email, &staff_pw);
     let id = create_announcement(&staff, &[]);
+    let confirm = staff.get(&format!("/console/announcements/{id}/publish"));
+    assert_eq!(confirm.status, 200);
+    confirm.assert_contains("지금은 이 공고에 맞는 구독이 없어 알림이 가지 않습니다");
     let csrf = staff.csrf(&format!("/console/announcements/{id}"));
     let r = staff.post_form(
         &format!("/console/announcements/{id}/publish"),
@@ -521,17 +505,79 @@ fn sms_switched_off_is_not_offered_and_nothing_is_sent_or_logged() {
     );
     assert_eq!(r.status, 303);
     app.tick();
-    let sms: Vec<(String, Option<chrono::NaiveDateTime>)> = deliveries::table
+    let sms: i64 = deliveries::table
         .filter(deliveries::channel.eq("sms"))
-        .select((deliveries::status, deliveries::sent_at))
-        .load(&mut app.conn())
-        .expect("deliveries");
-    assert!(!sms.is_empty(), "the alert was planned on SMS");
-    assert!(
-        sms.iter()
-            .all(|(s, sent)| s == "suppressed" && sent.is_none()),
-        "{sms:?}"
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
+    assert_eq!(sms, 0, "nothing queued on a switched-off channel");
+    assert!(!app.dir.path().join("outbox/sms.log").exists());
+}
+
+fn subscribe_sms(app: &TestApp, uid: &str) {
+    let mut conn = app.conn();
+    let criteria = Criteria {
+        categories: vec!["내수".into()],
+        ..Default::default()
+    }
+    .canonical();
+    store::subscribe(
+        &mut conn,
+        store::Subscriber::Owner {
+            user_id: uid,
+            source: "test",
+        },
+        "내수",
+        &criteria,
+        "instant",
+        &["sms".to_string()],
+        app.now(),
+    )
+    .expect("subscribe");
+}
+
+#[test]
+fn sms_queued_before_the_switch_is_suppressed_not_sent() {
+    // SMS on: publishing queues an SMS (the tick is not run, so it waits).
+    let app = TestApp::spawn();
+    let (uid, _) = owner_with_phone(&app);
+    subscribe_sms(&app, &uid);
+    let (_, staff_email, staff_pw) = app.staff("중소벤처기업부", "editor");
+    let staff = app.client();
+    staff.login(&staff_email, &staff_pw);
+    let id = create_announcement(&staff, &[]);
+    let csrf = staff.csrf(&format!("/console/announcements/{id}"));
+    staff.post_form(
+        &format!("/console/announcements/{id}/publish"),
+        &[("csrf_token", &csrf)],
     );
+    let ann = jiwon::announcements::store::find(&mut app.conn(), &id)
+        .expect("find")
+        .expect("announcement");
+    let r = jiwon::alerts::matching::run(
+        &mut app.conn(),
+        &id,
+        "publish",
+        ann.revision,
+        &[],
+        app.now(),
+    )
+    .expect("match");
+    assert_eq!(r.deliveries_created, 1);
+
+    // The operator switches SMS off and restarts: the waiting SMS is not sent or logged.
+    let mut config = app.state.config.clone();
+    config.sms_enabled = false;
+    let restarted =
+        jiwon::AppState::new(config, std::sync::Arc::new(app.clock.clone())).expect("state");
+    let report = jiwon::alerts::send::deliver_due(&restarted, "w", 100).expect("send");
+    assert_eq!((report.sent, report.suppressed), (0, 1));
+    let status: String = deliveries::table
+        .filter(deliveries::channel.eq("sms"))
+        .select(deliveries::status)
+        .first(&mut app.conn())
+        .expect("row");
+    assert_eq!(status, "suppressed");
     assert!(!app.dir.path().join("outbox/sms.log").exists());
 }
 

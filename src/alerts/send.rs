@@ -62,6 +62,19 @@ impl Channels {
         }
     }
 
+    /// Channels the operator switched off: nothing is planned or queued on them.
+    /// (Push without VAPID keys is not "off": it was never offered.)
+    pub fn switched_off(&self) -> Vec<&'static str> {
+        let mut off = Vec::new();
+        if !self.email_on {
+            off.push("email");
+        }
+        if !self.sms_on {
+            off.push("sms");
+        }
+        off
+    }
+
     /// The channels that may be chosen, in the usual order.
     pub fn offered(&self) -> Vec<&'static str> {
         super::model::CHANNELS

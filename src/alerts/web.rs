@@ -1168,10 +1168,11 @@ async fn console_alerts(
     let id = path.into_inner();
     let now = state.now();
     let agency = staff.agency.id.clone();
+    let off = state.channels.switched_off();
     let (a, reach, results, views, center) = state
         .db(move |conn| {
             let a = crate::announcements::console::owned(conn, &id, &agency)?;
-            let reach = matching::reach(conn, &a, now)?;
+            let reach = matching::reach(conn, &a, &off, now)?;
             let results = delivery::results(conn, &a.id)?;
             let center = delivery::first_send_day(conn, &a.id)?
                 .or(a.published_at.map(|t| crate::clock::to_kst(t).date()))

@@ -124,7 +124,8 @@ pub fn tick(state: &AppState, worker: &str) -> AppResult<TickReport> {
     // After the jobs, so a match job's digest items and reminders go out this tick.
     {
         let mut conn = state.conn()?;
-        crate::alerts::schedule::queue_reminders(&mut conn, state.now())?;
+        let off = state.channels.switched_off();
+        crate::alerts::schedule::queue_reminders(&mut conn, &off, state.now())?;
         crate::alerts::schedule::build_digests(&mut conn, state.now())?;
     }
     let sent = crate::alerts::send::deliver_due(state, worker, 100_000)?;
@@ -175,6 +176,7 @@ fn run_job(state: &AppState, job: &Job) -> AppResult<()> {
                 &id,
                 &field("event")?,
                 revision,
+                &state.channels.switched_off(),
                 state.now(),
             )?;
             tracing::info!(announcement = %id, evaluated = r.criteria_evaluated, matched = r.criteria_matched,
