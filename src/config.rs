@@ -107,7 +107,17 @@ impl Config {
             None => crate::accounts::random_token(32).into_bytes(),
         };
         let bind = var("JIWON_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let base_url = var("JIWON_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        // Links in mail, texts and `jiwon staff add` are built on it: in production it
+        // cannot default to the listening address.
+        let base_url = match var("JIWON_BASE_URL") {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None if environment == Environment::Production => {
+                return Err(AppError::Config(
+                    "JIWON_BASE_URL is required in production (the public https:// address; links in mail and invitations use it)".into(),
+                ))
+            }
+            None => format!("http://{bind}"),
+        };
         let import_sources = match var("JIWON_IMPORT_SOURCES") {
             None => Vec::new(),
             Some(list) => list

@@ -203,13 +203,26 @@ fn serve_and_worker_default_to_production_and_refuse_half_configured_channels() 
             "{err}"
         );
     }
-    // …and with it, neither mail nor SMS provider: refused, naming both switches.
+    // …and the public address…
+    let o = run(
+        dir,
+        &[("JIWON_DATABASE_URL", &url), ("JIWON_SECRET_KEY", secret)],
+        &["worker"],
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("JIWON_BASE_URL is required in production"),
+        "{}",
+        stderr(&o)
+    );
+    // …and with them, neither mail nor SMS provider: refused, naming both switches.
     for cmd in ["serve", "worker"] {
         let child = jiwon(
             dir,
             &[
                 ("JIWON_DATABASE_URL", &url),
                 ("JIWON_SECRET_KEY", secret),
+                ("JIWON_BASE_URL", "https://jiwon.example.kr"),
                 ("JIWON_BIND", "127.0.0.1:0"),
             ],
         )
@@ -239,6 +252,7 @@ fn serve_and_worker_default_to_production_and_refuse_half_configured_channels() 
         &[
             ("JIWON_DATABASE_URL", &url),
             ("JIWON_SECRET_KEY", secret),
+            ("JIWON_BASE_URL", "https://jiwon.example.kr"),
             ("JIWON_SMTP_URL", "smtp://127.0.0.1:2525"),
         ],
         &["worker"],
@@ -260,6 +274,7 @@ fn serve_production(dir: &Path, env: &[(&str, &str)], stderr_file: &Path) -> (Ch
     let mut all = vec![
         ("JIWON_DATABASE_URL", url.as_str()),
         ("JIWON_SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+        ("JIWON_BASE_URL", "https://jiwon.example.kr"),
         ("JIWON_EMAIL_ENABLED", "0"),
         ("JIWON_SMS_ENABLED", "0"),
         ("JIWON_BIND", bind.as_str()),
