@@ -58,40 +58,41 @@ pub fn claim_stores(
                 .into(),
         ));
     }
+    // Every check before anything is removed or created.
+    if let Some(url) = database_url {
+        let tables = crate::db::table_count(url)?;
+        if tables > 0 {
+            return Err(AppError::Config(format!(
+                "데모는 비어 있는 데이터베이스에만 씁니다: JIWON_DATABASE_URL에 이미 테이블이 {tables}개 있어 아무것도 바꾸지 않았습니다. JIWON_DATABASE_URL을 비우면 데모 전용 {DEFAULT_DATABASE_URL}을 씁니다. / The demo writes only into an empty database: JIWON_DATABASE_URL already has {tables} tables; nothing was changed. Unset it to use the demo's own {DEFAULT_DATABASE_URL}."
+            )));
+        }
+    }
+    if let Some(d) = search_dir {
+        let used = std::fs::read_dir(d)
+            .map(|mut entries| entries.next().is_some())
+            .unwrap_or(false);
+        if used {
+            return Err(AppError::Config(format!(
+                "데모는 비어 있는 검색 색인 폴더에만 씁니다: {d}에 이미 파일이 있어 아무것도 바꾸지 않았습니다. / The demo writes only into an empty search directory: {d} is not empty; nothing was changed."
+            )));
+        }
+    }
+    // The demo's own stores start fresh.
     let url = match database_url {
+        Some(url) => url.to_string(),
         None => {
             remove_sqlite(DEFAULT_DATABASE_URL)?;
             DEFAULT_DATABASE_URL.to_string()
         }
-        Some(url) => {
-            let tables = crate::db::table_count(url)?;
-            if tables > 0 {
-                return Err(AppError::Config(format!(
-                    "데모는 비어 있는 데이터베이스에만 씁니다: JIWON_DATABASE_URL에 이미 테이블이 {tables}개 있어 아무것도 바꾸지 않았습니다. JIWON_DATABASE_URL을 비우면 데모 전용 {DEFAULT_DATABASE_URL}을 씁니다. / The demo writes only into an empty database: JIWON_DATABASE_URL already has {tables} tables; nothing was changed. Unset it to use the demo's own {DEFAULT_DATABASE_URL}."
-                )));
-            }
-            url.to_string()
-        }
     };
     let dir = match search_dir {
+        Some(d) => PathBuf::from(d),
         None => {
             let dir = PathBuf::from(DEFAULT_SEARCH_DIR);
             if dir.exists() {
                 std::fs::remove_dir_all(&dir).map_err(|e| {
                     AppError::Config(format!("cannot remove {}: {e}", dir.display()))
                 })?;
-            }
-            dir
-        }
-        Some(d) => {
-            let dir = PathBuf::from(d);
-            let used = std::fs::read_dir(&dir)
-                .map(|mut entries| entries.next().is_some())
-                .unwrap_or(false);
-            if used {
-                return Err(AppError::Config(format!(
-                    "데모는 비어 있는 검색 색인 폴더에만 씁니다: {d}에 이미 파일이 있어 아무것도 바꾸지 않았습니다. / The demo writes only into an empty search directory: {d} is not empty; nothing was changed."
-                )));
             }
             dir
         }
