@@ -260,6 +260,10 @@ fn bench_config(dir: &Path) -> Config {
         previous_secret_keys: Vec::new(),
         trusted_proxies: Vec::new(),
         push_allow_private: false,
+        health_max_worker_age_secs: 120,
+        email_enabled: true,
+        sms_enabled: true,
+        access_log: jiwon::logging::AccessLog::Info,
     }
 }
 
@@ -1437,7 +1441,7 @@ fn part_matching(summary: &mut Vec<String>) {
                 continue;
             }
             let t = Instant::now();
-            let (report, planned) = matching::plan(&mut conn, &anns[i], now).expect("plan");
+            let (report, planned) = matching::plan(&mut conn, &anns[i], &[], now).expect("plan");
             let r = &mut rows[i];
             r.plan_ms = ms(t);
             r.subs = report.subscriptions_matched;
@@ -1511,8 +1515,15 @@ fn part_matching(summary: &mut Vec<String>) {
             };
         for (i, why) in picks {
             let t = Instant::now();
-            let r = matching::run(&mut conn, &anns[i].id, "publish", anns[i].revision, now)
-                .expect("run");
+            let r = matching::run(
+                &mut conn,
+                &anns[i].id,
+                "publish",
+                anns[i].revision,
+                &[],
+                now,
+            )
+            .expect("run");
             let run_ms = ms(t);
             println!(
                 "    matching::run a{} ({why}): {:.0} ms — {} subscriptions matched, {} deliveries inserted ({:.0} inserts/s)",
@@ -1950,7 +1961,7 @@ fn part_latency(summary: &mut Vec<String>) {
     let t = Instant::now();
     let r = {
         let mut conn = state.conn().expect("conn");
-        matching::run(&mut conn, &id, "publish", 1, now).expect("run")
+        matching::run(&mut conn, &id, "publish", 1, &[], now).expect("run")
     };
     let run_ms = ms(t);
     let t = Instant::now();
@@ -2322,7 +2333,7 @@ fn send_all(
     let t = Instant::now();
     let report = {
         let mut conn = state.conn().expect("conn");
-        matching::run(&mut conn, &id, "publish", 1, now).expect("run")
+        matching::run(&mut conn, &id, "publish", 1, &[], now).expect("run")
     };
     let run_ms = ms(t);
     println!(

@@ -74,6 +74,15 @@ pub struct Config {
     /// (`JIWON_PUSH_ALLOW_PRIVATE=1`): only for a local test receiver; production refuses
     /// to start with it.
     pub push_allow_private: bool,
+    /// `/healthz` answers 503 when no worker has ticked for longer than this.
+    pub health_max_worker_age_secs: u64,
+    /// Email and SMS can be turned off by the operator (`JIWON_EMAIL_ENABLED=0`,
+    /// `JIWON_SMS_ENABLED=0`): then they are not offered and nothing is sent on them. In
+    /// production a channel that is on needs its provider URL.
+    pub email_enabled: bool,
+    pub sms_enabled: bool,
+    /// The per-request access line: at info (default), at debug, or off.
+    pub access_log: crate::logging::AccessLog,
 }
 
 /// One address or a CIDR range (`10.0.0.0/8`, `::1`, `2001:db8::/32`).
@@ -127,9 +136,12 @@ fn var(key: &str) -> Option<String> {
 }
 
 impl Config {
-    pub fn from_env() -> Result<Config, AppError> {
+    /// The environment, with `default` when `JIWON_ENV` is unset: `serve` and `worker`
+    /// default to production, `demo` and the one-off commands to development.
+    pub fn from_env(default: Environment) -> Result<Config, AppError> {
         let environment = match var("JIWON_ENV").as_deref() {
-            None | Some("development") | Some("dev") => Environment::Development,
+            None => default,
+            Some("development") | Some("dev") => Environment::Development,
             Some("production") | Some("prod") => Environment::Production,
             Some(other) => {
                 return Err(AppError::Config(format!(
@@ -146,7 +158,7 @@ impl Config {
             }
             None if environment == Environment::Production => {
                 return Err(AppError::Config(
-                    "JIWON_SECRET_KEY is required in production".into(),
+                    "JIWON_SECRET_KEY is required in production (`serve` and `worker` run as production unless JIWON_ENV=development)".into(),
                 ))
             }
             None => crate::accounts::random_token(32).into_bytes(),
@@ -185,7 +197,17 @@ impl Config {
             ));
         }
         let bind = var("JIWON_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let base_url = var("JIWON_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        // Links in mail, texts and `jiwon staff add` are built on it: in production it
+        // cannot default to the listening address.
+        let base_url = match var("JIWON_BASE_URL") {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None if environment == Environment::Production => {
+                return Err(AppError::Config(
+                    "JIWON_BASE_URL is required in production (the public https:// address; links in mail and invitations use it)".into(),
+                ))
+            }
+            None => format!("http://{bind}"),
+        };
         let import_sources = match var("JIWON_IMPORT_SOURCES") {
             None => Vec::new(),
             Some(list) => list
@@ -248,11 +270,54 @@ impl Config {
             previous_secret_keys,
             trusted_proxies,
             push_allow_private,
+            health_max_worker_age_secs: parse_num("JIWON_HEALTH_MAX_WORKER_AGE_SECS", 120)?,
+            email_enabled: parse_switch("JIWON_EMAIL_ENABLED")?,
+            sms_enabled: parse_switch("JIWON_SMS_ENABLED")?,
+            access_log: crate::logging::AccessLog::parse(var("JIWON_ACCESS_LOG").as_deref())?,
         })
     }
 
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
+    }
+
+    /// What production refuses to start without: a provider for every channel that is
+    /// on (the file outbox and the SMS log are development sinks; personal data is never
+    /// written to them elsewhere). `None` when complete.
+    pub fn missing_channels(&self) -> Option<String> {
+        if !self.is_production() {
+            return None;
+        }
+        let mut missing = Vec::new();
+        if self.email_enabled && self.smtp_url.is_none() {
+            missing.push(
+                "JIWON_SMTP_URL이 없습니다 (메일을 끄려면 JIWON_EMAIL_ENABLED=0) / JIWON_SMTP_URL is not set (JIWON_EMAIL_ENABLED=0 turns email off)",
+            );
+        }
+        if self.sms_enabled && self.sms_url.is_none() {
+            missing.push(
+                "JIWON_SMS_URL이 없습니다 (문자를 끄려면 JIWON_SMS_ENABLED=0) / JIWON_SMS_URL is not set (JIWON_SMS_ENABLED=0 turns SMS off)",
+            );
+        }
+        if missing.is_empty() {
+            None
+        } else {
+            Some(format!(
+                "운영 환경(JIWON_ENV=production) 설정이 덜 되어 시작하지 않습니다. / Production is not fully configured; not starting.\n  {}",
+                missing.join("\n  ")
+            ))
+        }
+    }
+}
+
+/// An on/off switch, on by default: 1/true/on or 0/false/off.
+fn parse_switch(key: &str) -> Result<bool, AppError> {
+    match var(key).as_deref().map(str::trim) {
+        None | Some("1") | Some("true") | Some("on") => Ok(true),
+        Some("0") | Some("false") | Some("off") => Ok(false),
+        Some(other) => Err(AppError::Config(format!(
+            "{key} must be 1 or 0, not '{other}'"
+        ))),
     }
 }
 

@@ -37,6 +37,69 @@ pub fn data_files() -> Vec<PathBuf> {
     ]
 }
 
+/// The demo's own database and search index, used when none is given.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://var/demo.db";
+pub const DEFAULT_SEARCH_DIR: &str = "var/demo-search";
+
+/// Where the demo may write, decided before anything is touched. The demo wipes and
+/// fills its database, so it runs only on one it creates itself: its own
+/// `sqlite://var/demo.db` (deleted and made again), or an explicit `JIWON_DATABASE_URL`
+/// that is empty (no tables); the same for its search index (its own
+/// `var/demo-search`, or an explicit `JIWON_SEARCH_DIR` that is empty or absent).
+/// Never in production. Returns the database URL and the search directory.
+pub fn claim_stores(
+    production: bool,
+    database_url: Option<&str>,
+    search_dir: Option<&str>,
+) -> AppResult<(String, PathBuf)> {
+    if production {
+        return Err(AppError::Config(
+            "데모는 운영 환경(JIWON_ENV=production)에서 실행하지 않습니다. / `jiwon demo` does not run with JIWON_ENV=production."
+                .into(),
+        ));
+    }
+    // Every check before anything is removed or created.
+    if let Some(url) = database_url {
+        let tables = crate::db::table_count(url)?;
+        if tables > 0 {
+            return Err(AppError::Config(format!(
+                "데모는 비어 있는 데이터베이스에만 씁니다: JIWON_DATABASE_URL에 이미 테이블이 {tables}개 있어 아무것도 바꾸지 않았습니다. JIWON_DATABASE_URL을 비우면 데모 전용 {DEFAULT_DATABASE_URL}을 씁니다. / The demo writes only into an empty database: JIWON_DATABASE_URL already has {tables} tables; nothing was changed. Unset it to use the demo's own {DEFAULT_DATABASE_URL}."
+            )));
+        }
+    }
+    if let Some(d) = search_dir {
+        let used = std::fs::read_dir(d)
+            .map(|mut entries| entries.next().is_some())
+            .unwrap_or(false);
+        if used {
+            return Err(AppError::Config(format!(
+                "데모는 비어 있는 검색 색인 폴더에만 씁니다: {d}에 이미 파일이 있어 아무것도 바꾸지 않았습니다. / The demo writes only into an empty search directory: {d} is not empty; nothing was changed."
+            )));
+        }
+    }
+    // The demo's own stores start fresh.
+    let url = match database_url {
+        Some(url) => url.to_string(),
+        None => {
+            remove_sqlite(DEFAULT_DATABASE_URL)?;
+            DEFAULT_DATABASE_URL.to_string()
+        }
+    };
+    let dir = match search_dir {
+        Some(d) => PathBuf::from(d),
+        None => {
+            let dir = PathBuf::from(DEFAULT_SEARCH_DIR);
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir).map_err(|e| {
+                    AppError::Config(format!("cannot remove {}: {e}", dir.display()))
+                })?;
+            }
+            dir
+        }
+    };
+    Ok((url, dir))
+}
+
 /// Remove an SQLite database file (and its WAL) so the demo starts fresh.
 pub fn remove_sqlite(url: &str) -> AppResult<()> {
     if let Backend::Sqlite(path) = Backend::from_url(url) {
@@ -216,14 +279,9 @@ fn demo_owner(state: &AppState) -> AppResult<Option<(DemoAccount, String)>> {
         .insert("reminder_channels".into(), vec!["email".into()]);
     let current = alerts_store::find_profile(&mut conn, &user.id)?
         .ok_or_else(|| AppError::internal("demo owner has no profile"))?;
-    let profile = owners::validate_profile(
-        &mut conn,
-        &form,
-        &current,
-        state.channels.push.is_some(),
-        now,
-    )?
-    .map_err(|errors| AppError::internal(format!("demo owner profile: {errors:?}")))?;
+    let profile =
+        owners::validate_profile(&mut conn, &form, &current, &state.channels.offered(), now)?
+            .map_err(|errors| AppError::internal(format!("demo owner profile: {errors:?}")))?;
     owners::save_profile(&mut conn, &current, &profile, now)?;
 
     let email = vec!["email".to_string()];

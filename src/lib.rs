@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod ingest;
 pub mod jobs;
+pub mod logging;
 pub mod owners;
 pub mod reference;
 pub mod search;
@@ -125,6 +126,7 @@ pub fn routes(r: &mut web::Routes) {
 /// Start the HTTP server on an already-bound listener.
 pub fn run(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
     let max_upload = state.config.max_upload_bytes;
+    let production = state.config.is_production();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -133,9 +135,10 @@ pub fn run(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Resul
             .app_data(aweb::PayloadConfig::default().limit(max_upload + 64 * 1024))
             .wrap(web::error_handlers())
             .wrap(middleware::from_fn(accounts::csrf_middleware))
-            .wrap(web::security_headers())
+            .wrap(web::security_headers(production))
+            // Inside compression, so the line has the body's own size.
+            .wrap(middleware::from_fn(logging::access_log))
             .wrap(middleware::Compress::default())
-            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
             .configure(|cfg| routes(&mut web::Routes::new(cfg)))
             .default_service(aweb::to(web::not_found))
     })

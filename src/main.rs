@@ -9,8 +9,9 @@ use std::time::Duration;
 use actix_web::web::Data;
 use clap::{Parser, Subcommand};
 
+use jiwon::accounts::admin;
 use jiwon::clock::SystemClock;
-use jiwon::config::Config;
+use jiwon::config::{Config, Environment};
 use jiwon::error::AppError;
 use jiwon::ingest::service::{import_location, Terminal};
 use jiwon::{demo, jobs, AppState};
@@ -51,6 +52,16 @@ enum Command {
     Reindex,
     /// Generate a VAPID key pair for web push (put both in the environment).
     VapidKeys,
+    /// Agencies: `agency add NAME --kind ministry|local|public`, `agency list`.
+    Agency {
+        #[command(subcommand)]
+        command: AgencyCommand,
+    },
+    /// Agency administrators and operators: add (prints a one-time link), list, disable.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// A populated demo portal on a fresh embedded database, in one command.
     Demo {
         #[arg(long)]
@@ -61,15 +72,47 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum AgencyCommand {
+    /// Add an agency.
+    Add {
+        name: String,
+        /// ministry (중앙부처), local (지방자치단체) or public (공공기관).
+        #[arg(long)]
+        kind: String,
+    },
+    /// List agencies.
+    List,
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Invite an agency administrator (--agency) or an operator: prints a one-time link
+    /// where the person chooses their own password.
+    Add {
+        email: String,
+        /// admin or operator.
+        #[arg(long)]
+        role: String,
+        /// The agency of an admin (operators have none).
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    /// List operators, agency staff and pending invitations.
+    List {
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    /// Disable an account (or cancel a pending invitation) and end its sessions.
+    Disable { email: String },
+}
+
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("JIWON_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_web=info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(e) = jiwon::logging::init() {
+        eprintln!("오류: {}", describe(&e));
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -90,7 +133,8 @@ fn describe(e: &AppError) -> String {
 fn run(cli: Cli) -> Result<(), AppError> {
     match cli.command {
         Command::Serve { bind } => {
-            let mut config = Config::from_env()?;
+            let mut config = Config::from_env(Environment::Production)?;
+            refuse_half_configured(&config)?;
             if let Some(b) = bind {
                 config.bind = b;
             }
@@ -98,7 +142,8 @@ fn run(cli: Cli) -> Result<(), AppError> {
             serve(state)
         }
         Command::Worker => {
-            let config = Config::from_env()?;
+            let config = Config::from_env(Environment::Production)?;
+            refuse_half_configured(&config)?;
             let interval = Duration::from_secs(config.scheduler_interval_secs);
             let state = Data::new(AppState::new(config, Arc::new(SystemClock))?);
             eprintln!(
@@ -111,7 +156,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 .map_err(|_| AppError::internal("worker thread panicked"))
         }
         Command::Migrate => {
-            let config = Config::from_env()?;
+            let config = Config::from_env(Environment::Development)?;
             let pool = jiwon::db::connect(&config.database_url, 1)?;
             let mut conn = pool.get()?;
             let n = jiwon::db::migrate(&mut conn)?;
@@ -121,7 +166,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Import { source, locations } => {
-            let config = Config::from_env()?;
+            let config = Config::from_env(Environment::Development)?;
             let state = AppState::new(config, Arc::new(SystemClock))?;
             let mut failed = false;
             for loc in &locations {
@@ -160,7 +205,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Reindex => {
-            let config = Config::from_env()?;
+            let config = Config::from_env(Environment::Development)?;
             let state = AppState::new(config, Arc::new(SystemClock))?;
             let started = std::time::Instant::now();
             eprintln!("검색 색인을 새로 만듭니다 ({})", state.search.name());
@@ -175,28 +220,81 @@ fn run(cli: Cli) -> Result<(), AppError> {
             );
             Ok(())
         }
+        Command::Agency { command } => {
+            let (config, mut conn) = admin_connection()?;
+            drop(config);
+            let now = chrono::Utc::now().naive_utc();
+            match command {
+                AgencyCommand::Add { name, kind } => {
+                    let a = admin::add_agency(&mut conn, &name, &kind, now)?;
+                    println!("기관 추가: {} ({})", a.name, a.kind_label());
+                }
+                AgencyCommand::List => {
+                    for a in jiwon::accounts::store::list_agencies(&mut conn)? {
+                        println!("{:<30} {}", a.name, a.kind_label());
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Staff { command } => {
+            let (config, mut conn) = admin_connection()?;
+            let now = chrono::Utc::now().naive_utc();
+            match command {
+                StaffCommand::Add {
+                    email,
+                    role,
+                    agency,
+                } => {
+                    let role = admin::StaffRole::parse(&role).ok_or_else(|| {
+                        AppError::BadRequest(
+                            "--role은 admin 또는 operator입니다. / --role must be admin or operator."
+                                .into(),
+                        )
+                    })?;
+                    let made = admin::add_staff(
+                        &mut conn,
+                        &config.base_url,
+                        &email,
+                        role,
+                        agency.as_deref(),
+                        now,
+                    )?;
+                    eprintln!(
+                        "초대를 만들었습니다: {} ({}일 동안 한 번 쓸 수 있는 링크). 이 링크를 본인에게만 전하세요; 비밀번호는 본인이 정합니다.",
+                        made.invitation.email,
+                        admin::INVITE_DAYS
+                    );
+                    println!("{}", made.link);
+                }
+                StaffCommand::List { agency } => {
+                    for line in admin::list_staff(&mut conn, agency.as_deref(), now)? {
+                        println!("{line}");
+                    }
+                }
+                StaffCommand::Disable { email } => {
+                    admin::disable_staff(&mut conn, &email, now)?;
+                    println!("비활성화했습니다: {email} (세션 종료, 대기 중인 초대 취소)");
+                }
+            }
+            Ok(())
+        }
         Command::Demo { bind, no_serve } => {
-            let explicit = std::env::var("JIWON_DATABASE_URL")
-                .ok()
-                .filter(|s| !s.is_empty());
-            let url = explicit
-                .clone()
-                .unwrap_or_else(|| "sqlite://var/demo.db".into());
-            demo::remove_sqlite(&url)?;
-            std::env::set_var("JIWON_DATABASE_URL", &url);
-            let mut config = Config::from_env()?;
+            let env = |k: &str| std::env::var(k).ok().filter(|s| !s.trim().is_empty());
+            // Decided before anything is written: the demo's own stores, or empty ones.
+            let (url, search_dir) = demo::claim_stores(
+                matches!(env("JIWON_ENV").as_deref(), Some("production" | "prod")),
+                env("JIWON_DATABASE_URL").as_deref(),
+                env("JIWON_SEARCH_DIR").as_deref(),
+            )?;
+            let mut config = Config::from_env(Environment::Development)?;
+            config.database_url = url.clone();
+            config.search_dir = search_dir;
+            // Always the embedded index: a configured Meilisearch index is someone's.
+            config.meili_url = None;
             if let Some(b) = bind {
                 config.bind = b;
                 config.base_url = format!("http://{}", config.bind);
-            }
-            if config.meili_url.is_none() && config.search_dir.exists() {
-                // A fresh demo database gets a fresh embedded index too.
-                std::fs::remove_dir_all(&config.search_dir).map_err(|e| {
-                    AppError::Config(format!(
-                        "cannot remove {}: {e}",
-                        config.search_dir.display()
-                    ))
-                })?;
             }
             eprintln!("데모 데이터베이스 준비: {url}");
             let state = Data::new(AppState::new(config, Arc::new(SystemClock))?);
@@ -220,6 +318,24 @@ fn run(cli: Cli) -> Result<(), AppError> {
             serve(state)
         }
     }
+}
+
+/// Production with a channel on but no provider would write people's addresses, numbers
+/// and messages to development sinks: refuse before touching anything.
+fn refuse_half_configured(config: &Config) -> Result<(), AppError> {
+    match config.missing_channels() {
+        Some(m) => Err(AppError::Config(m)),
+        None => Ok(()),
+    }
+}
+
+/// Config and a migrated database connection for the administration commands.
+fn admin_connection() -> Result<(Config, jiwon::db::PooledConn), AppError> {
+    let config = Config::from_env(Environment::Development)?;
+    let pool = jiwon::db::connect(&config.database_url, 1)?;
+    let mut conn = pool.get()?;
+    jiwon::db::migrate(&mut conn)?;
+    Ok((config, conn))
 }
 
 fn serve(state: Data<AppState>) -> Result<(), AppError> {

@@ -1039,14 +1039,15 @@ impl World {
                     &mut app.conn(),
                     &Invitation {
                         id: new_id(),
-                        agency_id: self.agency[&Side::A].id.clone(),
+                        agency_id: Some(self.agency[&Side::A].id.clone()),
                         email: email.clone(),
-                        agency_role: "editor".into(),
+                        agency_role: Some("editor".into()),
                         token_hash: sha256_hex(&token),
-                        invited_by: self.user[&Who::Admin(Side::A)].id.clone(),
+                        invited_by: Some(self.user[&Who::Admin(Side::A)].id.clone()),
                         created_at: now,
                         expires_at: now + chrono::Duration::days(7),
                         accepted_at: None,
+                        operator: false,
                     },
                 )
                 .expect("invitation");

@@ -176,7 +176,8 @@ fn site_pages_filters_detail_and_api() {
         .unwrap_or("")
         .contains("max-age"));
 
-    // Health.
+    // Health (once a worker has ticked).
+    app.tick();
     assert_eq!(c.get("/healthz").json()["status"], "ok");
 }
 

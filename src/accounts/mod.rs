@@ -4,6 +4,7 @@
 //! `Option<CurrentUser>`, then ask it for the permission they need (`staff()`,
 //! `require_edit()`, `require_admin()`, `require_operator()`).
 
+pub mod admin;
 pub mod model;
 pub mod password;
 pub mod store;

@@ -112,13 +112,18 @@ impl AgencyRole {
 #[diesel(table_name = invitations)]
 pub struct Invitation {
     pub id: String,
-    pub agency_id: String,
+    /// `None` for an operator.
+    pub agency_id: Option<String>,
     pub email: String,
-    pub agency_role: String,
+    /// `None` for an operator.
+    pub agency_role: Option<String>,
     #[serde(skip)]
     pub token_hash: String,
-    pub invited_by: String,
+    /// `None` when made on the command line (`jiwon staff add`).
+    pub invited_by: Option<String>,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub accepted_at: Option<NaiveDateTime>,
+    /// The person becomes a site operator (no agency).
+    pub operator: bool,
 }

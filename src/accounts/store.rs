@@ -123,6 +123,7 @@ pub fn reactivate_staff(
     diesel::update(users::table.find(user_id))
         .set((
             users::active.eq(true),
+            users::is_operator.eq(inv.operator),
             users::agency_id.eq(&inv.agency_id),
             users::agency_role.eq(&inv.agency_role),
             users::password_hash.eq(password_hash),

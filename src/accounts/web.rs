@@ -329,14 +329,15 @@ async fn invite(
     let now = state.now();
     let inv = Invitation {
         id: new_id(),
-        agency_id: staff.agency.id.clone(),
+        agency_id: Some(staff.agency.id.clone()),
         email: email.clone(),
-        agency_role: role.as_str().to_string(),
+        agency_role: Some(role.as_str().to_string()),
         token_hash: sha256_hex(&token),
-        invited_by: staff.user.id.clone(),
+        invited_by: Some(staff.user.id.clone()),
         created_at: now,
         expires_at: now + chrono::Duration::days(7),
         accepted_at: None,
+        operator: false,
     };
     let actor = user.clone();
     let mail_link = format!("{}/invite/{}", state.config.base_url, token);
@@ -360,7 +361,7 @@ async fn invite(
                     "staff.invite",
                     "invitation",
                     &inv.id,
-                    &format!("{} ({})", inv.email, inv.agency_role),
+                    &format!("{} ({})", inv.email, role.as_str()),
                     now,
                 )
             })
@@ -380,6 +381,15 @@ fn conn_tx<T>(
 ) -> AppResult<T> {
     use diesel::Connection;
     conn.transaction(f)
+}
+
+/// Whether accepting `inv` may bring back the deactivated account `existing`.
+fn revivable(existing: &User, inv: &Invitation) -> bool {
+    if inv.operator {
+        existing.is_operator && existing.agency_id.is_none()
+    } else {
+        !existing.is_operator && inv.agency_id.is_some() && existing.agency_id == inv.agency_id
+    }
 }
 
 pub fn looks_like_email(s: &str) -> bool {
@@ -548,6 +558,12 @@ async fn accept_invite(
     let hash = web::block(move || password::hash_password(&pw)).await??;
     let session = NewSession::random();
     let session_hash = session.hash();
+    // Operators (invited with `jiwon staff add --role operator`) work on /admin.
+    let landing = if inv.operator {
+        "/admin/jobs"
+    } else {
+        "/console"
+    };
     state
         .db(move |conn| {
             conn_tx(conn, |conn| {
@@ -556,13 +572,12 @@ async fn accept_invite(
                         return Err(AppError::Conflict("이미 가입된 이메일입니다.".into()))
                     }
                     // A former staff member of this same agency invited back: the account
-                    // returns with the invitation's role. An invitation never revives an
-                    // operator, nor an account that belonged to another agency or to an
-                    // owner: that would hand the inviting admin someone else's account.
-                    Some(existing)
-                        if !existing.is_operator
-                            && existing.agency_id.as_deref() == Some(inv.agency_id.as_str()) =>
-                    {
+                    // returns with the invitation's role (and a former operator through
+                    // an operator's invitation from the CLI). An agency's invitation never
+                    // revives an operator, nor an account that belonged to another agency
+                    // or to an owner: that would hand the inviting admin someone else's
+                    // account.
+                    Some(existing) if revivable(&existing, &inv) => {
                         store::reactivate_staff(conn, &existing.id, &inv, &hash, &name)?;
                         existing.id
                     }
@@ -578,9 +593,9 @@ async fn accept_invite(
                             email: inv.email.clone(),
                             password_hash: hash.clone(),
                             display_name: name.clone(),
-                            is_operator: false,
-                            agency_id: Some(inv.agency_id.clone()),
-                            agency_role: Some(inv.agency_role.clone()),
+                            is_operator: inv.operator,
+                            agency_id: inv.agency_id.clone(),
+                            agency_role: inv.agency_role.clone(),
                             active: true,
                             created_at: now,
                             last_login_at: None,
@@ -594,7 +609,7 @@ async fn accept_invite(
                 audit::record_system(
                     conn,
                     &user,
-                    Some(&inv.agency_id),
+                    inv.agency_id.as_deref(),
                     "staff.join",
                     "user",
                     &user,
@@ -604,5 +619,5 @@ async fn accept_invite(
             })
         })
         .await?;
-    session.redirect(&state, "/console")
+    session.redirect(&state, landing)
 }

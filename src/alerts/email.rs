@@ -27,6 +27,15 @@ pub trait Mailer: Send + Sync {
     fn send(&self, email: &Email) -> Result<(), ChannelError>;
 }
 
+/// Email turned off (`JIWON_EMAIL_ENABLED=0`): nothing is sent or written anywhere.
+pub struct Off;
+
+impl Mailer for Off {
+    fn send(&self, _email: &Email) -> Result<(), ChannelError> {
+        Err(ChannelError::Permanent("이메일 채널 꺼짐".into()))
+    }
+}
+
 pub fn build(from: &str, e: &Email) -> Result<Message, ChannelError> {
     let from: Mailbox = from
         .parse()

@@ -190,11 +190,14 @@ pub struct FanoutReport {
 }
 
 /// The matching job: announcement → deliveries.
+/// `off`: channels the operator switched off (`Channels::switched_off`); nothing is
+/// planned on them.
 pub fn run(
     conn: &mut DbConnection,
     id: &str,
     event: &str,
     revision: i32,
+    off: &[&str],
     now: NaiveDateTime,
 ) -> AppResult<FanoutReport> {
     let Some(a) = ann_store::find(conn, id)? else {
@@ -203,10 +206,10 @@ pub fn run(
     if a.status() != Status::Published {
         return Ok(FanoutReport::default());
     }
-    let (mut report, planned) = plan(conn, &a, now)?;
+    let (mut report, planned) = plan(conn, &a, off, now)?;
     report.deliveries_created = delivery::insert_all(conn, &planned, now)?;
     if event == "correct" {
-        report.deliveries_created += changed_messages(conn, &a, revision, now)?;
+        report.deliveries_created += changed_messages(conn, &a, revision, off, now)?;
     }
     Ok(report)
 }
@@ -216,6 +219,7 @@ pub fn run(
 pub fn plan(
     conn: &mut DbConnection,
     a: &Announcement,
+    off: &[&str],
     now: NaiveDateTime,
 ) -> AppResult<(FanoutReport, Vec<NewDelivery>)> {
     let mut report = FanoutReport::default();
@@ -282,6 +286,9 @@ pub fn plan(
             for channel in s.channel_list() {
                 // Digests are emails.
                 if s.frequency != "instant" && channel != "email" {
+                    continue;
+                }
+                if off.contains(&channel.as_str()) {
                     continue;
                 }
                 let address = match channel.as_str() {
@@ -353,9 +360,10 @@ fn urgency(frequency: &str) -> u8 {
 pub fn reach(
     conn: &mut DbConnection,
     a: &crate::announcements::model::Announcement,
+    off: &[&str],
     now: chrono::NaiveDateTime,
 ) -> AppResult<serde_json::Value> {
-    let (report, planned) = plan(conn, a, now)?;
+    let (report, planned) = plan(conn, a, off, now)?;
     let mut by_channel: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut recipients = HashSet::new();
     for d in &planned {
@@ -384,6 +392,7 @@ fn changed_messages(
     conn: &mut DbConnection,
     a: &Announcement,
     revision: i32,
+    off: &[&str],
     now: NaiveDateTime,
 ) -> AppResult<usize> {
     let Some(rev) = ann_store::revisions_of(conn, &a.id)?
@@ -463,6 +472,7 @@ fn changed_messages(
             detail: detail.clone(),
         });
     }
+    out.retain(|d| !off.contains(&d.channel.as_str()));
     delivery::insert_all(conn, &out, now)
 }
 

@@ -32,6 +32,11 @@ pub mod web;
 pub const PUSH_NOT_READY: &str =
     "웹 푸시는 아직 준비 중이라 고를 수 없습니다. 이메일이나 문자를 골라 주세요.";
 
+/// The field message when a channel the operator turned off (`JIWON_SMS_ENABLED=0`,
+/// `JIWON_EMAIL_ENABLED=0`) is chosen: the forms do not offer it, so only a forged
+/// request (or a page from before the switch) gets here.
+pub const CHANNEL_OFF: &str = "이 알림 방법은 지금 제공하지 않습니다. 다른 방법을 골라 주세요.";
+
 /// What a channel reports when a message could not be handed over.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChannelError {

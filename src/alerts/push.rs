@@ -418,6 +418,10 @@ mod tests {
             previous_secret_keys: Vec::new(),
             trusted_proxies: Vec::new(),
             push_allow_private: false,
+            health_max_worker_age_secs: 120,
+            email_enabled: true,
+            sms_enabled: true,
+            access_log: crate::logging::AccessLog::Info,
         }
     }
 

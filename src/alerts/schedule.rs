@@ -17,7 +17,12 @@ use crate::error::AppResult;
 
 /// Queue the reminders that are due: for each bookmark of an open announcement, the
 /// nearest configured day (D-7, D-1 …) not yet passed. Returns how many were queued.
-pub fn queue_reminders(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> {
+/// `off`: channels the operator switched off; no reminder is queued on them.
+pub fn queue_reminders(
+    conn: &mut DbConnection,
+    off: &[&str],
+    now: NaiveDateTime,
+) -> AppResult<usize> {
     let today = to_kst(now).date();
     let horizon = now + Duration::days(31);
     let rows: Vec<(String, String, Option<String>, Option<NaiveDateTime>)> = bookmarks::table
@@ -67,6 +72,9 @@ pub fn queue_reminders(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult
             .map(|p| p.reminder_channel_list())
             .unwrap_or_else(|| vec!["email".into()]);
         for ch in channels {
+            if off.contains(&ch.as_str()) {
+                continue;
+            }
             let address = match ch.as_str() {
                 "email" => emails.get(&user).cloned(),
                 "sms" => profile.and_then(|p| p.phone.clone()),

@@ -22,15 +22,66 @@ pub struct Channels {
     pub mailer: Box<dyn Mailer>,
     pub push: Option<WebPush>,
     pub sms: Box<dyn SmsSender>,
+    /// Off by the operator's choice (`JIWON_EMAIL_ENABLED=0`, `JIWON_SMS_ENABLED=0`):
+    /// not offered on any form, and a delivery on it is suppressed, never sent or logged.
+    pub email_on: bool,
+    pub sms_on: bool,
 }
 
 impl Channels {
+    /// Refuses a production configuration that would send through a development sink
+    /// (file outbox, SMS log): those write addresses, numbers and bodies to disk.
     pub fn from_config(config: &crate::config::Config) -> AppResult<Channels> {
+        if let Some(missing) = config.missing_channels() {
+            return Err(AppError::Config(missing));
+        }
         Ok(Channels {
-            mailer: email::mailer_from_config(config).map_err(AppError::Config)?,
+            mailer: if config.email_enabled {
+                email::mailer_from_config(config).map_err(AppError::Config)?
+            } else {
+                Box::new(email::Off)
+            },
             push: WebPush::from_config(config),
-            sms: sms::sender_from_config(config),
+            sms: if config.sms_enabled {
+                sms::sender_from_config(config)
+            } else {
+                Box::new(sms::Off)
+            },
+            email_on: config.email_enabled,
+            sms_on: config.sms_enabled,
         })
+    }
+
+    /// Whether a channel may be chosen on a form and sent on.
+    pub fn offers(&self, channel: &str) -> bool {
+        match channel {
+            "email" => self.email_on,
+            "sms" => self.sms_on,
+            "push" => self.push.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Channels the operator switched off: nothing is planned or queued on them.
+    /// (Push without VAPID keys is not "off": it was never offered.)
+    pub fn switched_off(&self) -> Vec<&'static str> {
+        let mut off = Vec::new();
+        if !self.email_on {
+            off.push("email");
+        }
+        if !self.sms_on {
+            off.push("sms");
+        }
+        off
+    }
+
+    /// The channels that may be chosen, in the usual order.
+    pub fn offered(&self) -> Vec<&'static str> {
+        super::model::CHANNELS
+            .iter()
+            .copied()
+            .filter(|c| self.offers(c))
+            .collect()
     }
 }
 
@@ -139,7 +190,9 @@ fn send_chunk(state: &AppState, chunk: &[Delivery]) -> AppResult<SendReport> {
             }
             Outcome::Failed(e) => {
                 let permanent = matches!(e, ChannelError::Permanent(_) | ChannelError::Gone(_));
-                tracing::warn!(delivery = %d.id, channel = %d.channel, attempt = d.attempts, error = %e, "delivery failed");
+                // Channel errors quote addresses; the log gets them masked.
+                let logged = crate::logging::mask_personal(&e.to_string());
+                tracing::warn!(delivery = %d.id, channel = %d.channel, attempt = d.attempts, error = %logged, "delivery failed");
                 delivery::mark_failed(
                     &mut conn,
                     d,
@@ -227,6 +280,10 @@ fn send_one(
         tokens::for_delivery(&state.keys, d)
     ));
     match d.channel.as_str() {
+        "email" | "sms" if !state.channels.offers(&d.channel) => Ok(Outcome::Suppressed(format!(
+            "{} 채널 꺼짐 (운영자 설정)",
+            d.channel
+        ))),
         "email" => Ok(send_email(state, d, m)),
         "push" => send_push(state, conn, d, &m),
         "sms" => Ok(send_sms(state, d, &m, &base)),

@@ -495,6 +495,15 @@ impl SmsSender for LogSms {
 }
 
 /// The provider when `JIWON_SMS_URL` is set, the log sink otherwise.
+/// SMS turned off (`JIWON_SMS_ENABLED=0`): nothing is sent or written anywhere.
+pub struct Off;
+
+impl SmsSender for Off {
+    fn send(&self, _msg: &OutgoingSms) -> Result<String, ChannelError> {
+        Err(ChannelError::Permanent("문자 채널 꺼짐".into()))
+    }
+}
+
 pub fn sender_from_config(config: &Config) -> Box<dyn SmsSender> {
     match &config.sms_url {
         Some(url) => Box::new(HttpSms::new(

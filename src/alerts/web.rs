@@ -266,6 +266,8 @@ fn form_context(
         &user.map(|u| u.user.agency_id.is_none()).unwrap_or(false),
     );
     ctx.insert("push_enabled", &state.channels.push.is_some());
+    ctx.insert("sms_enabled", &state.channels.sms_on);
+    ctx.insert("email_enabled", &state.channels.email_on);
     Ok(ctx)
 }
 
@@ -452,6 +454,13 @@ async fn create(
         && input.channels.iter().any(|c| c == "push")
     {
         errors.insert("channel".into(), super::PUSH_NOT_READY.into());
+    }
+    if input
+        .channels
+        .iter()
+        .any(|c| (c == "sms" || c == "email") && !state.channels.offers(c))
+    {
+        errors.insert("channel".into(), super::CHANNEL_OFF.into());
     }
     if owner.is_some() {
         let has_phone = profile.as_ref().and_then(|p| p.phone.as_ref()).is_some();
@@ -1238,10 +1247,11 @@ async fn console_alerts(
     let id = path.into_inner();
     let now = state.now();
     let agency = staff.agency.id.clone();
+    let off = state.channels.switched_off();
     let (a, reach, results, views, center) = state
         .db(move |conn| {
             let a = crate::announcements::console::owned(conn, &id, &agency)?;
-            let reach = matching::reach(conn, &a, now)?;
+            let reach = matching::reach(conn, &a, &off, now)?;
             let results = delivery::results(conn, &a.id)?;
             let center = delivery::first_send_day(conn, &a.id)?
                 .or(a.published_at.map(|t| crate::clock::to_kst(t).date()))

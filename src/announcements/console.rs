@@ -1228,11 +1228,12 @@ async fn publish_confirm(
     let id = path.into_inner();
     let own = staff.agency.id.clone();
     let now = state.now();
+    let off = state.channels.switched_off();
     let (a, problems, reach) = state
         .db(move |conn| {
             let a = owned(conn, &id, &own)?;
             let problems = service::publish_problems(conn, &a, now)?;
-            let reach = crate::alerts::matching::reach(conn, &a, now)?;
+            let reach = crate::alerts::matching::reach(conn, &a, &off, now)?;
             Ok((a, problems, reach))
         })
         .await?;

@@ -135,3 +135,35 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, AppError> {
     .map_err(|e| AppError::Internal(format!("migration failed: {e}")))?;
     Ok(applied)
 }
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// How many tables the database at `url` holds (0 = empty: nothing would be lost by
+/// writing into it). An SQLite file that does not exist is empty and is not created.
+pub fn table_count(url: &str) -> Result<i64, AppError> {
+    let count = match Backend::from_url(url) {
+        Backend::Sqlite(path) => {
+            if !std::path::Path::new(&path).exists() {
+                return Ok(0);
+            }
+            let mut conn = diesel::SqliteConnection::establish(&path)
+                .map_err(|e| AppError::Config(format!("cannot open {path}: {e}")))?;
+            diesel::sql_query("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'")
+                .get_result::<Count>(&mut conn)?
+        }
+        Backend::Postgres(url) => {
+            let mut conn = diesel::PgConnection::establish(&url)
+                .map_err(|e| AppError::Config(format!("database connection failed: {e}")))?;
+            diesel::sql_query(
+                "SELECT count(*) AS n FROM information_schema.tables \
+                 WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+            )
+            .get_result::<Count>(&mut conn)?
+        }
+    };
+    Ok(count.n)
+}

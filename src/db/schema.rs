@@ -73,14 +73,23 @@ diesel::table! {
 diesel::table! {
     invitations (id) {
         id -> Text,
-        agency_id -> Text,
+        agency_id -> Nullable<Text>,
         email -> Text,
-        agency_role -> Text,
+        agency_role -> Nullable<Text>,
         token_hash -> Text,
-        invited_by -> Text,
+        invited_by -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
         accepted_at -> Nullable<Timestamp>,
+        operator -> Bool,
+    }
+}
+
+diesel::table! {
+    worker_heartbeats (worker) {
+        worker -> Text,
+        host -> Text,
+        last_tick_at -> Timestamp,
     }
 }
 
@@ -427,4 +436,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     announcement_views,
     rate_limits,
+    worker_heartbeats,
 );

@@ -278,3 +278,81 @@ pub fn pending_for(conn: &mut DbConnection, kind: &str, payload_id: &str) -> App
         .filter(|j| j.payload_json().get("id").and_then(|v| v.as_str()) == Some(payload_id))
         .collect())
 }
+
+/// This machine's name, for the heartbeat row (`HOSTNAME`, else `/etc/hostname`).
+pub fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// A worker says it is alive: one row per worker, updated each tick.
+pub fn heartbeat(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> AppResult<()> {
+    use crate::db::schema::worker_heartbeats as hb;
+    let updated = diesel::update(hb::table.find(worker))
+        .set(hb::last_tick_at.eq(now))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(hb::table)
+            .values((
+                hb::worker.eq(worker),
+                hb::host.eq(host_name()),
+                hb::last_tick_at.eq(now),
+            ))
+            .execute(conn)?;
+        // A new worker (a process start): forget workers silent for a week.
+        diesel::delete(hb::table.filter(hb::last_tick_at.lt(now - Duration::days(7))))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// What `/healthz` reports about the workers and the queues.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueHealth {
+    /// The most recent tick of any worker, its name and host.
+    pub last_tick_at: Option<NaiveDateTime>,
+    pub worker: Option<String>,
+    pub host: Option<String>,
+    /// Seconds since that tick.
+    pub worker_age_secs: Option<i64>,
+    /// How long the oldest job that is due (queued, run_at passed) has been waiting.
+    pub oldest_due_job_secs: Option<i64>,
+    /// The same for alert deliveries (queued, next attempt passed).
+    pub oldest_due_delivery_secs: Option<i64>,
+}
+
+pub fn queue_health(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<QueueHealth> {
+    use crate::db::schema::{deliveries, worker_heartbeats as hb};
+    let beat: Option<(String, String, NaiveDateTime)> = hb::table
+        .order(hb::last_tick_at.desc())
+        .select((hb::worker, hb::host, hb::last_tick_at))
+        .first(conn)
+        .optional()?;
+    let job: Option<NaiveDateTime> = jobs::table
+        .filter(jobs::status.eq("queued"))
+        .filter(jobs::run_at.le(now))
+        .order(jobs::run_at.asc())
+        .select(jobs::run_at)
+        .first(conn)
+        .optional()?;
+    let delivery: Option<NaiveDateTime> = deliveries::table
+        .filter(deliveries::status.eq("queued"))
+        .filter(deliveries::next_attempt_at.le(now))
+        .order(deliveries::next_attempt_at.asc())
+        .select(deliveries::next_attempt_at)
+        .first(conn)
+        .optional()?;
+    let age = |t: NaiveDateTime| (now - t).num_seconds().max(0);
+    Ok(QueueHealth {
+        worker_age_secs: beat.as_ref().map(|b| age(b.2)),
+        last_tick_at: beat.as_ref().map(|b| b.2),
+        worker: beat.as_ref().map(|b| b.0.clone()),
+        host: beat.map(|b| b.1),
+        oldest_due_job_secs: job.map(age),
+        oldest_due_delivery_secs: delivery.map(age),
+    })
+}

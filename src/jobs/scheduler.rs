@@ -21,11 +21,15 @@ pub struct TickReport {
     pub failed: usize,
 }
 
+/// Within a tick, the heartbeat is renewed between jobs at least this often.
+const HEARTBEAT_EVERY_SECS: i64 = 10;
+
 /// One pass: requeue jobs of dead workers, queue periodic imports, run every due job.
 pub fn tick(state: &AppState, worker: &str) -> AppResult<TickReport> {
     let now = state.now();
     {
         let mut conn = state.conn()?;
+        super::heartbeat(&mut conn, worker, now)?;
         requeue_stale(&mut conn, now)?;
         queue_periodic_imports(state, &mut conn, now)?;
         // Safety sweep: anything due whose job was removed by hand still happens.
@@ -51,10 +55,16 @@ pub fn tick(state: &AppState, worker: &str) -> AppResult<TickReport> {
         }
     }
     let mut report = TickReport::default();
+    let mut last_beat = now;
     // Bounded so one tick cannot run forever.
     for _ in 0..10_000 {
         let job = {
             let mut conn = state.conn()?;
+            // A long tick (a large import) still says it is alive to /healthz.
+            if state.now() - last_beat >= chrono::Duration::seconds(HEARTBEAT_EVERY_SECS) {
+                last_beat = state.now();
+                super::heartbeat(&mut conn, worker, last_beat)?;
+            }
             claim(&mut conn, worker, state.now())?
         };
         let Some(job) = job else { break };
@@ -114,7 +124,8 @@ pub fn tick(state: &AppState, worker: &str) -> AppResult<TickReport> {
     // After the jobs, so a match job's digest items and reminders go out this tick.
     {
         let mut conn = state.conn()?;
-        crate::alerts::schedule::queue_reminders(&mut conn, state.now())?;
+        let off = state.channels.switched_off();
+        crate::alerts::schedule::queue_reminders(&mut conn, &off, state.now())?;
         crate::alerts::schedule::build_digests(&mut conn, state.now())?;
     }
     let sent = crate::alerts::send::deliver_due(state, worker, 100_000)?;
@@ -165,6 +176,7 @@ fn run_job(state: &AppState, job: &Job) -> AppResult<()> {
                 &id,
                 &field("event")?,
                 revision,
+                &state.channels.switched_off(),
                 state.now(),
             )?;
             tracing::info!(announcement = %id, evaluated = r.criteria_evaluated, matched = r.criteria_matched,

@@ -256,12 +256,13 @@ fn parse_int(s: &str) -> Option<i64> {
 }
 
 /// Check the profile form against `current`; the updated profile, or the problems.
-/// `push_available`: web push is configured, so it may be a reminder channel.
+/// `offered`: the channels that may be reminder channels (web push only when configured,
+/// email and SMS unless the operator turned them off: `Channels::offered`).
 pub fn validate_profile(
     conn: &mut DbConnection,
     f: &FormValues,
     current: &OwnerProfile,
-    push_available: bool,
+    offered: &[&str],
     now: NaiveDateTime,
 ) -> AppResult<Result<OwnerProfile, FieldErrors>> {
     let today = crate::clock::kst_today(now);
@@ -429,8 +430,12 @@ pub fn validate_profile(
 
     let mut channels: Vec<String> = Vec::new();
     for c in f.list("reminder_channels") {
-        if c == "push" && !push_available {
+        if c == "push" && !offered.contains(&"push") {
             err!("reminder_channels", crate::alerts::PUSH_NOT_READY);
+            break;
+        }
+        if CHANNELS.contains(&c.as_str()) && !offered.contains(&c.as_str()) {
+            err!("reminder_channels", crate::alerts::CHANNEL_OFF);
             break;
         }
         if CHANNELS.contains(&c.as_str()) {

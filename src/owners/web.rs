@@ -776,7 +776,7 @@ async fn render_profile(
         "channel_options",
         &CHANNELS
             .iter()
-            .filter(|c| push_enabled || **c != "push")
+            .filter(|c| state.channels.offers(c))
             .map(|c| (*c, channel_label(c)))
             .collect::<Vec<_>>(),
     );
@@ -798,10 +798,10 @@ async fn save_profile(
     let now = state.now();
     let vals = values.clone();
     let stored_ksic = current.ksic_code.clone();
-    let push_available = state.channels.push.is_some();
+    let offered = state.channels.offered();
     let result = state
         .db(move |conn| {
-            let p = match super::validate_profile(conn, &vals, &current, push_available, now)? {
+            let p = match super::validate_profile(conn, &vals, &current, &offered, now)? {
                 Ok(p) => p,
                 Err(errors) => return Ok(Err(errors)),
             };

@@ -235,10 +235,18 @@ pub async fn not_found() -> AppResult<HttpResponse> {
     Err(AppError::NotFound)
 }
 
-/// Liveness and dependencies: the database and the search engine. A search engine that
-/// is down is "degraded" (the site still works), a database that is down is not.
+/// Liveness and dependencies: the database, the search engine, the workers and the
+/// queues. A search engine that is down is "degraded" (the site still works); a database
+/// that is down, or no worker tick for longer than `JIWON_HEALTH_MAX_WORKER_AGE_SECS`
+/// (scheduled publications, closings and alerts would silently stop), answers 503.
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let db = state.db(crate::reference::counts).await;
+    let now = state.now();
+    let db = state
+        .db(move |conn| {
+            crate::reference::counts(conn)?;
+            crate::jobs::queue_health(conn, now)
+        })
+        .await;
     let st = state.clone();
     let search = web::block(move || {
         let engine = st.search.name();
@@ -250,12 +258,37 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         Ok((engine, Err(e))) => (engine, format!("unavailable: {e}"), None),
         Err(_) => ("unknown", "unavailable".to_string(), None),
     };
+    let max_age = state.config.health_max_worker_age_secs;
+    let mut problems: Vec<String> = Vec::new();
+    match &db {
+        Err(e) => problems.push(format!("database unavailable: {}", e.code())),
+        Ok(q) => match q.worker_age_secs {
+            None => problems.push("no worker has ever ticked".into()),
+            Some(age) if age > max_age as i64 => {
+                problems.push(format!("no worker tick for {age} s (limit {max_age} s)"))
+            }
+            Some(_) => {}
+        },
+    }
+    let queue = db.as_ref().ok();
     let body = serde_json::json!({
-        "status": if db.is_err() { "down" } else if documents.is_none() { "degraded" } else { "ok" },
+        "status": if !problems.is_empty() { "down" } else if documents.is_none() { "degraded" } else { "ok" },
+        "problems": problems,
         "database": match &db { Ok(_) => "ok", Err(e) => e.code() },
         "search": {"engine": engine, "status": search_status, "documents": documents},
+        "worker": {
+            "last_tick_at": queue.and_then(|q| q.last_tick_at).map(|t| t.and_utc().to_rfc3339()),
+            "age_secs": queue.and_then(|q| q.worker_age_secs),
+            "max_age_secs": max_age,
+            "name": queue.and_then(|q| q.worker.clone()),
+            "host": queue.and_then(|q| q.host.clone()),
+        },
+        "queue": {
+            "oldest_due_job_secs": queue.and_then(|q| q.oldest_due_job_secs),
+            "oldest_due_delivery_secs": queue.and_then(|q| q.oldest_due_delivery_secs),
+        },
     });
-    let mut resp = if db.is_ok() {
+    let mut resp = if problems.is_empty() {
         HttpResponse::Ok()
     } else {
         HttpResponse::ServiceUnavailable()
@@ -264,8 +297,19 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         .json(body)
 }
 
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// Headers on every response; HSTS only in production (behind TLS). In development the
+/// site is plain HTTP on localhost, where a remembered policy would follow the browser
+/// to every other local port.
+pub fn security_headers(production: bool) -> DefaultHeaders {
+    let headers = if production {
+        DefaultHeaders::new().add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "strict-origin-when-cross-origin"))

@@ -266,6 +266,10 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         previous_secret_keys: Vec::new(),
         trusted_proxies: Vec::new(),
         push_allow_private: false,
+        health_max_worker_age_secs: 120,
+        email_enabled: true,
+        sms_enabled: true,
+        access_log: jiwon::logging::AccessLog::Info,
     }
 }
 

@@ -822,7 +822,7 @@ mod tests {
     }
 
     #[test]
-    fn record_missing_id_is_rejected_others_pass() {
+    fn record_missing_id_is_rejected_others_kept() {
         let bytes = read(&data_path("bizinfo_2026.json"));
         let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         let arr = v["jsonArray"].as_array_mut().unwrap();
@@ -833,23 +833,32 @@ mod tests {
         arr[7]["reqstBeginEndDe"] = serde_json::Value::String("공고문 참조".into());
         arr.push(serde_json::Value::String("not an object".into()));
         let p = parse_bizinfo_json(&serde_json::to_vec(&v).unwrap()).unwrap();
-        assert_eq!(p.records.len(), 6);
+        // Only what cannot be an announcement is rejected: no id, no title, not an object.
+        // The two windows nobody can read are kept as 기타 with their text and a warning.
+        assert_eq!(p.records.len(), 8);
         let reasons: Vec<(usize, &str)> = p
             .rejected
             .iter()
             .map(|r| (r.index, r.reason.as_str()))
             .collect();
         println!("{reasons:#?}");
-        assert_eq!(p.rejected.len(), 5);
+        assert_eq!(p.rejected.len(), 3);
         assert_eq!(p.rejected[0].index, 3);
         assert_eq!(p.rejected[0].source_id, None);
         assert!(p.rejected[0].reason.contains("pblancId"));
         assert_eq!(p.rejected[1].reason, "제목(pblancNm)이 비어 있습니다");
         assert!(p.rejected[1].source_id.is_some());
-        assert!(p.rejected[2].reason.contains("앞섭니다"));
-        assert!(p.rejected[3].reason.contains("해석할 수 없습니다"));
-        assert_eq!(p.rejected[4].index, 10);
-        assert!(p.rejected[4].reason.contains("객체"));
+        assert_eq!(p.rejected[2].index, 10);
+        assert!(p.rejected[2].reason.contains("객체"));
+        let kept: Vec<&ImportRecord> = p
+            .records
+            .iter()
+            .filter(|r| r.window.kind == WindowKind::Other)
+            .collect();
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].window.raw, "2026-05-01 ~ 2026-04-01");
+        assert!(kept[0].warnings.iter().any(|w| w.contains("앞섭니다")));
+        assert_eq!(kept[1].window.raw, "공고문 참조");
     }
 
     #[test]

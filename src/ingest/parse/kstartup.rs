@@ -570,7 +570,7 @@ mod tests {
     }
 
     #[test]
-    fn bad_items_are_rejected() {
+    fn bad_items_are_rejected_unreadable_windows_kept() {
         let json = r#"{"data":[
             {"pbanc_sn":"1","biz_pbanc_nm":"ok","pbanc_rcpt_end_dt":"20260501","supt_regin":"서울","detl_pg_url":"https://www.k-startup.go.kr/x"},
             {"biz_pbanc_nm":"id 없음","pbanc_rcpt_end_dt":"20260501"},
@@ -580,20 +580,27 @@ mod tests {
             7
         ]}"#.as_bytes();
         let p = parse_kstartup_json(json).unwrap();
-        assert_eq!(p.records.len(), 1);
+        // Items 4 and 5 have windows nobody can read: kept as 기타, with a warning.
+        assert_eq!(p.records.len(), 3);
+        let other: Vec<&str> = p
+            .records
+            .iter()
+            .filter(|r| r.window.kind == WindowKind::Other)
+            .map(|r| r.source_id.as_str())
+            .collect();
+        assert_eq!(other, vec!["4", "5"]);
+        assert!(p.records[2].warnings.iter().any(|w| w.contains("앞섭니다")));
         let reasons: Vec<(usize, Option<&str>, &str)> = p
             .rejected
             .iter()
             .map(|r| (r.index, r.source_id.as_deref(), r.reason.as_str()))
             .collect();
         println!("{reasons:#?}");
-        assert_eq!(reasons.len(), 5);
+        assert_eq!(reasons.len(), 3);
         assert_eq!(reasons[0].1, None);
         assert!(reasons[0].2.contains("pbanc_sn"));
         assert_eq!(reasons[1].1, Some("3"));
         assert!(reasons[1].2.contains("제목"));
-        assert!(reasons[2].2.contains("접수 기간"));
-        assert!(reasons[3].2.contains("앞섭니다"));
-        assert!(reasons[4].2.contains("객체"));
+        assert!(reasons[2].2.contains("객체"));
     }
 }
