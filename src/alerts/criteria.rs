@@ -87,6 +87,9 @@ impl Criteria {
         norm(&mut self.subcategories, false);
         norm(&mut self.regions, false);
         norm(&mut self.ksic, false);
+        for k in &mut self.keywords {
+            *k = crate::search::korean::normalize(k);
+        }
         norm(&mut self.keywords, true);
         norm(&mut self.targets, false);
         if self.regions.is_empty() {
@@ -292,6 +295,19 @@ mod tests {
             eligibility: Eligibility::default(),
             text: "울산 소상공인 경영안정자금".into(),
         }
+    }
+
+    #[test]
+    fn keywords_are_normalized_like_search() {
+        let c = Criteria {
+            keywords: vec!["신ㆍ재생에너지".into(), "ＡＩ".into()],
+            ..Default::default()
+        }
+        .canonical();
+        assert_eq!(
+            c.keywords,
+            vec!["ai".to_string(), "신재생에너지".to_string()]
+        );
     }
 
     #[test]

@@ -58,12 +58,13 @@ pub fn facts_of(conn: &mut DbConnection, a: &Announcement) -> AppResult<Facts> {
             announcement_regions::sido_code,
         ))
         .load(conn)?;
-    let text = format!(
+    // The same Korean normalization as search, so a keyword typed as 신재생 finds 신ㆍ재생.
+    let text = crate::search::korean::normalize(&format!(
         "{} {} {}",
         a.title,
         a.summary,
         crate::announcements::service::html_to_text(&a.body_html)
-    )
+    ))
     .to_lowercase();
     Ok(Facts {
         category: a.category.clone(),

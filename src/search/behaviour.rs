@@ -163,6 +163,10 @@ pub fn run_all(engine: &dyn SearchIndex) -> Vec<(String, Result<(), String>)> {
         ("empty query returns all with filters", empty_query),
         ("highlight: marks and escaping", highlight),
         ("rebuild swaps in a new set", rebuild_swaps),
+        (
+            "interpuncts, full-width and decomposed Hangul",
+            korean_forms,
+        ),
     ];
     cases
         .into_iter()
@@ -856,6 +860,43 @@ fn upsert_replaces(e: &dyn SearchIndex) -> Result<(), String> {
     let n = e.count().map_err(|err| err.to_string())?;
     ensure(n == FIXTURES.len() + 1, format!("count {n} after adding"))?;
     has_all(&search_ids(e, "해양바이오")?, &["t-99"], "new document")
+}
+
+fn korean_forms(e: &dyn SearchIndex) -> Result<(), String> {
+    let mut d = doc("t-01");
+    d.id = "t-90".into();
+    d.title = "2026년 신ㆍ재생에너지 보급 지원사업 공고".into();
+    d.summary = "태양광 설비 설치비를 지원합니다.".into();
+    d.body = String::new();
+    let mut w = doc("t-01");
+    w.id = "t-91".into();
+    w.title = "2026년 신재생에너지 융복합 지원사업 공고".into();
+    w.summary = "지역 단위 설비를 지원합니다.".into();
+    w.body = String::new();
+    e.upsert(&[d, w]).map_err(|err| format!("upsert: {err}"))?;
+    // However the interpunct is written (or left out), both are the same word.
+    for q in [
+        "신재생에너지",
+        "신ㆍ재생에너지",
+        "신·재생에너지",
+        "신・재생에너지",
+        "신‧재생에너지",
+    ] {
+        has_all(&search_ids(e, q)?, &["t-90", "t-91"], q)?;
+    }
+    // An interpunct between list items still separates them.
+    has_all(&search_ids(e, "판매대행")?, &["t-26"], "판매대행")?;
+    has_all(&search_ids(e, "로컬상품관")?, &["t-27"], "로컬상품관")?;
+    has_all(&search_ids(e, "자영업자 재기")?, &["t-28"], "자영업자 재기")?;
+    // Full-width letters and decomposed syllables are what they look like.
+    has_all(&search_ids(e, "ＡＩ 바우처")?, &["t-36"], "full-width ＡＩ")?;
+    let decomposed =
+        "\u{1109}\u{1169}\u{1109}\u{1161}\u{11BC}\u{1100}\u{1169}\u{11BC}\u{110B}\u{1175}\u{11AB}";
+    has_all(
+        &search_ids(e, decomposed)?,
+        &["t-04", "t-27"],
+        "decomposed 소상공인",
+    )
 }
 
 fn empty_query(e: &dyn SearchIndex) -> Result<(), String> {

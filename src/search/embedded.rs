@@ -701,6 +701,7 @@ fn dedup(values: &[String]) -> Vec<&str> {
 }
 
 fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
+    let d = &d.normalized();
     let mut doc = TantivyDocument::default();
     doc.add_text(f.id, &d.id);
     let (title, title_j) = f.text["title"];
@@ -1659,7 +1660,7 @@ impl SearchIndex for EmbeddedIndex {
         self.refresh(false);
         let live = self.current();
         let searcher = live.reader.searcher();
-        let mut plan = self.settings.plan(&query.q);
+        let mut plan = self.settings.plan(&super::korean::normalize(&query.q));
         let collector = Gather {
             scoring: plan.is_some() && query.sort == SearchSort::Relevance,
             facets: query.facets,

@@ -149,6 +149,7 @@ fn clean_all(v: &[String]) -> Vec<String> {
 
 impl From<&SearchDoc> for MeiliDoc {
     fn from(d: &SearchDoc) -> Self {
+        let d = &d.normalized();
         MeiliDoc {
             id: d.id.clone(),
             title: clean(&d.title),
@@ -740,7 +741,7 @@ impl SearchIndex for MeiliIndex {
     fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
         self.ensure()?;
         let index = self.index();
-        let q = normalize_query(&query.q, &self.config.stop_words);
+        let q = normalize_query(&super::korean::normalize(&query.q), &self.config.stop_words);
         let filter = filter_expression(&query.filter);
         let sort = sort_of(query.sort, self.sort_rule_first);
         let facets = query.facets;

@@ -6,6 +6,7 @@
 pub mod behaviour;
 pub mod config;
 pub mod embedded;
+pub mod korean;
 pub mod meili;
 pub mod service;
 pub mod web;
@@ -40,6 +41,24 @@ pub struct SearchDoc {
     pub apply_start: Option<i64>,
     pub apply_end: Option<i64>,
     pub published_at: Option<i64>,
+}
+
+impl SearchDoc {
+    /// The document with its searchable text in `korean::normalize`d form: what each
+    /// engine indexes (queries get the same treatment), so 신ㆍ재생 and 신재생, ＡＩ
+    /// and AI, decomposed and composed Hangul match alike.
+    pub fn normalized(&self) -> SearchDoc {
+        let all = |v: &[String]| v.iter().map(|s| korean::normalize(s)).collect();
+        SearchDoc {
+            title: korean::normalize(&self.title),
+            summary: korean::normalize(&self.summary),
+            body: korean::normalize(&self.body),
+            agencies: all(&self.agencies),
+            subcategories: all(&self.subcategories),
+            region_names: all(&self.region_names),
+            ..self.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
