@@ -2,10 +2,13 @@
 //! restart), and against the real bizinfo records. Run with `--nocapture` for the case
 //! list and timings.
 
+#[allow(dead_code)]
+#[path = "support/search_behaviour.rs"]
+mod behaviour;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
-use jiwon::search::behaviour;
 use jiwon::search::config::SearchConfig;
 use jiwon::search::embedded::EmbeddedIndex;
 use jiwon::search::{SearchDoc, SearchFilter, SearchIndex, SearchQuery};

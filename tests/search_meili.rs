@@ -6,6 +6,10 @@
 //! loopback port with a throwaway database and stops at the end. With neither, the
 //! behaviour test prints one `SKIPPED:` line and passes.
 
+#[allow(dead_code)]
+#[path = "support/search_behaviour.rs"]
+mod behaviour;
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -14,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jiwon::search::config::SearchConfig;
 use jiwon::search::meili::MeiliIndex;
-use jiwon::search::{behaviour, SearchDoc, SearchError, SearchIndex, SearchQuery};
+use jiwon::search::{SearchDoc, SearchError, SearchIndex, SearchQuery};
 
 const SKIP_LINE: &str =
     "SKIPPED: no Meilisearch (set JIWON_TEST_MEILI_URL or put meilisearch on PATH)";

@@ -1,9 +1,8 @@
 //! Search: one contract, two engines. `SearchIndex` is implemented by Meilisearch
 //! (`meili`, production) and an embedded tantivy index (`embedded`, the default and in
-//! tests). Both pass the same behaviour suite (`behaviour`). The database is the source of
+//! tests). Both pass the same behaviour suite (`tests/support/search_behaviour.rs`). The database is the source of
 //! truth; the index is derived, kept fresh by jobs, and rebuilt by `jiwon reindex`.
 
-pub mod behaviour;
 pub mod config;
 pub mod embedded;
 pub mod korean;

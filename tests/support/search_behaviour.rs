@@ -1,13 +1,14 @@
 //! One behaviour suite for every `SearchIndex` engine. `fixtures()` are ~40 hand-written
 //! documents modelled on real announcements (titles from the shared bizinfo/K-Startup
 //! data); `run_all` rebuilds the engine with them before each case and reports each case
-//! as `Ok` or `Err(reason)` without panicking, so a test (or `jiwon` itself, against a
-//! live Meilisearch) can print `ok - name` / `not ok - name: reason`.
+//! as `Ok` or `Err(reason)` without panicking, so a test can print `ok - name` /
+//! `not ok - name: reason`. Test code: included by `tests/search_embedded.rs` and
+//! `tests/search_meili.rs`, never compiled into the `jiwon` binary.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::{SearchDoc, SearchFilter, SearchIndex, SearchQuery, SearchResults, SearchSort};
+use jiwon::search::{SearchDoc, SearchFilter, SearchIndex, SearchQuery, SearchResults, SearchSort};
 
 /// "Now" of the fixtures (2026-05-28 UTC); deadlines are relative to it.
 pub const NOW: i64 = 1_780_000_000;
