@@ -587,7 +587,9 @@ fn bookmarks_remind_before_the_deadline_and_tell_what_changed() {
         "{}",
         sink.messages()[0].subject
     );
-    // A material correction: the deadline moves.
+    // A material correction: the deadline moves. Days have passed, so the editor signs in
+    // again (staff sessions end after 30 idle minutes).
+    let staff = staff_client(&app);
     let csrf = staff.csrf(&format!("/console/announcements/{id}/correct"));
     let form = announcement_form(
         &csrf,

@@ -52,6 +52,7 @@ impl Worker {
             }
         }
         cmd.current_dir(dir)
+            .env("JIWON_ENV", "development")
             .env("JIWON_DATABASE_URL", &app.state.config.database_url)
             .env("JIWON_SMTP_URL", smtp_url)
             .env("JIWON_SMTP_POOL_SIZE", THREADS.to_string())
