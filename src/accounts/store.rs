@@ -287,15 +287,7 @@ pub fn rate_hit(
             rl::window_start.eq(window_start),
             rl::hits.eq(0),
         );
-        match conn {
-            DbConnection::Postgres(pg) => diesel::insert_into(rl::table)
-                .values(row)
-                .on_conflict_do_nothing()
-                .execute(pg)?,
-            DbConnection::Sqlite(lite) => diesel::insert_or_ignore_into(rl::table)
-                .values(row)
-                .execute(lite)?,
-        };
+        crate::insert_or_ignore!(conn, rl::table, row)?;
         let this = rl::table
             .filter(rl::action.eq(action))
             .filter(rl::key.eq(key))

@@ -190,15 +190,7 @@ pub fn row(d: &NewDelivery, now: NaiveDateTime) -> Delivery {
 
 /// Insert one row unless its key exists. Returns whether it was new.
 pub fn insert_one(conn: &mut DbConnection, d: &Delivery) -> AppResult<bool> {
-    let n = match conn {
-        DbConnection::Postgres(pg) => diesel::insert_into(deliveries::table)
-            .values(d)
-            .on_conflict_do_nothing()
-            .execute(pg)?,
-        DbConnection::Sqlite(lite) => diesel::insert_or_ignore_into(deliveries::table)
-            .values(d)
-            .execute(lite)?,
-    };
+    let n = crate::insert_or_ignore!(conn, deliveries::table, d)?;
     Ok(n > 0)
 }
 

@@ -325,15 +325,7 @@ pub fn add_bookmark(
         announcement_id: ann.to_string(),
         created_at: now,
     };
-    match conn {
-        DbConnection::Postgres(pg) => diesel::insert_into(bookmarks::table)
-            .values(&b)
-            .on_conflict_do_nothing()
-            .execute(pg)?,
-        DbConnection::Sqlite(lite) => diesel::insert_or_ignore_into(bookmarks::table)
-            .values(&b)
-            .execute(lite)?,
-    };
+    crate::insert_or_ignore!(conn, bookmarks::table, &b)?;
     Ok(())
 }
 

@@ -512,15 +512,7 @@ pub fn increment_views(conn: &mut DbConnection, id: &str, day: chrono::NaiveDate
     };
     if bump(conn)? == 0 {
         let row = (v::announcement_id.eq(id), v::day.eq(day), v::views.eq(1i64));
-        let inserted = match conn {
-            DbConnection::Postgres(pg) => diesel::insert_into(v::table)
-                .values(row)
-                .on_conflict_do_nothing()
-                .execute(pg)?,
-            DbConnection::Sqlite(lite) => diesel::insert_or_ignore_into(v::table)
-                .values(row)
-                .execute(lite)?,
-        };
+        let inserted = crate::insert_or_ignore!(conn, v::table, row)?;
         if inserted == 0 {
             bump(conn)?;
         }

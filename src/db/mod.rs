@@ -15,6 +15,25 @@ use crate::error::AppError;
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// `INSERT … ON CONFLICT DO NOTHING` on either engine — the one place its dialects differ
+/// (PostgreSQL `on_conflict_do_nothing`, SQLite `INSERT OR IGNORE`). Evaluates to the
+/// `QueryResult<usize>` of rows inserted (0 when the key existed).
+#[macro_export]
+macro_rules! insert_or_ignore {
+    ($conn:expr, $table:expr, $values:expr) => {{
+        use diesel::RunQueryDsl as _;
+        match $conn {
+            $crate::db::DbConnection::Postgres(pg) => diesel::insert_into($table)
+                .values($values)
+                .on_conflict_do_nothing()
+                .execute(pg),
+            $crate::db::DbConnection::Sqlite(lite) => diesel::insert_or_ignore_into($table)
+                .values($values)
+                .execute(lite),
+        }
+    }};
+}
+
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
     Postgres(diesel::PgConnection),

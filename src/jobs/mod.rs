@@ -73,15 +73,7 @@ pub fn enqueue(
         updated_at: now,
     };
     // A queued job with the same key wins; the unique index makes that race-free.
-    match conn {
-        DbConnection::Postgres(pg) => diesel::insert_into(jobs::table)
-            .values(&job)
-            .on_conflict_do_nothing()
-            .execute(pg)?,
-        DbConnection::Sqlite(lite) => diesel::insert_or_ignore_into(jobs::table)
-            .values(&job)
-            .execute(lite)?,
-    };
+    crate::insert_or_ignore!(conn, jobs::table, &job)?;
     Ok(())
 }
 
