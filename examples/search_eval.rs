@@ -5,7 +5,13 @@
 //! ```text
 //! cargo run --release --example search_eval                      # embedded, in memory
 //! cargo run --release --example search_eval -- --meili http://127.0.0.1:7700 [--key K]
+//! cargo run --release --example search_eval -- --meili URL --raw   # Meilisearch defaults
 //! ```
+//!
+//! `--raw` loads the same documents into a Meilisearch index with *default* settings (no
+//! searchable-attribute order, ranking rules, synonyms or stop words of ours, no query
+//! normalization) and sends each query as typed: the engine's own baseline, which the
+//! portal's Meilisearch mode must not fall below.
 //!
 //! Options: `--queries PATH` (default `search-eval/queries.json`), `--data DIR` (default
 //! `data`), `--index UID` (Meilisearch index, default `jiwon_eval`), `--top N` titles shown
@@ -52,6 +58,7 @@ struct Args {
     data: PathBuf,
     top: usize,
     dump: Option<PathBuf>,
+    raw: bool,
 }
 
 fn usage() -> ! {
@@ -64,6 +71,7 @@ fn usage() -> ! {
 fn parse_args() -> Args {
     let mut args = Args {
         meili: None,
+        raw: false,
         key: None,
         index: "jiwon_eval".into(),
         queries: "search-eval/queries.json".into(),
@@ -76,6 +84,7 @@ fn parse_args() -> Args {
         let mut val = || it.next().unwrap_or_else(|| usage());
         match a.as_str() {
             "--meili" => args.meili = Some(val()),
+            "--raw" => args.raw = true,
             "--key" => args.key = Some(val()),
             "--index" => args.index = val(),
             "--queries" => args.queries = val().into(),
@@ -108,7 +117,14 @@ fn load_docs(dir: &Path) -> Result<Vec<SearchDoc>, String> {
 }
 
 fn open_engine(args: &Args) -> Result<Box<dyn SearchIndex>, String> {
-    let config = SearchConfig::load().map_err(|e| format!("search config: {e}"))?;
+    // `JIWON_EVAL_CONFIG=path.json` tries other settings without rebuilding.
+    let config = match std::env::var("JIWON_EVAL_CONFIG") {
+        Ok(path) => SearchConfig::from_json(
+            &std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?,
+        ),
+        Err(_) => SearchConfig::load(),
+    }
+    .map_err(|e| format!("search config: {e}"))?;
     Ok(match &args.meili {
         Some(url) => Box::new(
             MeiliIndex::new(url, args.key.as_deref(), &args.index, config)
@@ -199,15 +215,44 @@ fn run(args: &Args) -> Result<(), String> {
         }
     }
 
-    let engine = open_engine(args)?;
     let t = Instant::now();
     let n = docs.len();
-    let indexed = engine
-        .rebuild(&mut docs.into_iter(), &mut |_| {})
-        .map_err(|e| format!("rebuild: {e}"))?;
+    let (engine_name, search): (&str, Box<Searcher>) = if args.raw {
+        let url = args.meili.clone().ok_or("--raw needs --meili URL")?;
+        let raw = RawMeili::load(
+            &url,
+            args.key.clone(),
+            &format!("{}_raw", args.index),
+            &docs,
+        )?;
+        (
+            "meilisearch (default settings)",
+            Box::new(move |q: &str| raw.search(q)),
+        )
+    } else {
+        let engine = open_engine(args)?;
+        engine
+            .rebuild(&mut docs.into_iter(), &mut |_| {})
+            .map_err(|e| format!("rebuild: {e}"))?;
+        let name = engine.name();
+        (
+            name,
+            Box::new(move |q: &str| {
+                let query = SearchQuery {
+                    q: q.to_string(),
+                    filter: SearchFilter::default(),
+                    sort: SearchSort::Relevance,
+                    offset: 0,
+                    limit: 10,
+                    facets: false,
+                };
+                let res = engine.search(&query).map_err(|e| e.to_string())?;
+                Ok((res.hits.iter().map(|h| h.id.clone()).collect(), res.total))
+            }),
+        )
+    };
     println!(
-        "engine {}: {indexed} of {n} documents indexed in {:.2}s (parsing {:.2}s); {} queries from {}",
-        engine.name(),
+        "engine {engine_name}: {n} documents indexed in {:.2}s (parsing {:.2}s); {} queries from {}",
         t.elapsed().as_secs_f64(),
         parse_s,
         queries.len(),
@@ -216,20 +261,9 @@ fn run(args: &Args) -> Result<(), String> {
 
     let mut rows = Vec::new();
     for q in &queries {
-        let query = SearchQuery {
-            q: q.query.clone(),
-            filter: SearchFilter::default(),
-            sort: SearchSort::Relevance,
-            offset: 0,
-            limit: 10,
-            facets: false,
-        };
         let t = Instant::now();
-        let res = engine
-            .search(&query)
-            .map_err(|e| format!("{} ({}): {e}", q.id, q.query))?;
+        let (ids, total) = search(&q.query).map_err(|e| format!("{} ({}): {e}", q.id, q.query))?;
         let ms = t.elapsed().as_secs_f64() * 1000.0;
-        let ids: Vec<String> = res.hits.iter().map(|h| h.id.clone()).collect();
         let grade = |id: &String| q.relevant.get(id).copied().unwrap_or(0);
         let s5 = if ids.iter().take(5).any(|id| grade(id) >= 1) {
             1.0
@@ -250,7 +284,7 @@ fn run(args: &Args) -> Result<(), String> {
             q,
             s5,
             ndcg,
-            total: res.total,
+            total,
             unjudged,
             ids,
             ms,
@@ -308,7 +342,7 @@ fn run(args: &Args) -> Result<(), String> {
     println!(
         "MEAN over {} queries ({}): success@5 = {:.3}   nDCG@10 = {:.3}   (query time p50 {:.1} ms, max {:.1} ms)",
         rows.len(),
-        engine.name(),
+        engine_name,
         mean_s5,
         mean_ndcg,
         p50,
@@ -353,4 +387,81 @@ fn run(args: &Args) -> Result<(), String> {
         println!("\ntop-10 ids written to {}", path.display());
     }
     Ok(())
+}
+
+/// One query → (top ids, total hits).
+type Searcher = dyn Fn(&str) -> Result<(Vec<String>, usize), String>;
+
+/// A Meilisearch index with the engine's default settings, spoken to over plain HTTP.
+struct RawMeili {
+    url: String,
+    key: Option<String>,
+    uid: String,
+}
+
+impl RawMeili {
+    fn req(&self, method: &str, path: &str) -> ureq::Request {
+        let r = ureq::request(method, &format!("{}{path}", self.url.trim_end_matches('/')))
+            .timeout(std::time::Duration::from_secs(120));
+        match &self.key {
+            Some(k) => r.set("Authorization", &format!("Bearer {k}")),
+            None => r,
+        }
+    }
+
+    fn wait(&self, task: &serde_json::Value) -> Result<(), String> {
+        let uid = task["taskUid"].as_u64().ok_or("no taskUid")?;
+        for _ in 0..1200 {
+            let t: serde_json::Value = self
+                .req("GET", &format!("/tasks/{uid}"))
+                .call()
+                .map_err(|e| e.to_string())?
+                .into_json()
+                .map_err(|e| e.to_string())?;
+            match t["status"].as_str() {
+                Some("succeeded") => return Ok(()),
+                Some("failed") | Some("canceled") => return Err(format!("task {uid}: {t}")),
+                _ => std::thread::sleep(std::time::Duration::from_millis(100)),
+            }
+        }
+        Err(format!("task {uid} did not finish"))
+    }
+
+    fn load(url: &str, key: Option<String>, uid: &str, docs: &[SearchDoc]) -> Result<Self, String> {
+        let raw = RawMeili {
+            url: url.to_string(),
+            key,
+            uid: uid.to_string(),
+        };
+        let _ = raw.req("DELETE", &format!("/indexes/{uid}")).call();
+        for chunk in docs.chunks(1000) {
+            let task: serde_json::Value = raw
+                .req("POST", &format!("/indexes/{uid}/documents?primaryKey=id"))
+                .send_json(serde_json::to_value(chunk).map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?
+                .into_json()
+                .map_err(|e| e.to_string())?;
+            raw.wait(&task)?;
+        }
+        Ok(raw)
+    }
+
+    fn search(&self, q: &str) -> Result<(Vec<String>, usize), String> {
+        let res: serde_json::Value = self
+            .req("POST", &format!("/indexes/{}/search", self.uid))
+            .send_json(serde_json::json!({"q": q, "limit": 10, "attributesToRetrieve": ["id"]}))
+            .map_err(|e| e.to_string())?
+            .into_json()
+            .map_err(|e| e.to_string())?;
+        let ids = res["hits"]
+            .as_array()
+            .map(|h| {
+                h.iter()
+                    .filter_map(|x| x["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let total = res["estimatedTotalHits"].as_u64().unwrap_or(0) as usize;
+        Ok((ids, total))
+    }
 }

@@ -268,7 +268,8 @@ fn lifecycle_create_edit_publish_correct_close() {
     // look at the badge itself).
     let page = public.get(&format!("/announcements/{id}"));
     assert!(
-        page.body.contains("<span class=\"dday dday-closed\">마감</span>"),
+        page.body
+            .contains("<span class=\"dday dday-closed\">마감</span>"),
         "closed badge missing: {}",
         page.body.chars().take(2000).collect::<String>()
     );
