@@ -10,8 +10,7 @@ use chrono::{Duration as Days, NaiveDate};
 use common::smtp::SmtpSink;
 use common::*;
 use diesel::prelude::*;
-use jiwon::accounts::model::User;
-use jiwon::accounts::{new_id, password, store as accounts_store};
+use jiwon::accounts::new_id;
 use jiwon::alerts::model::OwnerProfile;
 use jiwon::alerts::store;
 use jiwon::clock::from_kst;
@@ -21,30 +20,7 @@ const PW: &str = "owner password 123";
 
 /// A verified owner with a profile; returns (user id, email).
 fn owner(app: &TestApp, adjust: impl FnOnce(&mut OwnerProfile)) -> (String, String) {
-    let mut conn = app.conn();
-    let id = new_id();
-    let email = format!("owner-{}@example.com", &id[id.len() - 8..]);
-    accounts_store::insert_user(
-        &mut conn,
-        &User {
-            id: id.clone(),
-            email: email.clone(),
-            password_hash: password::hash_password(PW).expect("hash"),
-            display_name: "울산 식당 사장".into(),
-            is_operator: false,
-            agency_id: None,
-            agency_role: None,
-            active: true,
-            created_at: app.now(),
-            last_login_at: None,
-        },
-    )
-    .expect("user");
-    let mut p = OwnerProfile::new(&id, app.now());
-    p.email_verified_at = Some(app.now());
-    adjust(&mut p);
-    store::save_profile(&mut conn, &p).expect("profile");
-    (id, email)
+    app.owner_with(PW, adjust)
 }
 
 fn subscribe(client: &Client, fields: &[(&str, &str)]) -> Resp {

@@ -11,10 +11,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use diesel::prelude::*;
-use jiwon::accounts::model::User;
-use jiwon::accounts::{new_id, password, store as accounts_store};
+use jiwon::accounts::store as accounts_store;
 use jiwon::alerts::criteria::Criteria;
-use jiwon::alerts::model::OwnerProfile;
 use jiwon::alerts::store;
 use jiwon::config::Environment;
 use jiwon::db::schema::deliveries;
@@ -444,30 +442,7 @@ fn hsts_only_in_production() {
 const PW: &str = "owner password 123";
 
 fn owner_with_phone(app: &TestApp) -> (String, String) {
-    let mut conn = app.conn();
-    let id = new_id();
-    let email = format!("owner-{}@example.com", &id[id.len() - 8..]);
-    accounts_store::insert_user(
-        &mut conn,
-        &User {
-            id: id.clone(),
-            email: email.clone(),
-            password_hash: password::hash_password(PW).expect("hash"),
-            display_name: "울산 식당 사장".into(),
-            is_operator: false,
-            agency_id: None,
-            agency_role: None,
-            active: true,
-            created_at: app.now(),
-            last_login_at: None,
-        },
-    )
-    .expect("user");
-    let mut p = OwnerProfile::new(&id, app.now());
-    p.email_verified_at = Some(app.now());
-    p.phone = Some("01012345678".into());
-    store::save_profile(&mut conn, &p).expect("profile");
-    (id, email)
+    app.owner_with(PW, |p| p.phone = Some("01012345678".into()))
 }
 
 #[test]

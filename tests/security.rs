@@ -15,7 +15,7 @@ use common::mail::last_link;
 use common::*;
 use diesel::prelude::*;
 use jiwon::accounts::model::User;
-use jiwon::accounts::{new_id, password, store as accounts_store};
+use jiwon::accounts::new_id;
 use jiwon::alerts::tokens;
 use jiwon::db::schema::{agencies, push_endpoints, sessions, subscriptions, users};
 use jiwon::signing::{Keys, Purpose};
@@ -24,29 +24,7 @@ const PW: &str = "owner password 1";
 
 /// A verified business owner; (id, email).
 fn owner(app: &TestApp) -> (String, String) {
-    let mut conn = app.conn();
-    let id = new_id();
-    let email = format!("owner-{}@example.com", &id[id.len() - 8..]);
-    accounts_store::insert_user(
-        &mut conn,
-        &User {
-            id: id.clone(),
-            email: email.clone(),
-            password_hash: password::hash_password(PW).expect("hash"),
-            display_name: "사장님".into(),
-            is_operator: false,
-            agency_id: None,
-            agency_role: None,
-            active: true,
-            created_at: app.now(),
-            last_login_at: None,
-        },
-    )
-    .expect("user");
-    let mut p = jiwon::alerts::model::OwnerProfile::new(&id, app.now());
-    p.email_verified_at = Some(app.now());
-    jiwon::alerts::store::save_profile(&mut conn, &p).expect("profile");
-    (id, email)
+    app.owner_with(PW, |_| {})
 }
 
 fn user_row(app: &TestApp, email: &str) -> User {

@@ -381,6 +381,39 @@ impl TestApp {
         (agency, email, pw)
     }
 
+    /// A verified business owner signing in with `password`, their profile adjusted by
+    /// `adjust`. Returns (user id, email).
+    pub fn owner_with(
+        &self,
+        password: &str,
+        adjust: impl FnOnce(&mut jiwon::alerts::model::OwnerProfile),
+    ) -> (String, String) {
+        let mut conn = self.conn();
+        let id = new_id();
+        let email = format!("owner-{}@example.com", &id[id.len() - 8..]);
+        accounts_store::insert_user(
+            &mut conn,
+            &User {
+                id: id.clone(),
+                email: email.clone(),
+                password_hash: password::hash_password(password).expect("hash"),
+                display_name: "울산 식당 사장".into(),
+                is_operator: false,
+                agency_id: None,
+                agency_role: None,
+                active: true,
+                created_at: self.now(),
+                last_login_at: None,
+            },
+        )
+        .expect("user");
+        let mut p = jiwon::alerts::model::OwnerProfile::new(&id, self.now());
+        p.email_verified_at = Some(self.now());
+        adjust(&mut p);
+        jiwon::alerts::store::save_profile(&mut conn, &p).expect("profile");
+        (id, email)
+    }
+
     pub fn operator(&self) -> (String, String) {
         let mut conn = self.conn();
         let email = format!(
