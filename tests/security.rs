@@ -740,3 +740,17 @@ fn subscription_lists_are_capped_before_any_database_work() {
         .unwrap();
     assert_eq!(n, 0);
 }
+
+#[test]
+fn a_nul_character_in_a_console_form_is_dropped_not_a_server_error() {
+    // PostgreSQL text cannot hold NUL: it used to be a 500 there.
+    let app = TestApp::spawn();
+    let (_, email, pw) = app.staff("울산광역시", "editor");
+    let c = app.client();
+    c.login(&email, &pw);
+    let id = create_announcement(&c, &[("title", "2027년 울산\u{0} 소상공인 지원")]);
+    let a = jiwon::announcements::store::find(&mut app.conn(), &id)
+        .unwrap()
+        .expect("saved");
+    assert_eq!(a.title, "2027년 울산 소상공인 지원");
+}

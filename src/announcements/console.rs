@@ -157,6 +157,12 @@ impl FormValues {
             .map_err(|_| AppError::BadRequest("양식 데이터를 읽을 수 없습니다.".into()))?;
         let mut f = FormValues::default();
         for (k, v) in pairs {
+            // NUL is no character anyone types, and PostgreSQL text cannot store it.
+            let v = if v.contains('\0') {
+                v.replace('\0', "")
+            } else {
+                v
+            };
             if MULTI.contains(&k.as_str()) {
                 f.m.entry(k).or_default().push(v);
             } else {
