@@ -1292,6 +1292,8 @@ fn every_route_admits_exactly_the_callers_its_rule_names() {
     let started = Instant::now();
     // Every caller signs in from 127.0.0.1, and some checks post wrong passwords.
     let app = TestApp::spawn_with(|c| c.login_rate_limit = 100_000);
+    // The operator's job pages need dead-lettered jobs to show and retry.
+    app.expect_failed_jobs();
     let (mut world, logins) = World::build(&app);
     // Run the jobs the fixtures queued: the search index gets the public announcement
     // (and must drop the drafts), owner A's alert is matched and sent.

@@ -168,6 +168,8 @@ fn failing_jobs_back_off_then_dead_letter_and_an_operator_can_retry() {
             "http://127.0.0.1:9/unreachable.json".into(),
         )]
     });
+    // Failing import jobs are what this test is about.
+    app.expect_failed_jobs();
     let report = app.tick();
     assert_eq!(report.failed, 1);
     let (attempts, status, run_at, err): (i32, String, chrono::NaiveDateTime, Option<String>) =
@@ -276,4 +278,34 @@ fn jobs_of_a_crashed_worker_are_requeued() {
         .first(&mut app.conn())
         .expect("job");
     assert_eq!(status, "done");
+}
+
+/// A job that breaks (here: a publish job without its announcement id), as a forgotten or
+/// broken side effect would.
+fn leave_a_failed_job(app: &TestApp) {
+    jiwon::jobs::enqueue(
+        &mut app.conn(),
+        jiwon::jobs::PUBLISH_ANNOUNCEMENT,
+        serde_json::json!({}),
+        app.now(),
+        None,
+        app.now(),
+    )
+    .expect("enqueue");
+    app.tick();
+    assert_eq!(app.failed_jobs().len(), 1);
+}
+
+#[test]
+#[should_panic(expected = "failed job(s) it did not expect")]
+fn the_harness_fails_a_test_that_leaves_a_failed_job() {
+    let app = TestApp::spawn();
+    leave_a_failed_job(&app);
+}
+
+#[test]
+fn a_test_may_say_it_expects_failed_jobs() {
+    let app = TestApp::spawn();
+    app.expect_failed_jobs();
+    leave_a_failed_job(&app);
 }

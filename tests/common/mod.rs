@@ -40,6 +40,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     pub backend: &'static str,
     server: actix_web::dev::ServerHandle,
+    /// Set by `expect_failed_jobs`: the test means to leave failed jobs behind.
+    failed_jobs_expected: std::sync::atomic::AtomicBool,
 }
 
 pub struct Resp {
@@ -331,7 +333,34 @@ impl TestApp {
             dir,
             backend,
             server,
+            failed_jobs_expected: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// This test leaves failed or dead-lettered jobs on purpose (an engine outage, a
+    /// broken import source): the harness does not fail it for them.
+    pub fn expect_failed_jobs(&self) {
+        self.failed_jobs_expected
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Jobs that failed and were not retried successfully: dead-lettered, or waiting for
+    /// a retry with an error. (kind, error) of each.
+    pub fn failed_jobs(&self) -> Vec<(String, String)> {
+        use diesel::prelude::*;
+        use jiwon::db::schema::jobs;
+        jobs::table
+            .filter(
+                jobs::status.eq("dead").or(jobs::status
+                    .eq("queued")
+                    .and(jobs::last_error.is_not_null())),
+            )
+            .select((jobs::kind, jobs::last_error))
+            .load::<(String, Option<String>)>(&mut self.conn())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, e)| (k, e.unwrap_or_default()))
+            .collect()
     }
 
     /// A new browser with its own cookies.
@@ -459,7 +488,26 @@ impl TestApp {
 }
 
 impl Drop for TestApp {
+    /// Like crates.io's `TestApp`: a test that leaves failed jobs it did not expect fails,
+    /// so a forgotten side effect that broke is seen.
     fn drop(&mut self) {
+        if !std::thread::panicking()
+            && !self
+                .failed_jobs_expected
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            let failed = self.failed_jobs();
+            if !failed.is_empty() {
+                let h = self.server.clone();
+                std::thread::spawn(move || {
+                    actix_web::rt::System::new().block_on(h.stop(false));
+                });
+                panic!(
+                    "the test left {} failed job(s) it did not expect (call app.expect_failed_jobs() if it means to): {failed:?}",
+                    failed.len()
+                );
+            }
+        }
         let h = self.server.clone();
         std::thread::spawn(move || {
             let rt = actix_web::rt::System::new();
