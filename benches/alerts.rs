@@ -55,7 +55,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use jiwon::accounts::model::User;
-use jiwon::accounts::{new_id, store as accounts_store, CurrentUser};
+use jiwon::accounts::{store as accounts_store, CurrentUser};
 use jiwon::alerts::criteria::{Criteria, Facts};
 use jiwon::alerts::delivery::Caps;
 use jiwon::alerts::model::{CriteriaRow, OwnerProfile, PushEndpoint, Subscription};
@@ -70,6 +70,7 @@ use jiwon::db::schema::{
     owner_profiles, push_endpoints, regions, subscription_criteria, subscriptions, users,
 };
 use jiwon::db::DbConnection;
+use jiwon::ids::new_id;
 use jiwon::ingest::service::{import_location, Quiet};
 use jiwon::AppState;
 
@@ -303,10 +304,7 @@ fn staff(state: &AppState) -> CurrentUser {
         .expect("agency");
     let user = User {
         id: new_id(),
-        email: format!(
-            "editor-{}@bench.jiwon.test",
-            jiwon::accounts::random_token(6)
-        ),
+        email: format!("editor-{}@bench.jiwon.test", jiwon::ids::random_token(6)),
         password_hash: PLACEHOLDER_HASH.into(),
         display_name: "벤치 담당".into(),
         is_operator: false,

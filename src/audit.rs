@@ -4,10 +4,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::accounts::{new_id, CurrentUser};
+use crate::accounts::CurrentUser;
 use crate::db::schema::audit_log;
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::ids::new_id;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = audit_log)]

@@ -161,7 +161,7 @@ impl Config {
                     "JIWON_SECRET_KEY is required in production (`serve` and `worker` run as production unless JIWON_ENV=development)".into(),
                 ))
             }
-            None => crate::accounts::random_token(32).into_bytes(),
+            None => crate::ids::random_token(32).into_bytes(),
         };
         let previous_secret_keys = var("JIWON_SECRET_KEY_PREVIOUS")
             .map(|list| {

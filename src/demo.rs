@@ -8,7 +8,7 @@ use chrono::{Datelike, Duration, Months};
 use diesel::Connection;
 
 use crate::accounts::model::User;
-use crate::accounts::{new_id, password, random_token, store as accounts_store, CurrentUser};
+use crate::accounts::{password, store as accounts_store, CurrentUser};
 use crate::alerts::criteria::Criteria;
 use crate::alerts::profile::profile_criteria;
 use crate::alerts::store as alerts_store;
@@ -17,6 +17,7 @@ use crate::announcements::service::{self, Content, SubProgramInput};
 use crate::announcements::store::{self as ann_store, ListFilter};
 use crate::db::Backend;
 use crate::error::{AppError, AppResult};
+use crate::ids::{new_id, random_token};
 use crate::ingest::service::{import_location, Terminal};
 use crate::owners::{self, FormValues};
 use crate::AppState;

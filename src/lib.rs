@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod ids;
 pub mod ingest;
 pub mod jobs;
 pub mod logging;
@@ -20,6 +21,7 @@ pub mod owners;
 pub mod reference;
 pub mod search;
 pub mod signing;
+pub mod text;
 pub mod web;
 
 use std::net::TcpListener;

@@ -10,11 +10,11 @@ use chrono::{Duration as Days, NaiveDate};
 use common::smtp::SmtpSink;
 use common::*;
 use diesel::prelude::*;
-use jiwon::accounts::new_id;
 use jiwon::alerts::model::OwnerProfile;
 use jiwon::alerts::store;
 use jiwon::clock::from_kst;
 use jiwon::db::schema::{consents, deliveries, subscriptions};
+use jiwon::ids::new_id;
 
 const PW: &str = "owner password 123";
 

@@ -14,12 +14,12 @@ use chrono::{Duration as Span, Utc};
 use common::smtp::SmtpSink;
 use common::*;
 use diesel::prelude::*;
-use jiwon::accounts::new_id;
 use jiwon::alerts::criteria::Criteria;
 use jiwon::alerts::model::Subscription;
 use jiwon::alerts::store;
 use jiwon::clock::to_kst;
 use jiwon::db::schema::{deliveries, jobs};
+use jiwon::ids::new_id;
 
 /// Owners subscribed to the same criteria: one announcement fans out to all of them.
 const N: usize = 1500;

@@ -26,7 +26,7 @@ use diesel::prelude::*;
 
 use common::*;
 use jiwon::accounts::model::{Agency, Invitation, User};
-use jiwon::accounts::{new_id, password, random_token, sha256_hex, store as accounts_store};
+use jiwon::accounts::{password, store as accounts_store};
 use jiwon::accounts::{CurrentUser, SESSION_COOKIE};
 use jiwon::alerts::criteria::Criteria;
 use jiwon::alerts::delivery::{self, NewDelivery};
@@ -38,6 +38,7 @@ use jiwon::announcements::store as ann_store;
 use jiwon::announcements::WindowKind;
 use jiwon::db::schema::{jobs, sessions};
 use jiwon::db::DbConnection;
+use jiwon::ids::{new_id, random_token, sha256_hex};
 use jiwon::web::{route_table, Access, Object, RouteSpec};
 
 const OWNER_PW: &str = "owner password 123";

@@ -15,9 +15,9 @@ use common::mail::last_link;
 use common::*;
 use diesel::prelude::*;
 use jiwon::accounts::model::User;
-use jiwon::accounts::new_id;
 use jiwon::alerts::tokens;
 use jiwon::db::schema::{agencies, push_endpoints, sessions, subscriptions, users};
+use jiwon::ids::new_id;
 use jiwon::signing::{Keys, Purpose};
 
 const PW: &str = "owner password 1";

@@ -9,12 +9,13 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::model::{agency_kind_label, Agency, AgencyRole, Invitation};
+use super::store;
 use super::web::looks_like_email;
-use super::{new_id, random_token, sha256_hex, store};
 use crate::audit;
 use crate::db::schema::{invitations, sessions, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::ids::{new_id, random_token, sha256_hex};
 
 /// The audit log's actor for everything done here.
 pub const CLI_ACTOR: &str = "cli";

@@ -15,11 +15,9 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
-use rand::distributions::Alphanumeric;
-use rand::Rng;
-use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
+use crate::ids::{random_token, sha256_hex};
 use crate::AppState;
 pub use model::{Agency, AgencyRole, User};
 
@@ -31,22 +29,6 @@ pub const SESSION_DAYS: i64 = 14;
 pub const STAFF_SESSION_HOURS: i64 = 12;
 /// … or after 30 minutes without a request, whichever comes first.
 pub const STAFF_IDLE_MINUTES: i64 = 30;
-
-pub fn random_token(len: usize) -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
-}
-
-pub fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
-}
-
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
 
 /// The signed-in person.
 #[derive(Debug, Clone)]

@@ -4,10 +4,11 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::model::{guess_agency_kind, Agency, Invitation, User};
-use super::{new_id, CurrentUser, SESSION_DAYS, STAFF_IDLE_MINUTES, STAFF_SESSION_HOURS};
+use super::{CurrentUser, SESSION_DAYS, STAFF_IDLE_MINUTES, STAFF_SESSION_HOURS};
 use crate::db::schema::{agencies, invitations, sessions, users};
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::ids::new_id;
 
 pub fn find_agency(conn: &mut DbConnection, id: &str) -> Result<Option<Agency>, AppError> {
     Ok(agencies::table

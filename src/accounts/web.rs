@@ -9,9 +9,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::model::{AgencyRole, Invitation, User};
-use super::{client_ip, new_id, password, random_token, sha256_hex, store, Csrf, CurrentUser};
+use super::{client_ip, password, store, Csrf, CurrentUser};
 use crate::audit;
 use crate::error::{AppError, AppResult};
+use crate::ids::{new_id, random_token, sha256_hex};
 use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, redirect, render, render_status, safe_next};
 use crate::AppState;

@@ -103,7 +103,7 @@ impl Criteria {
     }
 
     pub fn hash(&self) -> String {
-        crate::accounts::sha256_hex(&self.to_json())
+        crate::ids::sha256_hex(&self.to_json())
     }
 
     pub fn is_empty(&self) -> bool {

@@ -12,11 +12,11 @@ use chrono::{Duration, NaiveDateTime, Timelike};
 use diesel::prelude::*;
 
 use super::model::Delivery;
-use crate::accounts::{new_id, random_token};
 use crate::clock::{from_kst, to_kst};
 use crate::db::schema::deliveries;
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::ids::{new_id, random_token};
 
 /// A claimed row left `sending` this long belongs to a dead worker.
 pub const STALE_AFTER_SECS: i64 = 120;

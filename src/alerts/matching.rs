@@ -63,7 +63,7 @@ pub fn facts_of(conn: &mut DbConnection, a: &Announcement) -> AppResult<Facts> {
         "{} {} {}",
         a.title,
         a.summary,
-        crate::announcements::service::html_to_text(&a.body_html)
+        crate::text::html_to_text(&a.body_html)
     ))
     .to_lowercase();
     Ok(Facts {

@@ -8,13 +8,13 @@ use super::criteria::Criteria;
 use super::model::{
     AccountToken, Bookmark, Consent, CriteriaRow, OwnerProfile, PushEndpoint, Subscription,
 };
-use crate::accounts::{new_id, random_token, sha256_hex};
 use crate::db::schema::{
     account_tokens, bookmarks, consents, criteria_terms, owner_profiles, push_endpoints,
     subscription_criteria, subscriptions, users,
 };
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::ids::{new_id, random_token, sha256_hex};
 
 // --- profiles -------------------------------------------------------------------------
 

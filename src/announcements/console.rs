@@ -14,11 +14,12 @@ use serde::{Deserialize, Serialize};
 use super::model::{Announcement, Attachment, Eligibility, Status, WindowKind};
 use super::service::{self, Actor, Content, SubProgramInput};
 use super::store;
-use crate::accounts::{new_id, store as accounts_store, Csrf, CurrentUser, Staff};
+use crate::accounts::{store as accounts_store, Csrf, CurrentUser, Staff};
 use crate::audit;
 use crate::clock::{end_of_kst_day, format_kst, from_kst, start_of_kst_day, to_kst};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::ids::new_id;
 use crate::reference::{self, CATEGORIES, SIDO, TARGET_TYPES};
 use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, redirect, render, render_status};
@@ -662,7 +663,7 @@ pub fn validate(
         return Ok(Err(errors));
     }
     let summary = if summary.trim().is_empty() {
-        service::html_to_text(&body).chars().take(300).collect()
+        crate::text::html_to_text(&body).chars().take(300).collect()
     } else {
         summary.trim().to_string()
     };

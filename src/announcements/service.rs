@@ -10,11 +10,12 @@ use super::model::{
     Announcement, Eligibility, FieldChange, Revision, Status, SubProgram, WindowKind,
 };
 use super::store;
-use crate::accounts::{new_id, CurrentUser};
+use crate::accounts::CurrentUser;
 use crate::audit;
 use crate::clock::format_kst;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::ids::new_id;
 use crate::jobs::{self, CLOSE_ANNOUNCEMENT, INDEX_ANNOUNCEMENT, PUBLISH_ANNOUNCEMENT};
 
 /// Queue the search-index refresh of an announcement, in the caller's transaction. The
@@ -106,7 +107,7 @@ impl Actor<'_> {
 /// One HTML policy for bodies typed in the console and read from imports: structure
 /// (paragraphs, lists, tables, links) kept, scripts/styles/handlers dropped, plain text
 /// turned into paragraphs.
-pub use crate::ingest::parse::{html_to_text, sanitize_html};
+use crate::text::{html_to_text, sanitize_html};
 
 fn build_search_text(c: &Content, agency_names: &[String], region_names: &[String]) -> String {
     let mut parts = vec![c.title.clone(), c.summary.clone()];

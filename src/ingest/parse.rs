@@ -27,7 +27,6 @@ mod bizinfo;
 mod kstartup;
 mod merge;
 mod regions;
-mod text;
 mod window;
 
 use std::collections::HashMap;
@@ -40,7 +39,6 @@ pub use merge::{
     key_of, normalize_title, program_key, same_program, same_program_keys, ProgramKey,
 };
 pub use regions::{REGIONS, REGION_COUNT};
-pub use text::{html_to_text, sanitize_html};
 pub use window::{parse_window, parse_window_or_keep, Window, WindowKind};
 
 /// Where a record came from.
@@ -111,7 +109,7 @@ pub struct ImportRecord {
     /// Plain-text summary (tags stripped, entities decoded, whitespace
     /// collapsed), at most 300 characters; longer text ends in `…`.
     pub summary: String,
-    /// Body HTML, sanitised with ammonia (see [`sanitize_html`]).
+    /// Body HTML, sanitised with ammonia (see [`crate::text::sanitize_html`]).
     pub body_html: String,
     /// 소관 기관: bizinfo `jrsdInsttNm`, K-Startup `pbanc_ntrp_nm`.
     pub owner_agency: Option<String>,

@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::parse::{self, ImportRecord, Parsed, Rejected, Source};
-use crate::accounts::{new_id, store as accounts_store};
+use crate::accounts::store as accounts_store;
 use crate::announcements::model::{Attachment, Eligibility, SourceLink, Status, WindowKind};
 use crate::announcements::service::{self as ann_service, Actor, Content};
 use crate::announcements::store as ann_store;
@@ -21,6 +21,7 @@ use crate::clock::{end_of_kst_day, start_of_kst_day};
 use crate::db::schema::{announcement_sources, announcements, import_runs};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::ids::new_id;
 use crate::reference;
 use crate::AppState;
 

@@ -10,10 +10,10 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::accounts::new_id;
 use crate::db::schema::jobs;
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::ids::new_id;
 
 pub const PUBLISH_ANNOUNCEMENT: &str = "publish_announcement";
 pub const CLOSE_ANNOUNCEMENT: &str = "close_announcement";

@@ -226,7 +226,7 @@ pub fn spawn(
     interval: Duration,
     stop: Arc<AtomicBool>,
 ) -> std::thread::JoinHandle<()> {
-    let worker = format!("worker-{}", &crate::accounts::random_token(8));
+    let worker = format!("worker-{}", &crate::ids::random_token(8));
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
             match tick(&state, &worker) {

@@ -78,7 +78,7 @@ pub fn insert_owner(
     now: NaiveDateTime,
 ) -> AppResult<User> {
     let user = User {
-        id: crate::accounts::new_id(),
+        id: crate::ids::new_id(),
         email: email.to_string(),
         password_hash,
         display_name,

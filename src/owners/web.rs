@@ -17,13 +17,14 @@ use serde_json::json;
 
 use super::{FieldErrors, FormValues, RESET_PASSWORD, VERIFY_EMAIL};
 use crate::accounts::web::{clear_session_cookie, looks_like_email, NewSession};
-use crate::accounts::{client_ip, new_id, password, store as accounts_store, Csrf, CurrentUser};
+use crate::accounts::{client_ip, password, store as accounts_store, Csrf, CurrentUser};
 use crate::alerts::model::{channel_label, OwnerProfile, CHANNELS};
 use crate::alerts::profile::{format_business_number, REVENUE_BANDS};
 use crate::alerts::{delivery, store as alerts_store};
 use crate::clock::format_kst;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::ids::new_id;
 use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, redirect, render, render_status};
 use crate::AppState;

@@ -12,12 +12,12 @@ use super::{
     SearchDoc, SearchFilter, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort,
 };
 use crate::announcements::model::Announcement;
-use crate::announcements::service::html_to_text;
 use crate::announcements::store::{self, ListFilter, Sort, StatusFilter};
 use crate::config::Config;
 use crate::db::schema::{announcements, jobs};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::text::html_to_text;
 use crate::AppState;
 
 /// Meilisearch when configured, else the embedded index under `search_dir`.

@@ -13,9 +13,10 @@ use actix_web::web::Data;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use jiwon::accounts::model::{Agency, User};
-use jiwon::accounts::{new_id, password, store as accounts_store};
+use jiwon::accounts::{password, store as accounts_store};
 use jiwon::clock::{Clock, FakeClock};
 use jiwon::config::{Config, Environment};
+use jiwon::ids::new_id;
 use jiwon::search::SearchIndex;
 use jiwon::AppState;
 
@@ -212,10 +213,7 @@ fn fresh_database_url(dir: &std::path::Path) -> (String, &'static str) {
     {
         Some(admin_url) => {
             use diesel::{Connection, RunQueryDsl};
-            let name = format!(
-                "jiwon_t_{}",
-                jiwon::accounts::random_token(12).to_lowercase()
-            );
+            let name = format!("jiwon_t_{}", jiwon::ids::random_token(12).to_lowercase());
             let mut admin =
                 diesel::PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
             diesel::sql_query(format!("CREATE DATABASE {name}"))
@@ -390,7 +388,7 @@ impl TestApp {
             .expect("agency");
         let email = format!(
             "{role}-{}@{}.test",
-            jiwon::accounts::random_token(6).to_lowercase(),
+            jiwon::ids::random_token(6).to_lowercase(),
             agency.id.get(..8).unwrap_or("agency")
         );
         let pw = "correct horse battery".to_string();
@@ -447,7 +445,7 @@ impl TestApp {
         let mut conn = self.conn();
         let email = format!(
             "op-{}@jiwon.test",
-            jiwon::accounts::random_token(6).to_lowercase()
+            jiwon::ids::random_token(6).to_lowercase()
         );
         let pw = "operator password 1".to_string();
         let user = User {

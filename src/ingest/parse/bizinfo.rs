@@ -7,12 +7,12 @@ use once_cell::sync::Lazy;
 use regex::Regex;
 
 use super::regions;
-use super::text::{clean_line, html_to_text, sanitize_html, split_list, summary_of};
 use super::window::{parse_window_or_keep, Window, WindowKind};
 use super::{
     finish, json_text, key_list, strip_bom, FileError, ImportAttachment, ImportEligibility,
     ImportRecord, Parsed, Rejected, Source,
 };
+use crate::text::{clean_line, html_to_text, sanitize_html, split_list, summary_of};
 
 /// The 지원분야 (`pldirSportRealmLclasCodeNm`) values bizinfo uses.
 pub(crate) const CATEGORIES: [&str; 8] = [

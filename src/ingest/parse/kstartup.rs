@@ -9,12 +9,12 @@ use once_cell::sync::Lazy;
 use regex::Regex;
 
 use super::regions;
-use super::text::{clean_line, sanitize_html, split_list, summary_of};
 use super::window::{parse_window_or_keep, Window, WindowKind};
 use super::{
     finish, json_text, key_list, strip_bom, FileError, ImportEligibility, ImportRecord, Parsed,
     Rejected, Source,
 };
+use crate::text::{clean_line, sanitize_html, split_list, summary_of};
 
 /// K-Startup is the startup portal: every record is in the 창업 category.
 const KSTARTUP_CATEGORY: &str = "창업";

@@ -1,4 +1,4 @@
-//! Text helpers: HTML sanitising, HTML → plain text, list splitting.
+//! Text helpers every domain may use: HTML sanitising, HTML → plain text, list splitting.
 
 use std::collections::{HashMap, HashSet};
 
