@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod health;
 pub mod ids;
 pub mod ingest;
 pub mod jobs;
@@ -49,6 +50,26 @@ pub struct AppState {
     pub channels: alerts::send::Channels,
     /// Signing keys, one per purpose, derived from the current and previous secrets.
     pub keys: signing::Keys,
+    /// What owners and alerts add to accounts (see [`accounts::Hooks`]).
+    pub account_hooks: accounts::Hooks,
+}
+
+/// The accounts hooks, filled by the domains above accounts.
+pub fn account_hooks() -> accounts::Hooks {
+    accounts::Hooks {
+        login_refusal: owners::login_refusal,
+        queue_email: |conn, mail, now| {
+            alerts::delivery::queue_account_email(
+                conn,
+                mail.user_id,
+                mail.address,
+                mail.kind,
+                mail.unique,
+                mail.detail,
+                now,
+            )
+        },
+    }
 }
 
 impl AppState {
@@ -73,6 +94,7 @@ impl AppState {
         let limiter = accounts::RateLimiter::new(pool.clone(), clock.clone());
         let keys = signing::Keys::new(&config.secret_key, &config.previous_secret_keys);
         Ok(AppState {
+            account_hooks: account_hooks(),
             keys,
             channels,
             pool,
@@ -113,6 +135,7 @@ impl AppState {
 /// (`web::routes`; `web::route_table()` lists them for the authorization matrix).
 pub fn routes(r: &mut web::Routes) {
     web::routes(r);
+    health::routes(r);
     accounts::web::routes(r);
     search::web::routes(r);
     announcements::web::routes(r);

@@ -16,7 +16,10 @@ use std::time::Duration;
 
 use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
 
-use crate::error::AppError;
+use chrono::NaiveDateTime;
+
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
 use crate::ids::{random_token, sha256_hex};
 use crate::AppState;
 pub use model::{Agency, AgencyRole, User};
@@ -29,6 +32,41 @@ pub const SESSION_DAYS: i64 = 14;
 pub const STAFF_SESSION_HOURS: i64 = 12;
 /// … or after 30 minutes without a request, whichever comes first.
 pub const STAFF_IDLE_MINUTES: i64 = 30;
+
+/// What the domains above accounts add to signing in and to staff invitations. Accounts
+/// sits below owners and alerts, so it does not call them: `lib.rs` fills these at
+/// startup (owners' verification check, alerts' outbound email).
+#[derive(Clone, Copy)]
+pub struct Hooks {
+    /// Why this user may not sign in yet (an owner whose email is unconfirmed), if so.
+    pub login_refusal: fn(&mut DbConnection, &User) -> AppResult<Option<&'static str>>,
+    /// Queue an account email (kind, unique key, template detail) in the caller's
+    /// transaction.
+    pub queue_email: fn(&mut DbConnection, AccountEmail<'_>, NaiveDateTime) -> AppResult<()>,
+}
+
+/// One account email for [`Hooks::queue_email`].
+pub struct AccountEmail<'a> {
+    pub user_id: Option<&'a str>,
+    pub address: &'a str,
+    pub kind: &'a str,
+    pub unique: &'a str,
+    pub detail: serde_json::Value,
+}
+
+/// Where a user goes after signing in: `next`, except that the console (the default) is
+/// only for agency staff — owners go to `/me`, operators without an agency to `/admin/jobs`.
+pub fn landing(user: &User, next: &str) -> String {
+    let to_console = next == "/console" || next.starts_with("/console/");
+    if !to_console || user.agency_id.is_some() {
+        next.to_string()
+    } else if user.is_operator {
+        // An operator without an agency has no console (403); their pages are these.
+        "/admin/jobs".to_string()
+    } else {
+        "/me".to_string()
+    }
+}
 
 /// The signed-in person.
 #[derive(Debug, Clone)]
@@ -395,6 +433,35 @@ fn parse_forwarded_for(v: &str) -> Option<std::net::IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn user(agency: Option<&str>, operator: bool) -> User {
+        User {
+            id: "u".into(),
+            email: "a@b.test".into(),
+            password_hash: String::new(),
+            display_name: "x".into(),
+            is_operator: operator,
+            agency_id: agency.map(String::from),
+            agency_role: None,
+            active: true,
+            created_at: chrono::NaiveDateTime::default(),
+            last_login_at: None,
+        }
+    }
+
+    #[test]
+    fn owners_land_on_me() {
+        assert_eq!(landing(&user(None, false), "/console"), "/me");
+        assert_eq!(landing(&user(None, false), "/me/profile"), "/me/profile");
+        assert_eq!(landing(&user(Some("a"), false), "/console"), "/console");
+        assert_eq!(landing(&user(None, true), "/console"), "/admin/jobs");
+        assert_eq!(landing(&user(Some("a"), true), "/console"), "/console");
+        assert_eq!(
+            landing(&user(None, true), "/admin/deliveries"),
+            "/admin/deliveries"
+        );
+    }
+
     use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {

@@ -171,9 +171,8 @@ async fn login(
     // Owners must have confirmed their email; they land on their own page, not the console.
     let refusal = {
         let u = user.clone();
-        state
-            .db(move |conn| crate::owners::login_refusal(conn, &u))
-            .await?
+        let refusal = state.account_hooks.login_refusal;
+        state.db(move |conn| refusal(conn, &u)).await?
     };
     if let Some(msg) = refusal {
         let mut ctx = page(None, Some(&csrf));
@@ -188,7 +187,7 @@ async fn login(
             &ctx,
         );
     }
-    let next = crate::owners::landing(&user, &next);
+    let next = super::landing(&user, &next);
     let session = NewSession::random();
     let hash = session.hash();
     let now = state.now();
@@ -342,18 +341,21 @@ async fn invite(
     };
     let actor = user.clone();
     let mail_link = format!("{}/invite/{}", state.config.base_url, token);
+    let queue_email = state.account_hooks.queue_email;
     state
         .db(move |conn| {
             conn_tx(conn, |conn| {
                 store::insert_invitation(conn, &inv)?;
                 // The invitation email goes out as a delivery in the same transaction.
-                crate::alerts::delivery::queue_account_email(
+                (queue_email)(
                     conn,
-                    None,
-                    &inv.email,
-                    "invite",
-                    &inv.id,
-                    serde_json::json!({"link": mail_link}),
+                    super::AccountEmail {
+                        user_id: None,
+                        address: &inv.email,
+                        kind: "invite",
+                        unique: &inv.id,
+                        detail: serde_json::json!({"link": mail_link}),
+                    },
                     now,
                 )?;
                 audit::record(

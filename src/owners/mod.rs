@@ -5,9 +5,8 @@
 //! plus an `owner_profiles` row; that row's existence is what makes a user an owner.
 //! Email verification state is `owner_profiles.email_verified_at`.
 //!
-//! Owners sign in at the shared `/login`. Two helpers here are meant for it:
-//! [`login_refusal`] (an unverified owner may not sign in yet) and [`landing`] (owners
-//! land on `/me`, not the agency console).
+//! Owners sign in at the shared `/login`; [`login_refusal`] (an unverified owner may not
+//! sign in yet) is the accounts hook `lib.rs` installs for it.
 
 pub mod web;
 
@@ -52,20 +51,6 @@ pub fn login_refusal(conn: &mut DbConnection, user: &User) -> AppResult<Option<&
         ),
         _ => None,
     })
-}
-
-/// Where a user goes after signing in: `next`, except that the console (the default) is
-/// only for agency staff — owners go to `/me`, operators without an agency to `/admin/jobs`.
-pub fn landing(user: &User, next: &str) -> String {
-    let to_console = next == "/console" || next.starts_with("/console/");
-    if !to_console || user.agency_id.is_some() {
-        next.to_string()
-    } else if user.is_operator {
-        // An operator without an agency has no console (403); their pages are these.
-        "/admin/jobs".to_string()
-    } else {
-        "/me".to_string()
-    }
 }
 
 /// A new owner: a user without agency, and an empty profile (which is what makes them
@@ -477,34 +462,6 @@ pub fn validate_profile(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn user(agency: Option<&str>, operator: bool) -> User {
-        User {
-            id: "u".into(),
-            email: "a@b.test".into(),
-            password_hash: String::new(),
-            display_name: "x".into(),
-            is_operator: operator,
-            agency_id: agency.map(String::from),
-            agency_role: None,
-            active: true,
-            created_at: NaiveDateTime::default(),
-            last_login_at: None,
-        }
-    }
-
-    #[test]
-    fn owners_land_on_me() {
-        assert_eq!(landing(&user(None, false), "/console"), "/me");
-        assert_eq!(landing(&user(None, false), "/me/profile"), "/me/profile");
-        assert_eq!(landing(&user(Some("a"), false), "/console"), "/console");
-        assert_eq!(landing(&user(None, true), "/console"), "/admin/jobs");
-        assert_eq!(landing(&user(Some("a"), true), "/console"), "/console");
-        assert_eq!(
-            landing(&user(None, true), "/admin/deliveries"),
-            "/admin/deliveries"
-        );
-    }
 
     #[test]
     fn form_values_keep_lists() {
