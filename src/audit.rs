@@ -4,7 +4,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::accounts::CurrentUser;
 use crate::db::schema::audit_log;
 use crate::db::DbConnection;
 use crate::error::AppResult;
@@ -24,10 +23,19 @@ pub struct AuditEntry {
     pub created_at: NaiveDateTime,
 }
 
+/// Who did it: the signed-in person (`accounts::CurrentUser` implements this). The audit
+/// log is a leaf every domain writes to, so it names no account type.
+pub trait Actor {
+    fn actor_id(&self) -> &str;
+    /// "name <email>", as the log shows it.
+    fn actor_label(&self) -> String;
+    fn agency_id(&self) -> Option<&str>;
+}
+
 /// Record an action by a signed-in person.
 pub fn record(
     conn: &mut DbConnection,
-    actor: &CurrentUser,
+    actor: &dyn Actor,
     action: &str,
     target_kind: &str,
     target_id: &str,
@@ -36,9 +44,9 @@ pub fn record(
 ) -> AppResult<()> {
     let entry = AuditEntry {
         id: new_id(),
-        actor_id: Some(actor.user.id.clone()),
-        actor_label: actor.label(),
-        agency_id: actor.user.agency_id.clone(),
+        actor_id: Some(actor.actor_id().to_string()),
+        actor_label: actor.actor_label(),
+        agency_id: actor.agency_id().map(String::from),
         action: action.into(),
         target_kind: target_kind.into(),
         target_id: target_id.into(),

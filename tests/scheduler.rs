@@ -283,6 +283,12 @@ fn jobs_of_a_crashed_worker_are_requeued() {
 /// A job that breaks (here: a publish job without its announcement id), as a forgotten or
 /// broken side effect would.
 fn leave_a_failed_job(app: &TestApp) {
+    queue_a_broken_job(app);
+    app.tick();
+    assert_eq!(app.failed_jobs().len(), 1);
+}
+
+fn queue_a_broken_job(app: &TestApp) {
     jiwon::jobs::enqueue(
         &mut app.conn(),
         jiwon::jobs::PUBLISH_ANNOUNCEMENT,
@@ -292,8 +298,6 @@ fn leave_a_failed_job(app: &TestApp) {
         app.now(),
     )
     .expect("enqueue");
-    app.tick();
-    assert_eq!(app.failed_jobs().len(), 1);
 }
 
 #[test]
@@ -301,6 +305,16 @@ fn leave_a_failed_job(app: &TestApp) {
 fn the_harness_fails_a_test_that_leaves_a_failed_job() {
     let app = TestApp::spawn();
     leave_a_failed_job(&app);
+}
+
+/// A side effect the test queued but never ran is run when the test ends, so one that
+/// breaks fails the test even though the test never ticked.
+#[test]
+#[should_panic(expected = "failed job(s) it did not expect")]
+fn the_harness_runs_what_a_test_left_queued_and_fails_on_a_broken_one() {
+    let app = TestApp::spawn();
+    queue_a_broken_job(&app);
+    assert_eq!(app.unrun_jobs().len(), 1);
 }
 
 #[test]

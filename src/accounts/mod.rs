@@ -126,6 +126,18 @@ impl CurrentUser {
     }
 }
 
+impl crate::audit::Actor for CurrentUser {
+    fn actor_id(&self) -> &str {
+        &self.user.id
+    }
+    fn actor_label(&self) -> String {
+        self.label()
+    }
+    fn agency_id(&self) -> Option<&str> {
+        self.user.agency_id.as_deref()
+    }
+}
+
 impl FromRequest for CurrentUser {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;

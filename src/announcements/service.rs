@@ -89,7 +89,7 @@ impl Actor<'_> {
         now: NaiveDateTime,
     ) -> AppResult<()> {
         match self {
-            Actor::User(u) => audit::record(conn, u, action, "announcement", target, detail, now),
+            Actor::User(u) => audit::record(conn, *u, action, "announcement", target, detail, now),
             Actor::System(label) => audit::record_system(
                 conn,
                 label,

@@ -361,6 +361,20 @@ impl TestApp {
             .collect()
     }
 
+    /// Jobs that are due (queued, run time passed) and were never tried: a side effect the
+    /// test caused but never ran. (kind, payload) of each.
+    pub fn unrun_jobs(&self) -> Vec<(String, String)> {
+        use diesel::prelude::*;
+        use jiwon::db::schema::jobs;
+        jobs::table
+            .filter(jobs::status.eq("queued"))
+            .filter(jobs::last_error.is_null())
+            .filter(jobs::run_at.le(self.now()))
+            .select((jobs::kind, jobs::payload))
+            .load::<(String, String)>(&mut self.conn())
+            .unwrap_or_default()
+    }
+
     /// A new browser with its own cookies.
     pub fn client(&self) -> Client {
         Client {
@@ -486,23 +500,33 @@ impl TestApp {
 }
 
 impl Drop for TestApp {
-    /// Like crates.io's `TestApp`: a test that leaves failed jobs it did not expect fails,
-    /// so a forgotten side effect that broke is seen.
+    /// Like crates.io's `TestApp`: side effects the test caused but never ran are run now
+    /// (one worker tick), then a test that leaves failed jobs it did not expect fails, and
+    /// so does one whose due jobs the worker could not take. A forgotten side effect that
+    /// breaks is seen, not left in the queue.
     fn drop(&mut self) {
-        if !std::thread::panicking()
-            && !self
-                .failed_jobs_expected
-                .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            let failed = self.failed_jobs();
-            if !failed.is_empty() {
-                let h = self.server.clone();
+        if !std::thread::panicking() {
+            let stop = |h: actix_web::dev::ServerHandle| {
                 std::thread::spawn(move || {
                     actix_web::rt::System::new().block_on(h.stop(false));
                 });
+            };
+            let ran = jiwon::jobs::scheduler::tick(&self.state, "test-drop");
+            let expected = self
+                .failed_jobs_expected
+                .load(std::sync::atomic::Ordering::Relaxed);
+            let failed = if expected {
+                Vec::new()
+            } else {
+                self.failed_jobs()
+            };
+            let unrun = self.unrun_jobs();
+            if ran.is_err() || !failed.is_empty() || !unrun.is_empty() {
+                stop(self.server.clone());
                 panic!(
-                    "the test left {} failed job(s) it did not expect (call app.expect_failed_jobs() if it means to): {failed:?}",
-                    failed.len()
+                    "the test left side effects behind: worker tick {ran:?}; {} failed job(s) it did not expect (call app.expect_failed_jobs() if it means to): {failed:?}; {} due job(s) the worker did not take: {unrun:?}",
+                    failed.len(),
+                    unrun.len()
                 );
             }
         }
