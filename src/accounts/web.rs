@@ -1,6 +1,5 @@
 //! Sign-in, sign-out, accepting an invitation, and the agency's staff page.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use actix_web::cookie::{Cookie, SameSite};
@@ -13,6 +12,7 @@ use super::{client_ip, password, store, Csrf, CurrentUser};
 use crate::audit;
 use crate::error::{AppError, AppResult};
 use crate::ids::{new_id, random_token, sha256_hex};
+use crate::web::form::FieldErrors;
 use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, redirect, render, render_status, safe_next};
 use crate::AppState;
@@ -295,9 +295,9 @@ async fn invite(
     csrf.verify(&form.csrf_token)?;
     let staff = user.require_admin()?;
     let email = form.email.trim().to_lowercase();
-    let mut errors = HashMap::new();
+    let mut errors = FieldErrors::new();
     if !looks_like_email(&email) {
-        errors.insert("email", "올바른 이메일 주소를 입력해 주세요.");
+        errors.add("email", "올바른 이메일 주소를 입력해 주세요.");
     }
     let Some(role) = AgencyRole::parse(&form.role) else {
         return Err(AppError::BadRequest("알 수 없는 역할입니다.".into()));
@@ -309,13 +309,13 @@ async fn invite(
             .await?
         {
             if existing.active {
-                errors.insert("email", "이미 가입된 이메일입니다.");
+                errors.add("email", "이미 가입된 이메일입니다.");
             }
         }
     }
     if !errors.is_empty() {
         let mut ctx = page(Some(&user), Some(&csrf));
-        ctx.insert("errors", &errors);
+        errors.insert_into(&mut ctx);
         ctx.insert("email", &email);
         ctx.insert("agency", &staff.agency);
         ctx.insert("back", "/console/staff");
@@ -533,21 +533,21 @@ async fn accept_invite(
         .db(move |conn| store::find_invitation(conn, &hash, now))
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut errors = HashMap::new();
+    let mut errors = FieldErrors::new();
     let name = form.name.trim().to_string();
     if name.is_empty() {
-        errors.insert("name", "이름을 입력해 주세요.");
+        errors.add("name", "이름을 입력해 주세요.");
     }
     if let Some(p) = password::password_problem(&form.password) {
-        errors.insert("password", p);
+        errors.add("password", p);
     } else if form.password != form.password_confirm {
-        errors.insert("password_confirm", "비밀번호가 서로 다릅니다.");
+        errors.add("password_confirm", "비밀번호가 서로 다릅니다.");
     }
     if !errors.is_empty() {
         let mut ctx = page(None, Some(&csrf));
         ctx.insert("invitation", &inv);
         ctx.insert("name", &name);
-        ctx.insert("errors", &errors);
+        errors.insert_into(&mut ctx);
         return render_status(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -2,21 +2,21 @@
 //! double opt-in), bookmarks, one-click unsubscribe, open/click tracking and short links,
 //! web-push registration, the development outbox, the operator's delivery page.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::criteria::Criteria;
 use super::model::{channel_label, frequency_label, OwnerProfile, CHANNELS};
+use super::subscriptions::{self, describe, region_labels};
 use super::{delivery, matching, store, tokens};
 use crate::accounts::{client_ip, Csrf, CurrentUser};
-use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::reference;
+use crate::web::form::{FieldErrors, Form};
 use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, redirect, render, render_status};
 use crate::AppState;
@@ -91,37 +91,22 @@ pub const MAX_REGIONS: usize = 50;
 /// The most KSIC codes one subscription may name.
 pub const MAX_KSIC: usize = 20;
 
-/// A form with repeated keys (checkbox groups) as a multimap.
-#[derive(Debug, Default)]
-pub struct Fields(BTreeMap<String, Vec<String>>);
-
-impl Fields {
-    pub fn from_pairs(pairs: Vec<(String, String)>) -> Fields {
-        let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (k, v) in pairs {
-            m.entry(k).or_default().push(v);
-        }
-        Fields(m)
-    }
-    pub fn one(&self, k: &str) -> String {
-        self.0
-            .get(k)
-            .and_then(|v| v.first())
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default()
-    }
-    pub fn all(&self, k: &str) -> Vec<String> {
-        self.0
-            .get(k)
-            .map(|v| {
-                v.iter()
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
+/// The subscription form's checkbox groups.
+const SUB_MULTI: &[&str] = &["category", "region", "target", "channel"];
+/// The subscription form's fields in form order, the order of its error summary.
+const SUB_FIELDS: &[&str] = &[
+    "name",
+    "mode",
+    "category",
+    "region",
+    "target",
+    "keywords",
+    "ksic",
+    "frequency",
+    "channel",
+    "email",
+    "consent",
+];
 
 fn split_list(s: &str) -> Vec<String> {
     s.split([',', '\n'])
@@ -150,20 +135,28 @@ struct SubInput {
 }
 
 impl SubInput {
-    fn from_fields(f: &Fields) -> SubInput {
+    fn from_form(f: &Form) -> SubInput {
+        let one = |k: &str| f.get(k).to_string();
+        let all = |k: &str| -> Vec<String> {
+            f.list(k)
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
         SubInput {
-            name: f.one("name"),
-            mode: f.one("mode"),
-            categories: f.all("category"),
-            regions: f.all("region"),
-            targets: f.all("target"),
-            keywords: f.one("keywords"),
-            ksic: f.one("ksic"),
-            local_only: !f.one("local_only").is_empty(),
-            frequency: f.one("frequency"),
-            channels: f.all("channel"),
-            email: f.one("email"),
-            consent: !f.one("consent").is_empty(),
+            name: one("name"),
+            mode: one("mode"),
+            categories: all("category"),
+            regions: all("region"),
+            targets: all("target"),
+            keywords: one("keywords"),
+            ksic: one("ksic"),
+            local_only: !one("local_only").is_empty(),
+            frequency: one("frequency"),
+            channels: all("channel"),
+            email: one("email"),
+            consent: !one("consent").is_empty(),
         }
     }
     fn address(&self) -> String {
@@ -183,69 +176,16 @@ impl SubInput {
     }
 }
 
-/// Korean summary of a criteria: "분야: 금융 · 지역: 울산 · 키워드: 수출".
-pub fn describe(labels: &HashMap<String, String>, c: &Criteria) -> String {
-    let mut parts = Vec::new();
-    if c.profile {
-        parts.push("내 사업 정보(지역·업종·요건)에 맞는 공고".to_string());
-    }
-    let name = |code: &String| labels.get(code).cloned().unwrap_or_else(|| code.clone());
-    if !c.categories.is_empty() || !c.subcategories.is_empty() {
-        let mut v = c.categories.clone();
-        v.extend(c.subcategories.clone());
-        parts.push(format!("분야: {}", v.join(", ")));
-    }
-    if !c.regions.is_empty() && !c.profile {
-        let v: Vec<String> = c.regions.iter().map(name).collect();
-        parts.push(format!(
-            "지역: {}{}",
-            v.join(", "),
-            if c.local_only {
-                " (전국 공고 제외)"
-            } else {
-                " (전국 공고 포함)"
-            }
-        ));
-    }
-    if !c.targets.is_empty() {
-        parts.push(format!("대상: {}", c.targets.join(", ")));
-    }
-    if !c.ksic.is_empty() && !c.profile {
-        let v: Vec<String> = c.ksic.iter().map(|k| name(&format!("ksic:{k}"))).collect();
-        parts.push(format!("업종: {}", v.join(", ")));
-    }
-    if !c.keywords.is_empty() {
-        parts.push(format!("키워드: {}", c.keywords.join(", ")));
-    }
-    if parts.is_empty() {
-        "모든 새 공고".into()
-    } else {
-        parts.join(" · ")
-    }
-}
-
-fn region_labels(conn: &mut DbConnection) -> AppResult<HashMap<String, String>> {
-    let mut m = HashMap::new();
-    for r in reference::list_sido(conn)? {
-        m.insert(r.code.clone(), r.short_name.clone());
-    }
-    for r in reference::list_sigungu(conn)? {
-        let sido = reference::sido_name(&r.sido_code).unwrap_or("");
-        m.insert(r.code.clone(), format!("{sido} {}", r.short_name));
-    }
-    Ok(m)
-}
-
 fn form_context(
     state: &AppState,
     user: Option<&CurrentUser>,
     csrf: &Csrf,
     input: &SubInput,
-    errors: &HashMap<String, String>,
+    errors: &FieldErrors,
 ) -> AppResult<tera::Context> {
     let mut ctx = page(user, Some(csrf));
     ctx.insert("form", input);
-    ctx.insert("errors", errors);
+    errors.insert_into(&mut ctx);
     ctx.insert(
         "categories",
         &reference::CATEGORIES
@@ -310,7 +250,7 @@ async fn new_form(
         input.keywords = words.chars().take(100).collect();
     }
     input.name = suggested_name(&input);
-    let ctx = form_context(&state, user.as_ref(), &csrf, &input, &HashMap::new())?;
+    let ctx = form_context(&state, user.as_ref(), &csrf, &input, &FieldErrors::new())?;
     render(&state, "alerts/new.html", &ctx)
 }
 
@@ -339,83 +279,74 @@ async fn create(
     csrf: Csrf,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let fields = Fields::from_pairs(form.into_inner());
-    csrf.verify(&fields.one("csrf_token"))?;
-    let input = SubInput::from_fields(&fields);
+    let fields = Form::from_pairs(form.into_inner(), SUB_MULTI);
+    csrf.verify(fields.get("csrf_token"))?;
+    let input = SubInput::from_form(&fields);
     let owner = user
         .as_ref()
         .filter(|u| u.user.agency_id.is_none() && !u.user.is_operator);
-    let mut errors: HashMap<String, String> = HashMap::new();
+    let mut errors = FieldErrors::new();
     if input.name.chars().count() > 60 {
-        errors.insert("name".into(), "이름은 60자 이내로 적어 주세요.".into());
+        errors.set("name", "이름은 60자 이내로 적어 주세요.");
     }
     if !["instant", "daily", "weekly"].contains(&input.frequency.as_str()) {
-        errors.insert("frequency".into(), "받는 주기를 골라 주세요.".into());
+        errors.set("frequency", "받는 주기를 골라 주세요.");
     }
     if input.channels.is_empty() {
-        errors.insert(
-            "channel".into(),
-            "받을 방법을 하나 이상 골라 주세요.".into(),
-        );
+        errors.set("channel", "받을 방법을 하나 이상 골라 주세요.");
     }
     if input
         .channels
         .iter()
         .any(|c| !CHANNELS.contains(&c.as_str()))
     {
-        errors.insert("channel".into(), "알 수 없는 받는 방법입니다.".into());
+        errors.set("channel", "알 수 없는 받는 방법입니다.");
     }
     for c in &input.categories {
         if !reference::is_category(c) {
-            errors.insert("category".into(), format!("알 수 없는 분야입니다: {c}"));
+            errors.set("category", format!("알 수 없는 분야입니다: {c}"));
         }
     }
     for t in &input.targets {
         if !reference::TARGET_TYPES.contains(&t.as_str()) {
-            errors.insert("target".into(), format!("알 수 없는 대상입니다: {t}"));
+            errors.set("target", format!("알 수 없는 대상입니다: {t}"));
         }
     }
     let criteria = input.criteria();
     if criteria.keywords.iter().any(|k| k.chars().count() > 40) || criteria.keywords.len() > 10 {
-        errors.insert(
-            "keywords".into(),
-            "키워드는 10개까지, 각 40자 이내로 적어 주세요.".into(),
-        );
+        errors.set("keywords", "키워드는 10개까지, 각 40자 이내로 적어 주세요.");
     }
     let profile_mode = owner.is_some() && input.mode == "profile";
     if !profile_mode && criteria.is_empty() {
-        errors.insert(
-            "category".into(),
-            "분야·지역·대상·업종·키워드 중 하나 이상을 정해 주세요.".into(),
+        errors.set(
+            "category",
+            "분야·지역·대상·업종·키워드 중 하나 이상을 정해 주세요.",
         );
     }
     if owner.is_none() {
         if !crate::accounts::web::looks_like_email(&input.address()) {
-            errors.insert(
-                "email".into(),
-                "받을 이메일 주소를 정확히 적어 주세요.".into(),
-            );
+            errors.set("email", "받을 이메일 주소를 정확히 적어 주세요.");
         }
         if input.channels.iter().any(|c| c != "email") {
-            errors.insert(
-                "channel".into(),
-                "로그인하지 않으면 이메일로만 받을 수 있습니다. 웹 푸시·문자는 가입 후 이용해 주세요.".into(),
+            errors.set(
+                "channel",
+                "로그인하지 않으면 이메일로만 받을 수 있습니다. 웹 푸시·문자는 가입 후 이용해 주세요.",
             );
         }
         if !input.consent {
-            errors.insert("consent".into(), "알림 메일 수신에 동의해 주세요.".into());
+            errors.set("consent", "알림 메일 수신에 동의해 주세요.");
         }
     }
     // Caps before any database work: a list this long is not a person's choice.
     if criteria.regions.len() > MAX_REGIONS {
-        errors.insert(
-            "region".into(),
+        errors.set(
+            "region",
             format!("지역은 {MAX_REGIONS}곳까지 고를 수 있습니다."),
         );
     }
     if criteria.ksic.len() > MAX_KSIC {
-        errors.insert(
-            "ksic".into(),
+        errors.set(
+            "ksic",
             format!("업종 코드는 {MAX_KSIC}개까지 적을 수 있습니다."),
         );
     }
@@ -444,8 +375,8 @@ async fn create(
         })
         .await?;
     if !ksic_bad.is_empty() {
-        errors.insert(
-            "ksic".into(),
+        errors.set(
+            "ksic",
             format!("없는 업종 코드입니다: {}", ksic_bad.join(", ")),
         );
     }
@@ -453,21 +384,21 @@ async fn create(
         && state.channels.push.is_none()
         && input.channels.iter().any(|c| c == "push")
     {
-        errors.insert("channel".into(), super::PUSH_NOT_READY.into());
+        errors.set("channel", super::PUSH_NOT_READY);
     }
     if input
         .channels
         .iter()
         .any(|c| (c == "sms" || c == "email") && !state.channels.offers(c))
     {
-        errors.insert("channel".into(), super::CHANNEL_OFF.into());
+        errors.set("channel", super::CHANNEL_OFF);
     }
     if owner.is_some() {
         let has_phone = profile.as_ref().and_then(|p| p.phone.as_ref()).is_some();
         if input.channels.iter().any(|c| c == "sms") && !has_phone {
-            errors.insert(
-                "channel".into(),
-                "문자로 받으려면 내 사업 정보에 휴대전화 번호를 먼저 적어 주세요.".into(),
+            errors.set(
+                "channel",
+                "문자로 받으려면 내 사업 정보에 휴대전화 번호를 먼저 적어 주세요.",
             );
         }
         if profile_mode {
@@ -476,14 +407,12 @@ async fn create(
                 .map(|p| p.region_code.is_some() || p.ksic_code.is_some())
                 .unwrap_or(false);
             if !ok {
-                errors.insert(
-                    "mode".into(),
-                    "내 사업 정보에 지역이나 업종을 먼저 입력해 주세요.".into(),
-                );
+                errors.set("mode", "내 사업 정보에 지역이나 업종을 먼저 입력해 주세요.");
             }
         }
     }
     if !errors.is_empty() {
+        let errors = errors.ordered(SUB_FIELDS);
         let ctx = form_context(&state, user.as_ref(), &csrf, &input, &errors)?;
         return render_status(
             &state,
@@ -509,61 +438,26 @@ async fn create(
     } else {
         input.name.clone()
     };
-    let frequency = input.frequency.clone();
-    let channels = input.channels.clone();
-    let email = input.address();
-    let uid = owner.map(|u| u.user.id.clone());
-    let done_to = state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                let criteria = match (&profile, profile_mode) {
-                    (Some(p), true) => super::profile::profile_criteria(p),
-                    _ => criteria,
-                };
-                let who = match &uid {
-                    Some(u) => store::Subscriber::Owner {
-                        user_id: u,
-                        source: "알림 신청 화면",
-                    },
-                    None => store::Subscriber::Email(&email),
-                };
-                let id = store::subscribe(conn, who, &name, &criteria, &frequency, &channels, now)?;
-                match &uid {
-                    Some(_) => Ok("/me/subscriptions?created=1".to_string()),
-                    None => {
-                        let token = store::create_token(
-                            conn,
-                            "confirm_subscription",
-                            None,
-                            Some(&id),
-                            Duration::days(7),
-                            now,
-                        )?;
-                        let labels = region_labels(conn)?;
-                        delivery::queue_account_email(
-                            conn,
-                            None,
-                            &email,
-                            "confirm",
-                            &id,
-                            serde_json::json!({
-                                "link": format!("{base}/alerts/confirm/{token}"),
-                                "summary": describe(&labels, &criteria),
-                            }),
-                            now,
-                        )?;
-                        Ok("/alerts/new?sent=1".to_string())
-                    }
-                }
-            })
-        })
+    let sub = subscriptions::NewSubscription {
+        owner_id: owner.map(|u| u.user.id.clone()),
+        email: input.address(),
+        name,
+        criteria: match (&profile, profile_mode) {
+            (Some(p), true) => super::profile::profile_criteria(p),
+            _ => criteria,
+        },
+        frequency: input.frequency.clone(),
+        channels: input.channels.clone(),
+    };
+    let done = state
+        .db(move |conn| subscriptions::subscribe(conn, &sub, &base, now))
         .await?;
-    if done_to.contains("sent=1") {
-        let mut ctx = page(user.as_ref(), None);
-        ctx.insert("email", &input.address());
-        return render(&state, "alerts/check_email.html", &ctx);
+    if done == subscriptions::Subscribed::Active {
+        return Ok(redirect("/me/subscriptions?created=1"));
     }
-    Ok(redirect(&done_to))
+    let mut ctx = page(user.as_ref(), None);
+    ctx.insert("email", &input.address());
+    render(&state, "alerts/check_email.html", &ctx)
 }
 
 async fn confirm_form(
@@ -606,32 +500,7 @@ async fn confirm(
     let token = path.into_inner();
     let now = state.now();
     let ok = state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                let Some(t) = store::use_token(conn, "confirm_subscription", &token, now)? else {
-                    return Ok(false);
-                };
-                let Some(sid) = t.subscription_id else {
-                    return Ok(false);
-                };
-                let Some(sub) = store::find_subscription(conn, &sid)? else {
-                    return Ok(false);
-                };
-                store::set_subscription_status(conn, &sid, "active", now)?;
-                for ch in sub.channel_list() {
-                    store::record_consent(
-                        conn,
-                        None,
-                        Some(&sid),
-                        &ch,
-                        true,
-                        "확인 메일 링크(이중 동의)",
-                        now,
-                    )?;
-                }
-                Ok(true)
-            })
-        })
+        .db(move |conn| subscriptions::confirm(conn, &token, now))
         .await?;
     let mut ctx = page(None, None);
     ctx.insert("confirmed", &ok);
@@ -725,26 +594,7 @@ async fn delete_subscription(
     let uid = user.user.id.clone();
     let now = state.now();
     state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                let s = store::find_subscription(conn, &id)?.ok_or(AppError::NotFound)?;
-                if s.user_id.as_deref() != Some(uid.as_str()) {
-                    return Err(AppError::NotFound);
-                }
-                for ch in s.channel_list() {
-                    store::record_consent(
-                        conn,
-                        Some(&uid),
-                        Some(&id),
-                        &ch,
-                        false,
-                        "내 알림 화면에서 삭제",
-                        now,
-                    )?;
-                }
-                store::delete_subscription(conn, &id)
-            })
-        })
+        .db(move |conn| subscriptions::delete(conn, &uid, &id, now))
         .await?;
     Ok(redirect("/me/subscriptions"))
 }
@@ -931,7 +781,7 @@ async fn unsubscribe(
     let what = describe_scope(&state, &scope).await?;
     let now = state.now();
     state
-        .db(move |conn| conn.transaction(|conn| store::apply_unsubscribe(conn, &scope, now)))
+        .db(move |conn| subscriptions::unsubscribe(conn, &scope, now))
         .await?;
     let mut ctx = page(None, None);
     ctx.insert("token", &token);
@@ -1042,18 +892,7 @@ async fn push_subscribe(
     let now = state.now();
     state
         .db(move |conn| {
-            conn.transaction(|conn| {
-                store::save_push_endpoint(conn, &uid, &b.endpoint, &keys.p256dh, &keys.auth, now)?;
-                store::record_consent(
-                    conn,
-                    Some(&uid),
-                    None,
-                    "push",
-                    true,
-                    "브라우저 알림 허용",
-                    now,
-                )
-            })
+            subscriptions::add_push_endpoint(conn, &uid, &b.endpoint, &keys.p256dh, &keys.auth, now)
         })
         .await?;
     Ok(HttpResponse::Created().json(serde_json::json!({"ok": true})))
@@ -1071,21 +910,7 @@ async fn push_unsubscribe(
     let endpoint = body.into_inner().endpoint;
     let now = state.now();
     let n = state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                let n = store::remove_push_endpoint(conn, &uid, &endpoint)?;
-                store::record_consent(
-                    conn,
-                    Some(&uid),
-                    None,
-                    "push",
-                    false,
-                    "브라우저 알림 해제",
-                    now,
-                )?;
-                Ok(n)
-            })
-        })
+        .db(move |conn| subscriptions::remove_push_endpoint(conn, &uid, &endpoint, now))
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"ok": true, "removed": n})))
 }

@@ -2,14 +2,12 @@
 //! correct and close announcements; upload attachments. Staff see and change only their
 //! own agency's announcements; reviewers only read.
 
-use std::collections::{BTreeMap, HashMap};
-
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::model::{Announcement, Attachment, Eligibility, Status, WindowKind};
 use super::service::{self, Actor, Content, SubProgramInput};
@@ -21,6 +19,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
 use crate::reference::{self, CATEGORIES, SIDO, TARGET_TYPES};
+use crate::web::form::{FieldErrors, Form};
 use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, redirect, render, render_status};
 use crate::AppState;
@@ -142,148 +141,103 @@ async fn audit_page(
     render(&state, "console/audit.html", &ctx)
 }
 
-/// Raw form values, kept for re-rendering. Multi-valued fields (checkboxes, multi
-/// selects) are lists.
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct FormValues {
-    pub v: BTreeMap<String, String>,
-    pub m: BTreeMap<String, Vec<String>>,
-}
+/// The announcement form's multi-valued fields.
+pub const MULTI: &[&str] = &["subcategories", "targets", "regions", "sigungu"];
 
-const MULTI: &[&str] = &["subcategories", "targets", "regions", "sigungu"];
-
-impl FormValues {
-    pub fn parse(body: &[u8]) -> AppResult<FormValues> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-            .map_err(|_| AppError::BadRequest("양식 데이터를 읽을 수 없습니다.".into()))?;
-        let mut f = FormValues::default();
-        for (k, v) in pairs {
-            // NUL is no character anyone types, and PostgreSQL text cannot store it.
-            let v = if v.contains('\0') {
-                v.replace('\0', "")
-            } else {
-                v
-            };
-            if MULTI.contains(&k.as_str()) {
-                f.m.entry(k).or_default().push(v);
-            } else {
-                f.v.insert(k, v);
-            }
-        }
-        Ok(f)
+/// Values of a stored announcement, for the edit form.
+pub fn form_from_content(c: &Content, own_agency_id: &str, partner: Option<String>) -> Form {
+    let mut f = Form::default();
+    let mut set = |k: &str, v: String| f.set(k, v);
+    set("title", c.title.clone());
+    set("summary", c.summary.clone());
+    set("body", c.body_html.clone());
+    let role = if c.exec_agency_id.as_deref() == Some(own_agency_id)
+        && c.owner_agency_id.as_deref() != Some(own_agency_id)
+    {
+        "exec"
+    } else {
+        "owner"
+    };
+    set("agency_role", role.into());
+    set("partner_agency", partner.unwrap_or_default());
+    set("category", c.category.clone().unwrap_or_default());
+    if c.nationwide {
+        set("nationwide", "on".into());
     }
-    fn get(&self, k: &str) -> &str {
-        self.v.get(k).map(|s| s.trim()).unwrap_or("")
-    }
-    fn opt(&self, k: &str) -> Option<String> {
-        let s = self.get(k);
-        if s.is_empty() {
-            None
-        } else {
-            Some(s.to_string())
-        }
-    }
-    fn list(&self, k: &str) -> Vec<String> {
-        self.m.get(k).cloned().unwrap_or_default()
-    }
-
-    /// Values of a stored announcement, for the edit form.
-    pub fn from_content(c: &Content, own_agency_id: &str, partner: Option<String>) -> FormValues {
-        let mut f = FormValues::default();
-        let mut set = |k: &str, v: String| {
-            f.v.insert(k.to_string(), v);
-        };
-        set("title", c.title.clone());
-        set("summary", c.summary.clone());
-        set("body", c.body_html.clone());
-        let role = if c.exec_agency_id.as_deref() == Some(own_agency_id)
-            && c.owner_agency_id.as_deref() != Some(own_agency_id)
-        {
-            "exec"
-        } else {
-            "owner"
-        };
-        set("agency_role", role.into());
-        set("partner_agency", partner.unwrap_or_default());
-        set("category", c.category.clone().unwrap_or_default());
-        if c.nationwide {
-            set("nationwide", "on".into());
-        }
-        let e = &c.eligibility;
-        let num = |v: Option<i32>| v.map(|n| n.to_string()).unwrap_or_default();
-        set("ksic_include", e.ksic_include.join(", "));
-        set("ksic_exclude", e.ksic_exclude.join(", "));
-        set("biz_age_min", num(e.business_age_min_years));
-        set("biz_age_max", num(e.business_age_max_years));
-        set("preliminary", tri(e.preliminary_founders));
-        set("employees_min", num(e.employees_min));
-        set("employees_max", num(e.employees_max));
-        set(
-            "revenue_max",
-            e.revenue_max_won
-                .map(|w| (w / 10_000).to_string())
-                .unwrap_or_default(),
-        );
-        set("owner_age_min", num(e.owner_age_min));
-        set("owner_age_max", num(e.owner_age_max));
-        set("owner_gender", e.owner_gender.clone().unwrap_or_default());
-        set("sole_proprietor", tri(e.sole_proprietor));
-        set("eligibility_text", e.text.clone().unwrap_or_default());
-        set(
-            "window_kind",
-            c.window_kind.unwrap_or(WindowKind::Dated).as_str().into(),
-        );
-        set(
-            "apply_start",
-            c.apply_start
-                .map(|t| to_kst(t).format("%Y-%m-%d").to_string())
-                .unwrap_or_default(),
-        );
-        set(
-            "apply_end",
-            c.apply_end
-                .map(|t| to_kst(t).format("%Y-%m-%d").to_string())
-                .unwrap_or_default(),
-        );
-        let end_time = c
-            .apply_end
-            .map(|t| to_kst(t).format("%H:%M").to_string())
-            .filter(|t| t != "23:59")
-            .unwrap_or_default();
-        set("apply_end_time", end_time);
-        set("window_note", c.window_note.clone().unwrap_or_default());
-        set("apply_method", c.apply_method.clone());
-        set("apply_url", c.apply_url.clone().unwrap_or_default());
-        set("apply_note", c.apply_note.clone().unwrap_or_default());
-        set("contacts", c.contacts.clone().unwrap_or_default());
-        let subs: Vec<String> = c
-            .sub_programs
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} | {} | {} | {}",
-                    s.name,
-                    s.scale,
-                    s.budget_won.map(|b| b.to_string()).unwrap_or_default(),
-                    s.description
-                )
-            })
-            .collect();
-        set("sub_programs", subs.join("\n"));
-        f.m.insert("subcategories".into(), c.subcategories.clone());
-        f.m.insert("targets".into(), c.target_types.clone());
-        let (sido, sigungu): (Vec<String>, Vec<String>) = c
-            .region_codes
-            .iter()
-            .cloned()
-            .partition(|code| code.ends_with("000"));
-        f.m.insert(
-            "regions".into(),
-            sido.iter().map(|c| c[..2].to_string()).collect(),
-        );
-        f.m.insert("sigungu".into(), sigungu);
-        f
-    }
+    let e = &c.eligibility;
+    let num = |v: Option<i32>| v.map(|n| n.to_string()).unwrap_or_default();
+    set("ksic_include", e.ksic_include.join(", "));
+    set("ksic_exclude", e.ksic_exclude.join(", "));
+    set("biz_age_min", num(e.business_age_min_years));
+    set("biz_age_max", num(e.business_age_max_years));
+    set("preliminary", tri(e.preliminary_founders));
+    set("employees_min", num(e.employees_min));
+    set("employees_max", num(e.employees_max));
+    set(
+        "revenue_max",
+        e.revenue_max_won
+            .map(|w| (w / 10_000).to_string())
+            .unwrap_or_default(),
+    );
+    set("owner_age_min", num(e.owner_age_min));
+    set("owner_age_max", num(e.owner_age_max));
+    set("owner_gender", e.owner_gender.clone().unwrap_or_default());
+    set("sole_proprietor", tri(e.sole_proprietor));
+    set("eligibility_text", e.text.clone().unwrap_or_default());
+    set(
+        "window_kind",
+        c.window_kind.unwrap_or(WindowKind::Dated).as_str().into(),
+    );
+    set(
+        "apply_start",
+        c.apply_start
+            .map(|t| to_kst(t).format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+    );
+    set(
+        "apply_end",
+        c.apply_end
+            .map(|t| to_kst(t).format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+    );
+    let end_time = c
+        .apply_end
+        .map(|t| to_kst(t).format("%H:%M").to_string())
+        .filter(|t| t != "23:59")
+        .unwrap_or_default();
+    set("apply_end_time", end_time);
+    set("window_note", c.window_note.clone().unwrap_or_default());
+    set("apply_method", c.apply_method.clone());
+    set("apply_url", c.apply_url.clone().unwrap_or_default());
+    set("apply_note", c.apply_note.clone().unwrap_or_default());
+    set("contacts", c.contacts.clone().unwrap_or_default());
+    let subs: Vec<String> = c
+        .sub_programs
+        .iter()
+        .map(|s| {
+            format!(
+                "{} | {} | {} | {}",
+                s.name,
+                s.scale,
+                s.budget_won.map(|b| b.to_string()).unwrap_or_default(),
+                s.description
+            )
+        })
+        .collect();
+    set("sub_programs", subs.join("\n"));
+    f.m.insert("subcategories".into(), c.subcategories.clone());
+    f.m.insert("targets".into(), c.target_types.clone());
+    let (sido, sigungu): (Vec<String>, Vec<String>) = c
+        .region_codes
+        .iter()
+        .cloned()
+        .partition(|code| code.ends_with("000"));
+    f.m.insert(
+        "regions".into(),
+        sido.iter().map(|c| c[..2].to_string()).collect(),
+    );
+    f.m.insert("sigungu".into(), sigungu);
+    f
 }
 
 fn tri(v: Option<bool>) -> String {
@@ -294,8 +248,6 @@ fn tri(v: Option<bool>) -> String {
     }
 }
 
-pub type Errors = HashMap<&'static str, String>;
-
 /// Validated form: content ready to save, and the partner agency's name to resolve.
 pub struct Validated {
     pub content: Content,
@@ -304,12 +256,12 @@ pub struct Validated {
 }
 
 fn parse_int(
-    f: &FormValues,
+    f: &Form,
     k: &'static str,
     label: &str,
     min: i64,
     max: i64,
-    errors: &mut Errors,
+    errors: &mut FieldErrors,
 ) -> Option<i64> {
     let s = f.get(k).replace(',', "");
     if s.is_empty() {
@@ -318,7 +270,7 @@ fn parse_int(
     match s.parse::<i64>() {
         Ok(n) if n >= min && n <= max => Some(n),
         _ => {
-            errors.insert(
+            errors.set(
                 k,
                 format!("{label}은(는) {min}~{max} 사이의 숫자로 입력해 주세요."),
             );
@@ -327,7 +279,7 @@ fn parse_int(
     }
 }
 
-fn parse_date(f: &FormValues, k: &'static str, errors: &mut Errors) -> Option<NaiveDate> {
+fn parse_date(f: &Form, k: &'static str, errors: &mut FieldErrors) -> Option<NaiveDate> {
     let s = f.get(k);
     if s.is_empty() {
         return None;
@@ -335,7 +287,7 @@ fn parse_date(f: &FormValues, k: &'static str, errors: &mut Errors) -> Option<Na
     match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         Ok(d) => Some(d),
         Err(_) => {
-            errors.insert(k, "날짜는 2026-12-31 형식으로 입력해 주세요.".into());
+            errors.set(k, "날짜는 2026-12-31 형식으로 입력해 주세요.");
             None
         }
     }
@@ -352,36 +304,36 @@ fn parse_tri(s: &str) -> Option<bool> {
 /// Check every field; collect a Korean message per wrong field.
 pub fn validate(
     conn: &mut DbConnection,
-    f: &FormValues,
+    f: &Form,
     own_agency_id: &str,
-) -> AppResult<Result<Validated, Errors>> {
-    let mut errors: Errors = HashMap::new();
+) -> AppResult<Result<Validated, FieldErrors>> {
+    let mut errors = FieldErrors::new();
     let title = f
         .get("title")
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
     if title.is_empty() {
-        errors.insert("title", "제목을 입력해 주세요.".into());
+        errors.set("title", "제목을 입력해 주세요.");
     } else if title.chars().count() > 200 {
-        errors.insert("title", "제목은 200자 이하로 입력해 주세요.".into());
+        errors.set("title", "제목은 200자 이하로 입력해 주세요.");
     }
     let summary = f.get("summary").to_string();
     if summary.chars().count() > 1000 {
-        errors.insert("summary", "요약은 1,000자 이하로 입력해 주세요.".into());
+        errors.set("summary", "요약은 1,000자 이하로 입력해 주세요.");
     }
     let body = f.get("body").to_string();
     if body.len() > 200_000 {
-        errors.insert("body", "본문이 너무 깁니다(200KB 이하).".into());
+        errors.set("body", "본문이 너무 깁니다(200KB 이하).");
     }
     let own_role_is_exec = f.get("agency_role") == "exec";
     let partner_agency = f
         .opt("partner_agency")
         .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "));
     if own_role_is_exec && partner_agency.is_none() {
-        errors.insert(
+        errors.set(
             "partner_agency",
-            "수행기관으로 게시할 때는 소관기관 이름을 입력해 주세요.".into(),
+            "수행기관으로 게시할 때는 소관기관 이름을 입력해 주세요.",
         );
     }
     if partner_agency
@@ -389,15 +341,12 @@ pub fn validate(
         .map(|p| p.chars().count() > 100)
         .unwrap_or(false)
     {
-        errors.insert(
-            "partner_agency",
-            "기관 이름은 100자 이하로 입력해 주세요.".into(),
-        );
+        errors.set("partner_agency", "기관 이름은 100자 이하로 입력해 주세요.");
     } else if let Some(name) = &partner_agency {
         // Only an agency already on the portal: naming a new one is an operator's job
         // (`jiwon agency add`), so nobody invents an agency to post under.
         if accounts_store::find_agency_by_name(conn, name)?.is_none() {
-            errors.insert(
+            errors.set(
                 "partner_agency",
                 format!("'{name}'은(는) 등록된 기관이 아닙니다. 목록에서 기관을 고르거나, 새 기관은 운영자에게 등록을 요청해 주세요."),
             );
@@ -406,10 +355,10 @@ pub fn validate(
     let category = f.opt("category");
     match &category {
         None => {
-            errors.insert("category", "분야를 선택해 주세요.".into());
+            errors.set("category", "분야를 선택해 주세요.");
         }
         Some(c) if !reference::is_category(c) => {
-            errors.insert("category", "목록에 있는 분야를 선택해 주세요.".into());
+            errors.set("category", "목록에 있는 분야를 선택해 주세요.");
         }
         _ => {}
     }
@@ -423,14 +372,14 @@ pub fn validate(
         .iter()
         .any(|s| !allowed_subs.contains(&s.as_str()))
     {
-        errors.insert(
+        errors.set(
             "subcategories",
-            "선택한 분야에 속한 세부 분야만 고를 수 있습니다.".into(),
+            "선택한 분야에 속한 세부 분야만 고를 수 있습니다.",
         );
     }
     let targets = f.list("targets");
     if targets.iter().any(|t| !TARGET_TYPES.contains(&t.as_str())) {
-        errors.insert("targets", "목록에 있는 지원 대상을 선택해 주세요.".into());
+        errors.set("targets", "목록에 있는 지원 대상을 선택해 주세요.");
     }
     let nationwide = f.get("nationwide") == "on";
     let mut region_codes = Vec::new();
@@ -438,7 +387,7 @@ pub fn validate(
         if SIDO.iter().any(|(_, c)| *c == code) {
             region_codes.push(format!("{code}000"));
         } else {
-            errors.insert("regions", "목록에 있는 지역을 선택해 주세요.".into());
+            errors.set("regions", "목록에 있는 지역을 선택해 주세요.");
         }
     }
     for code in f.list("sigungu") {
@@ -448,7 +397,7 @@ pub fn validate(
                 region_codes.push(r.code);
             }
             _ => {
-                errors.insert("sigungu", "목록에 있는 시군구를 선택해 주세요.".into());
+                errors.set("sigungu", "목록에 있는 시군구를 선택해 주세요.");
             }
         }
     }
@@ -459,7 +408,7 @@ pub fn validate(
     region_codes.dedup();
 
     // Eligibility.
-    let mut ksic = |k: &'static str, errors: &mut Errors| -> AppResult<Vec<String>> {
+    let mut ksic = |k: &'static str, errors: &mut FieldErrors| -> AppResult<Vec<String>> {
         let mut out = Vec::new();
         for code in f
             .get(k)
@@ -469,7 +418,7 @@ pub fn validate(
         {
             let code = code.to_uppercase();
             if reference::find_ksic(conn, &code)?.is_none() {
-                errors.insert(
+                errors.set(
                     k,
                     format!("'{code}'는 한국표준산업분류(11차)에 없는 코드입니다."),
                 );
@@ -485,7 +434,7 @@ pub fn validate(
     let biz_age_max = parse_int(f, "biz_age_max", "업력 상한", 0, 100, &mut errors);
     if let (Some(a), Some(b)) = (biz_age_min, biz_age_max) {
         if a >= b {
-            errors.insert("biz_age_max", "업력 상한은 하한보다 커야 합니다.".into());
+            errors.set("biz_age_max", "업력 상한은 하한보다 커야 합니다.");
         }
     }
     let employees_min = parse_int(
@@ -506,10 +455,7 @@ pub fn validate(
     );
     if let (Some(a), Some(b)) = (employees_min, employees_max) {
         if a > b {
-            errors.insert(
-                "employees_max",
-                "상시근로자 상한은 하한 이상이어야 합니다.".into(),
-            );
+            errors.set("employees_max", "상시근로자 상한은 하한 이상이어야 합니다.");
         }
     }
     let revenue_max = parse_int(
@@ -524,17 +470,14 @@ pub fn validate(
     let owner_age_max = parse_int(f, "owner_age_max", "대표자 나이 상한", 0, 120, &mut errors);
     if let (Some(a), Some(b)) = (owner_age_min, owner_age_max) {
         if a > b {
-            errors.insert(
-                "owner_age_max",
-                "나이 상한은 하한 이상이어야 합니다.".into(),
-            );
+            errors.set("owner_age_max", "나이 상한은 하한 이상이어야 합니다.");
         }
     }
     let owner_gender = match f.get("owner_gender") {
         "" => None,
         g @ ("female" | "male") => Some(g.to_string()),
         _ => {
-            errors.insert("owner_gender", "성별 조건을 다시 선택해 주세요.".into());
+            errors.set("owner_gender", "성별 조건을 다시 선택해 주세요.");
             None
         }
     };
@@ -558,7 +501,7 @@ pub fn validate(
     let window_kind = match WindowKind::parse(f.get("window_kind")) {
         Some(k) => k,
         None => {
-            errors.insert("window_kind", "접수 방식을 선택해 주세요.".into());
+            errors.set("window_kind", "접수 방식을 선택해 주세요.");
             WindowKind::Dated
         }
     };
@@ -569,20 +512,17 @@ pub fn validate(
         t => match NaiveTime::parse_from_str(t, "%H:%M") {
             Ok(t) => Some(t),
             Err(_) => {
-                errors.insert(
-                    "apply_end_time",
-                    "시각은 18:00 형식으로 입력해 주세요.".into(),
-                );
+                errors.set("apply_end_time", "시각은 18:00 형식으로 입력해 주세요.");
                 None
             }
         },
     };
-    if window_kind == WindowKind::Dated && end.is_none() && !errors.contains_key("apply_end") {
-        errors.insert("apply_end", "접수 마감일을 입력해 주세요.".into());
+    if window_kind == WindowKind::Dated && end.is_none() && !errors.has("apply_end") {
+        errors.set("apply_end", "접수 마감일을 입력해 주세요.");
     }
     if let (Some(s), Some(e)) = (start, end) {
         if e < s {
-            errors.insert("apply_end", "마감일은 시작일보다 빠를 수 없습니다.".into());
+            errors.set("apply_end", "마감일은 시작일보다 빠를 수 없습니다.");
         }
     }
     let apply_start = start.map(start_of_kst_day);
@@ -594,7 +534,7 @@ pub fn validate(
     let apply_method = match f.get("apply_method") {
         m @ ("external" | "offline" | "portal") => m.to_string(),
         _ => {
-            errors.insert("apply_method", "신청 방법을 선택해 주세요.".into());
+            errors.set("apply_method", "신청 방법을 선택해 주세요.");
             "external".into()
         }
     };
@@ -604,15 +544,15 @@ pub fn validate(
             || u.contains(char::is_whitespace)
             || u.len() > 1000
         {
-            errors.insert(
+            errors.set(
                 "apply_url",
-                "신청 주소는 http:// 또는 https://로 시작하는 주소여야 합니다.".into(),
+                "신청 주소는 http:// 또는 https://로 시작하는 주소여야 합니다.",
             );
         }
     } else if apply_method == "external" {
-        errors.insert(
+        errors.set(
             "apply_url",
-            "외부 누리집에서 신청받는 경우 신청 주소를 입력해 주세요.".into(),
+            "외부 누리집에서 신청받는 경우 신청 주소를 입력해 주세요.",
         );
     }
 
@@ -625,7 +565,7 @@ pub fn validate(
         let parts: Vec<&str> = line.split('|').map(str::trim).collect();
         let name = parts.first().copied().unwrap_or_default();
         if name.is_empty() {
-            errors.insert(
+            errors.set(
                 "sub_programs",
                 format!("{}번째 줄: 세부사업 이름이 없습니다.", i + 1),
             );
@@ -637,7 +577,7 @@ pub fn validate(
             Some(b) => match b.trim_end_matches('원').parse::<i64>() {
                 Ok(n) if n >= 0 => Some(n),
                 _ => {
-                    errors.insert(
+                    errors.set(
                         "sub_programs",
                         format!("{}번째 줄: 예산은 원 단위 숫자로 입력해 주세요.", i + 1),
                     );
@@ -653,10 +593,7 @@ pub fn validate(
         });
     }
     if sub_programs.len() > 50 {
-        errors.insert(
-            "sub_programs",
-            "세부사업은 50개까지 입력할 수 있습니다.".into(),
-        );
+        errors.set("sub_programs", "세부사업은 50개까지 입력할 수 있습니다.");
     }
 
     if !errors.is_empty() {
@@ -779,8 +716,8 @@ async fn render_form(
     status: StatusCode,
     mode: &str,
     action: String,
-    values: FormValues,
-    errors: Errors,
+    values: Form,
+    errors: FieldErrors,
     announcement: Option<serde_json::Value>,
 ) -> AppResult<HttpResponse> {
     let mut ctx = page(Some(user), Some(csrf));
@@ -797,8 +734,7 @@ async fn render_form(
     ctx.insert("mode", mode);
     ctx.insert("action", &action);
     ctx.insert("f", &values);
-    ctx.insert("errors", &errors);
-    ctx.insert("error_count", &errors.len());
+    errors.insert_into(&mut ctx);
     ctx.insert("announcement", &announcement);
     render_status(state, status, "console/form.html", &ctx)
 }
@@ -809,14 +745,11 @@ async fn new_form(
     csrf: Csrf,
 ) -> AppResult<HttpResponse> {
     let staff = user.require_edit()?;
-    let mut values = FormValues::default();
-    values.v.insert("window_kind".into(), "dated".into());
-    values.v.insert("apply_method".into(), "external".into());
-    values.v.insert("agency_role".into(), "owner".into());
-    values.v.insert(
-        "contacts".into(),
-        staff.agency.phone.clone().unwrap_or_default(),
-    );
+    let mut values = Form::default();
+    values.set("window_kind", "dated");
+    values.set("apply_method", "external");
+    values.set("agency_role", "owner");
+    values.set("contacts", staff.agency.phone.clone().unwrap_or_default());
     render_form(
         &state,
         &user,
@@ -825,7 +758,7 @@ async fn new_form(
         "new",
         "/console/announcements".into(),
         values,
-        HashMap::new(),
+        FieldErrors::new(),
         None,
     )
     .await
@@ -838,7 +771,7 @@ async fn create(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let staff = user.require_edit()?;
-    let values = FormValues::parse(&body)?;
+    let values = Form::parse(&body, MULTI)?;
     csrf.verify(values.get("csrf_token"))?;
     let forecast = values.get("intent") == "forecast";
     let own = staff.agency.id.clone();
@@ -889,7 +822,7 @@ async fn load_for_form(
     state: &AppState,
     staff: &Staff,
     id: String,
-) -> AppResult<(Announcement, FormValues)> {
+) -> AppResult<(Announcement, Form)> {
     let own = staff.agency.id.clone();
     state
         .db(move |conn| {
@@ -904,7 +837,7 @@ async fn load_for_form(
                 Some(pid) => accounts_store::find_agency(conn, &pid)?.map(|x| x.name),
                 None => None,
             };
-            let values = FormValues::from_content(&content, &own, partner);
+            let values = form_from_content(&content, &own, partner);
             Ok((a, values))
         })
         .await
@@ -933,7 +866,7 @@ async fn edit_form(
         "edit",
         format!("/console/announcements/{id}/edit"),
         values,
-        HashMap::new(),
+        FieldErrors::new(),
         Some(summary_json(&a)),
     )
     .await
@@ -947,7 +880,7 @@ async fn edit(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let staff = user.require_edit()?;
-    let values = FormValues::parse(&body)?;
+    let values = Form::parse(&body, MULTI)?;
     csrf.verify(values.get("csrf_token"))?;
     let id = path.into_inner();
     let own = staff.agency.id.clone();
@@ -1009,7 +942,7 @@ async fn correct_form(
         "correct",
         format!("/console/announcements/{id}/correct"),
         values,
-        HashMap::new(),
+        FieldErrors::new(),
         Some(summary_json(&a)),
     )
     .await
@@ -1023,7 +956,7 @@ async fn correct(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let staff = user.require_edit()?;
-    let values = FormValues::parse(&body)?;
+    let values = Form::parse(&body, MULTI)?;
     csrf.verify(values.get("csrf_token"))?;
     let id = path.into_inner();
     let own = staff.agency.id.clone();
@@ -1042,11 +975,11 @@ async fn correct(
                 };
                 match &mut validated {
                     Err(errors) => {
-                        errors.insert("reason", msg.into());
+                        errors.set("reason", msg);
                     }
                     Ok(_) => {
-                        let mut errors = HashMap::new();
-                        errors.insert("reason", msg.to_string());
+                        let mut errors = FieldErrors::new();
+                        errors.set("reason", msg.to_string());
                         validated = Err(errors);
                     }
                 }

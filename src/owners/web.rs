@@ -6,25 +6,23 @@
 //! known and unknown addresses. A sign-up with an address that already has an account
 //! queues nothing (the owner can use "비밀번호 찾기" or "확인 메일 다시 받기").
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::Connection;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{FieldErrors, FormValues, RESET_PASSWORD, VERIFY_EMAIL};
+use super::{RESET_PASSWORD, VERIFY_EMAIL};
 use crate::accounts::web::{clear_session_cookie, looks_like_email, NewSession};
-use crate::accounts::{client_ip, password, store as accounts_store, Csrf, CurrentUser};
+use crate::accounts::{client_ip, password, Csrf, CurrentUser};
 use crate::alerts::model::{channel_label, OwnerProfile, CHANNELS};
 use crate::alerts::profile::{format_business_number, REVENUE_BANDS};
-use crate::alerts::{delivery, store as alerts_store};
+use crate::alerts::store as alerts_store;
 use crate::clock::format_kst;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::ids::new_id;
+use crate::web::form::{FieldErrors, Form};
 use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, redirect, render, render_status};
 use crate::AppState;
@@ -57,22 +55,6 @@ pub fn routes(r: &mut Routes) {
 
 // --- helpers ----------------------------------------------------------------------------
 
-/// Put validation problems into the page: `errors` (field → message, for the fields),
-/// `error_list` (in form order, for the summary) and `error_count`.
-fn insert_errors(ctx: &mut tera::Context, errors: &FieldErrors) {
-    let mut map = BTreeMap::new();
-    let mut list = Vec::new();
-    for (k, m) in errors {
-        if !map.contains_key(k) {
-            map.insert(*k, m.as_str());
-            list.push((*k, m.as_str()));
-        }
-    }
-    ctx.insert("errors", &map);
-    ctx.insert("error_list", &list);
-    ctx.insert("error_count", &list.len());
-}
-
 /// A form page: `values` (what was typed, or the blanks) and the problems at their
 /// fields. With problems it is the 422 that shows the form again; without, a 200.
 fn render_form(
@@ -83,7 +65,7 @@ fn render_form(
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
     ctx.extend(tera::Context::from_value(values)?);
-    insert_errors(&mut ctx, errors);
+    errors.insert_into(&mut ctx);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -112,34 +94,6 @@ async fn owner_profile(
         Some(p) => Ok(Ok(p)),
         None => Ok(Err(redirect("/console"))),
     }
-}
-
-/// An owner's email is unverified: queue a fresh verification link (in `conn`'s
-/// transaction).
-fn queue_verification(
-    conn: &mut DbConnection,
-    base: &str,
-    user_id: &str,
-    email: &str,
-    now: chrono::NaiveDateTime,
-) -> AppResult<()> {
-    let token = alerts_store::create_token(
-        conn,
-        VERIFY_EMAIL,
-        Some(user_id),
-        None,
-        chrono::Duration::hours(24),
-        now,
-    )?;
-    delivery::queue_account_email(
-        conn,
-        Some(user_id),
-        email,
-        "verify",
-        &new_id(),
-        json!({"link": format!("{base}/verify/{token}")}),
-        now,
-    )
 }
 
 fn is_unique_violation(e: &AppError) -> bool {
@@ -191,7 +145,7 @@ async fn signup_form(
         page(None, Some(&csrf)),
         "owners/signup.html",
         json!({"email": "", "display_name": "", "agree": false}),
-        &Vec::new(),
+        &FieldErrors::new(),
     )
 }
 
@@ -221,23 +175,23 @@ async fn signup(
     let email = form.email.trim().to_lowercase();
     let name = form.display_name.trim().to_string();
     let agreed = form.agree.as_deref() == Some("yes");
-    let mut errors: FieldErrors = Vec::new();
+    let mut errors = FieldErrors::new();
     if !looks_like_email(&email) {
-        errors.push(("email", BAD_EMAIL.into()));
+        errors.add("email", BAD_EMAIL);
     }
     if let Some(p) = password::password_problem(&form.password) {
-        errors.push(("password", p.into()));
+        errors.add("password", p);
     } else if form.password != form.password_confirm {
-        errors.push(("password_confirm", "비밀번호가 서로 다릅니다.".into()));
+        errors.add("password_confirm", "비밀번호가 서로 다릅니다.");
     }
     if name.chars().count() > 50 {
-        errors.push(("display_name", "이름은 50자 이하로 입력해 주세요.".into()));
+        errors.add("display_name", "이름은 50자 이하로 입력해 주세요.");
     }
     if !agreed {
-        errors.push((
+        errors.add(
             "agree",
-            "이용약관과 개인정보 처리방침에 동의해야 가입할 수 있습니다.".into(),
-        ));
+            "이용약관과 개인정보 처리방침에 동의해야 가입할 수 있습니다.",
+        );
     }
     if !errors.is_empty() {
         return render_form(
@@ -259,21 +213,7 @@ async fn signup(
     let base = base_url(&state);
     let sent_to = email.clone();
     let result = state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                if accounts_store::find_user_by_email(conn, &email)?.is_some() {
-                    // Known address: the same answer, and nothing queued.
-                    return Ok(());
-                }
-                let display_name = if name.is_empty() {
-                    email.split('@').next().unwrap_or("회원").to_string()
-                } else {
-                    name
-                };
-                let user = super::insert_owner(conn, &email, hash, display_name, now)?;
-                queue_verification(conn, &base, &user.id, &email, now)
-            })
-        })
+        .db(move |conn| super::service::sign_up(conn, &base, &email, hash, name, now))
         .await;
     match result {
         Ok(()) => {}
@@ -332,7 +272,7 @@ async fn resend_form(state: web::Data<AppState>, csrf: Csrf) -> AppResult<HttpRe
         page(None, Some(&csrf)),
         "owners/resend.html",
         json!({"email": ""}),
-        &Vec::new(),
+        &FieldErrors::new(),
     )
 }
 
@@ -351,7 +291,7 @@ async fn resend(
             page(None, Some(&csrf)),
             "owners/resend.html",
             json!({"email": email}),
-            &vec![("email", BAD_EMAIL.to_string())],
+            &FieldErrors::one("email", BAD_EMAIL),
         );
     }
     state
@@ -366,22 +306,7 @@ async fn resend(
     let base = base_url(&state);
     let sent_to = email.clone();
     state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                let Some(user) = accounts_store::find_user_by_email(conn, &email)? else {
-                    return Ok(());
-                };
-                if !user.active || user.agency_id.is_some() {
-                    return Ok(());
-                }
-                match alerts_store::find_profile(conn, &user.id)? {
-                    Some(p) if p.email_verified_at.is_none() => {
-                        queue_verification(conn, &base, &user.id, &user.email, now)
-                    }
-                    _ => Ok(()),
-                }
-            })
-        })
+        .db(move |conn| super::service::resend_verification(conn, &base, &email, now))
         .await?;
     sent_redirect(&state, &sent_to)
 }
@@ -419,26 +344,7 @@ async fn verify(
     let session = NewSession::random();
     let session_hash = session.hash();
     let done = state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                let Some(t) = alerts_store::use_token(conn, VERIFY_EMAIL, &token, now)? else {
-                    return Ok(false);
-                };
-                let Some(uid) = t.user_id else {
-                    return Ok(false);
-                };
-                let user = accounts_store::find_user(conn, &uid)?;
-                let is_owner = alerts_store::find_profile(conn, &uid)?.is_some();
-                match user {
-                    Some(u) if u.active && u.agency_id.is_none() && is_owner => {
-                        super::mark_verified(conn, &uid, now)?;
-                        accounts_store::create_session(conn, &session_hash, &uid, now)?;
-                        Ok(true)
-                    }
-                    _ => Ok(false),
-                }
-            })
-        })
+        .db(move |conn| super::service::verify_email(conn, &token, &session_hash, now))
         .await?;
     if !done {
         return invalid_link(&state, &csrf, "verify");
@@ -463,7 +369,7 @@ async fn forgot_form(
         page(None, Some(&csrf)),
         "owners/forgot.html",
         json!({"email": "", "sent": q.sent.is_some()}),
-        &Vec::new(),
+        &FieldErrors::new(),
     )
 }
 
@@ -481,7 +387,7 @@ async fn forgot(
             page(None, Some(&csrf)),
             "owners/forgot.html",
             json!({"email": email, "sent": false}),
-            &vec![("email", BAD_EMAIL.to_string())],
+            &FieldErrors::one("email", BAD_EMAIL),
         );
     }
     state
@@ -495,33 +401,7 @@ async fn forgot(
     let now = state.now();
     let base = base_url(&state);
     state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                let Some(user) = accounts_store::find_user_by_email(conn, &email)? else {
-                    return Ok(());
-                };
-                if !user.active {
-                    return Ok(());
-                }
-                let token = alerts_store::create_token(
-                    conn,
-                    RESET_PASSWORD,
-                    Some(&user.id),
-                    None,
-                    chrono::Duration::hours(1),
-                    now,
-                )?;
-                delivery::queue_account_email(
-                    conn,
-                    Some(&user.id),
-                    &user.email,
-                    "reset",
-                    &new_id(),
-                    json!({"link": format!("{base}/password/reset/{token}")}),
-                    now,
-                )
-            })
-        })
+        .db(move |conn| super::service::request_password_reset(conn, &base, &email, now))
         .await?;
     Ok(redirect("/password/forgot?sent=1"))
 }
@@ -545,7 +425,7 @@ async fn reset_form(
         page(None, Some(&csrf)),
         "owners/reset.html",
         json!({"token": token}),
-        &Vec::new(),
+        &FieldErrors::new(),
     )
 }
 
@@ -575,11 +455,11 @@ async fn reset(
     if valid.is_none() {
         return invalid_link(&state, &csrf, "reset");
     }
-    let mut errors: FieldErrors = Vec::new();
+    let mut errors = FieldErrors::new();
     if let Some(p) = password::password_problem(&form.password) {
-        errors.push(("password", p.into()));
+        errors.add("password", p);
     } else if form.password != form.password_confirm {
-        errors.push(("password_confirm", "비밀번호가 서로 다릅니다.".into()));
+        errors.add("password_confirm", "비밀번호가 서로 다릅니다.");
     }
     if !errors.is_empty() {
         return render_form(
@@ -593,20 +473,7 @@ async fn reset(
     let pw = form.password.clone();
     let hash = web::block(move || password::hash_password(&pw)).await??;
     let done = state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                let Some(t) = alerts_store::use_token(conn, RESET_PASSWORD, &token, now)? else {
-                    return Ok(false);
-                };
-                let Some(uid) = t.user_id else {
-                    return Ok(false);
-                };
-                super::set_password(conn, &uid, &hash, now)?;
-                // The link came by email: that proves the address too.
-                super::mark_verified(conn, &uid, now)?;
-                Ok(true)
-            })
-        })
+        .db(move |conn| super::service::reset_password(conn, &token, &hash, now))
         .await?;
     if !done {
         return invalid_link(&state, &csrf, "reset");
@@ -702,13 +569,13 @@ async fn profile_form(
         Ok(p) => p,
         Err(to) => return Ok(to),
     };
-    let values = FormValues::from_profile(&p);
+    let values = super::profile_form(&p);
     render_profile(
         &state,
         &user,
         &csrf,
         values,
-        &Vec::new(),
+        &FieldErrors::new(),
         p.ksic_code.clone(),
         q.saved.is_some(),
     )
@@ -720,7 +587,7 @@ async fn render_profile(
     state: &AppState,
     user: &CurrentUser,
     csrf: &Csrf,
-    values: FormValues,
+    values: Form,
     errors: &FieldErrors,
     saved_ksic: Option<String>,
     saved: bool,
@@ -790,7 +657,7 @@ async fn save_profile(
     csrf: Csrf,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let values = FormValues::parse(&body)?;
+    let values = Form::parse(&body, super::PROFILE_MULTI)?;
     csrf.verify(values.get("csrf_token"))?;
     let current = match owner_profile(&state, &user).await? {
         Ok(p) => p,
@@ -869,7 +736,7 @@ async fn delete_form(
         page(Some(&user), Some(&csrf)),
         "owners/delete.html",
         json!({"email": user.user.email}),
-        &Vec::new(),
+        &FieldErrors::new(),
     )
 }
 
@@ -909,7 +776,7 @@ async fn delete(
             page(Some(&user), Some(&csrf)),
             "owners/delete.html",
             json!({"email": user.user.email}),
-            &vec![("password", "비밀번호가 올바르지 않습니다.".to_string())],
+            &FieldErrors::one("password", "비밀번호가 올바르지 않습니다."),
         );
     }
     let uid = user.user.id.clone();
