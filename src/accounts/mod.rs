@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod model;
 pub mod password;
+pub mod staff;
 pub mod store;
 pub mod web;
 

@@ -7,9 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::model::{AgencyRole, Invitation, User};
-use super::{client_ip, password, store, Csrf, CurrentUser};
-use crate::audit;
+use super::model::{AgencyRole, Invitation};
+use super::{client_ip, password, staff, store, Csrf, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::ids::{new_id, random_token, sha256_hex};
 use crate::web::form::FieldErrors;
@@ -343,30 +342,7 @@ async fn invite(
     let actor = user.clone();
     let mail_link = format!("{}/invite/{}", state.config.base_url, token);
     state
-        .db(move |conn| {
-            conn_tx(conn, |conn| {
-                store::insert_invitation(conn, &inv)?;
-                // The invitation email goes out as a delivery in the same transaction.
-                crate::alerts::delivery::queue_account_email(
-                    conn,
-                    None,
-                    &inv.email,
-                    "invite",
-                    &inv.id,
-                    serde_json::json!({"link": mail_link}),
-                    now,
-                )?;
-                audit::record(
-                    conn,
-                    &actor,
-                    "staff.invite",
-                    "invitation",
-                    &inv.id,
-                    &format!("{} ({})", inv.email, role.as_str()),
-                    now,
-                )
-            })
-        })
+        .db(move |conn| staff::invite(conn, &inv, &mail_link, role, &actor, now))
         .await?;
     // The link goes only to the invited address: accepting it is the proof that the
     // person reads that mailbox, so the admin never sees it.
@@ -374,23 +350,6 @@ async fn invite(
     ctx.insert("email", &email);
     ctx.insert("role_label", role.label());
     render(&state, "accounts/invite_sent.html", &ctx)
-}
-
-fn conn_tx<T>(
-    conn: &mut crate::db::DbConnection,
-    f: impl FnOnce(&mut crate::db::DbConnection) -> AppResult<T>,
-) -> AppResult<T> {
-    use diesel::Connection;
-    conn.transaction(f)
-}
-
-/// Whether accepting `inv` may bring back the deactivated account `existing`.
-fn revivable(existing: &User, inv: &Invitation) -> bool {
-    if inv.operator {
-        existing.is_operator && existing.agency_id.is_none()
-    } else {
-        !existing.is_operator && inv.agency_id.is_some() && existing.agency_id == inv.agency_id
-    }
 }
 
 pub fn looks_like_email(s: &str) -> bool {
@@ -431,27 +390,7 @@ async fn change_role(
     let agency_id = staff.agency.id.clone();
     let now = state.now();
     state
-        .db(move |conn| {
-            conn_tx(conn, |conn| {
-                let target = store::find_user(conn, &target_id)?.ok_or(AppError::NotFound)?;
-                if target.agency_id.as_deref() != Some(agency_id.as_str())
-                    || !target.active
-                    || target.is_operator
-                {
-                    return Err(AppError::Forbidden);
-                }
-                store::set_role(conn, &target.id, role.as_str())?;
-                audit::record(
-                    conn,
-                    &user,
-                    "staff.role",
-                    "user",
-                    &target.id,
-                    &format!("{} → {}", target.email, role.as_str()),
-                    now,
-                )
-            })
-        })
+        .db(move |conn| staff::set_role(conn, &agency_id, &target_id, role, &user, now))
         .await?;
     Ok(redirect("/console/staff"))
 }
@@ -472,25 +411,7 @@ async fn remove_staff(
     let agency_id = staff.agency.id.clone();
     let now = state.now();
     state
-        .db(move |conn| {
-            conn_tx(conn, |conn| {
-                let target = store::find_user(conn, &target_id)?.ok_or(AppError::NotFound)?;
-                // An agency admin manages their agency's staff, never an operator.
-                if target.agency_id.as_deref() != Some(agency_id.as_str()) || target.is_operator {
-                    return Err(AppError::Forbidden);
-                }
-                store::remove_staff(conn, &target.id)?;
-                audit::record(
-                    conn,
-                    &user,
-                    "staff.remove",
-                    "user",
-                    &target.id,
-                    &target.email,
-                    now,
-                )
-            })
-        })
+        .db(move |conn| staff::remove(conn, &agency_id, &target_id, &user, now))
         .await?;
     Ok(redirect("/console/staff"))
 }
@@ -566,59 +487,7 @@ async fn accept_invite(
         "/console"
     };
     state
-        .db(move |conn| {
-            conn_tx(conn, |conn| {
-                let user = match store::find_user_by_email(conn, &inv.email)? {
-                    Some(existing) if existing.active => {
-                        return Err(AppError::Conflict("이미 가입된 이메일입니다.".into()))
-                    }
-                    // A former staff member of this same agency invited back: the account
-                    // returns with the invitation's role (and a former operator through
-                    // an operator's invitation from the CLI). An agency's invitation never
-                    // revives an operator, nor an account that belonged to another agency
-                    // or to an owner: that would hand the inviting admin someone else's
-                    // account.
-                    Some(existing) if revivable(&existing, &inv) => {
-                        store::reactivate_staff(conn, &existing.id, &inv, &hash, &name)?;
-                        existing.id
-                    }
-                    Some(_) => {
-                        return Err(AppError::Conflict(
-                            "이 이메일은 다른 계정에 등록되어 있어 초대를 받을 수 없습니다. 운영자에게 문의해 주세요."
-                                .into(),
-                        ))
-                    }
-                    None => {
-                        let u = User {
-                            id: new_id(),
-                            email: inv.email.clone(),
-                            password_hash: hash.clone(),
-                            display_name: name.clone(),
-                            is_operator: inv.operator,
-                            agency_id: inv.agency_id.clone(),
-                            agency_role: inv.agency_role.clone(),
-                            active: true,
-                            created_at: now,
-                            last_login_at: None,
-                        };
-                        store::insert_user(conn, &u)?;
-                        u.id
-                    }
-                };
-                store::mark_invitation_accepted(conn, &inv.id, now)?;
-                store::create_session(conn, &session_hash, &user, now)?;
-                audit::record_system(
-                    conn,
-                    &user,
-                    inv.agency_id.as_deref(),
-                    "staff.join",
-                    "user",
-                    &user,
-                    &inv.email,
-                    now,
-                )
-            })
-        })
+        .db(move |conn| staff::accept(conn, &inv, hash, name, &session_hash, now))
         .await?;
     session.redirect(&state, landing)
 }
