@@ -19,7 +19,8 @@ use crate::db::Backend;
 use crate::error::{AppError, AppResult};
 use crate::ids::{new_id, random_token};
 use crate::ingest::service::{import_location, Terminal};
-use crate::owners::{self, FormValues};
+use crate::owners;
+use crate::web::form::Form;
 use crate::AppState;
 
 /// The agency whose staff the demo signs in as: a real 소관기관 in the shipped data.
@@ -257,7 +258,7 @@ fn demo_owner(state: &AppState) -> AppResult<Option<(DemoAccount, String)>> {
         .unwrap_or(today)
         .with_day(1)
         .unwrap_or(today);
-    let mut form = FormValues::default();
+    let mut form = Form::default();
     for (k, v) in [
         ("business_number", "610-25-47329".to_string()),
         ("business_name", "미숙이네 돼지국밥".into()),

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod model;
 pub mod password;
+pub mod staff;
 pub mod store;
 pub mod web;
 
@@ -15,8 +16,6 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
-
-use chrono::NaiveDateTime;
 
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -42,7 +41,7 @@ pub struct Hooks {
     pub login_refusal: fn(&mut DbConnection, &User) -> AppResult<Option<&'static str>>,
     /// Queue an account email (kind, unique key, template detail) in the caller's
     /// transaction.
-    pub queue_email: fn(&mut DbConnection, AccountEmail<'_>, NaiveDateTime) -> AppResult<()>,
+    pub queue_email: staff::QueueEmail,
 }
 
 /// One account email for [`Hooks::queue_email`].

@@ -1,6 +1,5 @@
 //! Sign-in, sign-out, accepting an invitation, and the agency's staff page.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use actix_web::cookie::{Cookie, SameSite};
@@ -8,11 +7,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::model::{AgencyRole, Invitation, User};
-use super::{client_ip, password, store, Csrf, CurrentUser};
-use crate::audit;
+use super::model::{AgencyRole, Invitation};
+use super::{client_ip, password, staff, store, Csrf, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::ids::{new_id, random_token, sha256_hex};
+use crate::web::form::FieldErrors;
 use crate::web::routes::{Access, Object, Routes};
 use crate::web::{page, redirect, render, render_status, safe_next};
 use crate::AppState;
@@ -294,9 +293,9 @@ async fn invite(
     csrf.verify(&form.csrf_token)?;
     let staff = user.require_admin()?;
     let email = form.email.trim().to_lowercase();
-    let mut errors = HashMap::new();
+    let mut errors = FieldErrors::new();
     if !looks_like_email(&email) {
-        errors.insert("email", "올바른 이메일 주소를 입력해 주세요.");
+        errors.add("email", "올바른 이메일 주소를 입력해 주세요.");
     }
     let Some(role) = AgencyRole::parse(&form.role) else {
         return Err(AppError::BadRequest("알 수 없는 역할입니다.".into()));
@@ -308,13 +307,13 @@ async fn invite(
             .await?
         {
             if existing.active {
-                errors.insert("email", "이미 가입된 이메일입니다.");
+                errors.add("email", "이미 가입된 이메일입니다.");
             }
         }
     }
     if !errors.is_empty() {
         let mut ctx = page(Some(&user), Some(&csrf));
-        ctx.insert("errors", &errors);
+        errors.insert_into(&mut ctx);
         ctx.insert("email", &email);
         ctx.insert("agency", &staff.agency);
         ctx.insert("back", "/console/staff");
@@ -343,32 +342,7 @@ async fn invite(
     let mail_link = format!("{}/invite/{}", state.config.base_url, token);
     let queue_email = state.account_hooks.queue_email;
     state
-        .db(move |conn| {
-            conn_tx(conn, |conn| {
-                store::insert_invitation(conn, &inv)?;
-                // The invitation email goes out as a delivery in the same transaction.
-                (queue_email)(
-                    conn,
-                    super::AccountEmail {
-                        user_id: None,
-                        address: &inv.email,
-                        kind: "invite",
-                        unique: &inv.id,
-                        detail: serde_json::json!({"link": mail_link}),
-                    },
-                    now,
-                )?;
-                audit::record(
-                    conn,
-                    &actor,
-                    "staff.invite",
-                    "invitation",
-                    &inv.id,
-                    &format!("{} ({})", inv.email, role.as_str()),
-                    now,
-                )
-            })
-        })
+        .db(move |conn| staff::invite(conn, queue_email, &inv, &mail_link, role, &actor, now))
         .await?;
     // The link goes only to the invited address: accepting it is the proof that the
     // person reads that mailbox, so the admin never sees it.
@@ -376,23 +350,6 @@ async fn invite(
     ctx.insert("email", &email);
     ctx.insert("role_label", role.label());
     render(&state, "accounts/invite_sent.html", &ctx)
-}
-
-fn conn_tx<T>(
-    conn: &mut crate::db::DbConnection,
-    f: impl FnOnce(&mut crate::db::DbConnection) -> AppResult<T>,
-) -> AppResult<T> {
-    use diesel::Connection;
-    conn.transaction(f)
-}
-
-/// Whether accepting `inv` may bring back the deactivated account `existing`.
-fn revivable(existing: &User, inv: &Invitation) -> bool {
-    if inv.operator {
-        existing.is_operator && existing.agency_id.is_none()
-    } else {
-        !existing.is_operator && inv.agency_id.is_some() && existing.agency_id == inv.agency_id
-    }
 }
 
 pub fn looks_like_email(s: &str) -> bool {
@@ -433,27 +390,7 @@ async fn change_role(
     let agency_id = staff.agency.id.clone();
     let now = state.now();
     state
-        .db(move |conn| {
-            conn_tx(conn, |conn| {
-                let target = store::find_user(conn, &target_id)?.ok_or(AppError::NotFound)?;
-                if target.agency_id.as_deref() != Some(agency_id.as_str())
-                    || !target.active
-                    || target.is_operator
-                {
-                    return Err(AppError::Forbidden);
-                }
-                store::set_role(conn, &target.id, role.as_str())?;
-                audit::record(
-                    conn,
-                    &user,
-                    "staff.role",
-                    "user",
-                    &target.id,
-                    &format!("{} → {}", target.email, role.as_str()),
-                    now,
-                )
-            })
-        })
+        .db(move |conn| staff::set_role(conn, &agency_id, &target_id, role, &user, now))
         .await?;
     Ok(redirect("/console/staff"))
 }
@@ -474,25 +411,7 @@ async fn remove_staff(
     let agency_id = staff.agency.id.clone();
     let now = state.now();
     state
-        .db(move |conn| {
-            conn_tx(conn, |conn| {
-                let target = store::find_user(conn, &target_id)?.ok_or(AppError::NotFound)?;
-                // An agency admin manages their agency's staff, never an operator.
-                if target.agency_id.as_deref() != Some(agency_id.as_str()) || target.is_operator {
-                    return Err(AppError::Forbidden);
-                }
-                store::remove_staff(conn, &target.id)?;
-                audit::record(
-                    conn,
-                    &user,
-                    "staff.remove",
-                    "user",
-                    &target.id,
-                    &target.email,
-                    now,
-                )
-            })
-        })
+        .db(move |conn| staff::remove(conn, &agency_id, &target_id, &user, now))
         .await?;
     Ok(redirect("/console/staff"))
 }
@@ -535,21 +454,21 @@ async fn accept_invite(
         .db(move |conn| store::find_invitation(conn, &hash, now))
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut errors = HashMap::new();
+    let mut errors = FieldErrors::new();
     let name = form.name.trim().to_string();
     if name.is_empty() {
-        errors.insert("name", "이름을 입력해 주세요.");
+        errors.add("name", "이름을 입력해 주세요.");
     }
     if let Some(p) = password::password_problem(&form.password) {
-        errors.insert("password", p);
+        errors.add("password", p);
     } else if form.password != form.password_confirm {
-        errors.insert("password_confirm", "비밀번호가 서로 다릅니다.");
+        errors.add("password_confirm", "비밀번호가 서로 다릅니다.");
     }
     if !errors.is_empty() {
         let mut ctx = page(None, Some(&csrf));
         ctx.insert("invitation", &inv);
         ctx.insert("name", &name);
-        ctx.insert("errors", &errors);
+        errors.insert_into(&mut ctx);
         return render_status(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -568,59 +487,7 @@ async fn accept_invite(
         "/console"
     };
     state
-        .db(move |conn| {
-            conn_tx(conn, |conn| {
-                let user = match store::find_user_by_email(conn, &inv.email)? {
-                    Some(existing) if existing.active => {
-                        return Err(AppError::Conflict("이미 가입된 이메일입니다.".into()))
-                    }
-                    // A former staff member of this same agency invited back: the account
-                    // returns with the invitation's role (and a former operator through
-                    // an operator's invitation from the CLI). An agency's invitation never
-                    // revives an operator, nor an account that belonged to another agency
-                    // or to an owner: that would hand the inviting admin someone else's
-                    // account.
-                    Some(existing) if revivable(&existing, &inv) => {
-                        store::reactivate_staff(conn, &existing.id, &inv, &hash, &name)?;
-                        existing.id
-                    }
-                    Some(_) => {
-                        return Err(AppError::Conflict(
-                            "이 이메일은 다른 계정에 등록되어 있어 초대를 받을 수 없습니다. 운영자에게 문의해 주세요."
-                                .into(),
-                        ))
-                    }
-                    None => {
-                        let u = User {
-                            id: new_id(),
-                            email: inv.email.clone(),
-                            password_hash: hash.clone(),
-                            display_name: name.clone(),
-                            is_operator: inv.operator,
-                            agency_id: inv.agency_id.clone(),
-                            agency_role: inv.agency_role.clone(),
-                            active: true,
-                            created_at: now,
-                            last_login_at: None,
-                        };
-                        store::insert_user(conn, &u)?;
-                        u.id
-                    }
-                };
-                store::mark_invitation_accepted(conn, &inv.id, now)?;
-                store::create_session(conn, &session_hash, &user, now)?;
-                audit::record_system(
-                    conn,
-                    &user,
-                    inv.agency_id.as_deref(),
-                    "staff.join",
-                    "user",
-                    &user,
-                    &inv.email,
-                    now,
-                )
-            })
-        })
+        .db(move |conn| staff::accept(conn, &inv, hash, name, &session_hash, now))
         .await?;
     session.redirect(&state, landing)
 }

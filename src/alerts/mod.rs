@@ -24,6 +24,7 @@ pub mod send;
 pub mod sms;
 pub mod smtp;
 pub mod store;
+pub mod subscriptions;
 pub mod tokens;
 pub mod web;
 

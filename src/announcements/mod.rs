@@ -2,7 +2,9 @@
 
 pub mod api;
 pub mod console;
+pub mod editing;
 pub mod model;
+pub mod rules;
 pub mod service;
 pub mod store;
 pub mod view;

@@ -8,9 +8,8 @@
 //! Owners sign in at the shared `/login`; [`login_refusal`] (an unverified owner may not
 //! sign in yet) is the accounts hook `lib.rs` installs for it.
 
+pub mod service;
 pub mod web;
-
-use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -23,6 +22,7 @@ use crate::alerts::store as alerts_store;
 use crate::db::schema::{account_tokens, owner_profiles, sessions, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::web::form::{FieldErrors, Form};
 
 /// Token purposes.
 pub const VERIFY_EMAIL: &str = "verify_email";
@@ -148,92 +148,58 @@ pub fn set_password(
     Ok(())
 }
 
-/// Raw form values, kept for re-rendering. Checkbox groups are lists.
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct FormValues {
-    pub v: BTreeMap<String, String>,
-    pub m: BTreeMap<String, Vec<String>>,
+/// The profile form's checkbox groups.
+pub const PROFILE_MULTI: &[&str] = &["reminder_days", "reminder_channels"];
+
+/// The profile form as it shows a stored profile.
+pub fn profile_form(p: &OwnerProfile) -> Form {
+    let mut f = Form::default();
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    f.set(
+        "business_number",
+        p.business_number
+            .as_deref()
+            .map(crate::alerts::profile::format_business_number)
+            .unwrap_or_default(),
+    );
+    f.set("business_name", p.business_name.clone());
+    f.set("ksic_code", opt(&p.ksic_code));
+    f.set("region_code", opt(&p.region_code));
+    f.set(
+        "founded_on",
+        p.founded_on.map(|d| d.to_string()).unwrap_or_default(),
+    );
+    f.set(
+        "employees",
+        p.employees.map(|n| n.to_string()).unwrap_or_default(),
+    );
+    f.set("revenue_band", opt(&p.revenue_band));
+    f.set(
+        "sole_proprietor",
+        match p.sole_proprietor {
+            Some(true) => "sole",
+            Some(false) => "corp",
+            None => "",
+        },
+    );
+    f.set(
+        "birth_year",
+        p.birth_year.map(|n| n.to_string()).unwrap_or_default(),
+    );
+    f.set("gender", opt(&p.gender));
+    f.set("phone", opt(&p.phone));
+    f.set("digest_hour", p.digest_hour.to_string());
+    f.set("daily_cap", p.daily_cap.to_string());
+    f.m.insert(
+        "reminder_days".into(),
+        p.reminder_day_list()
+            .iter()
+            .map(|d| d.to_string())
+            .collect(),
+    );
+    f.m.insert("reminder_channels".into(), p.reminder_channel_list());
+    f
 }
-
-const MULTI: &[&str] = &["reminder_days", "reminder_channels"];
-
-impl FormValues {
-    pub fn parse(body: &[u8]) -> AppResult<FormValues> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-            .map_err(|_| AppError::BadRequest("양식 데이터를 읽을 수 없습니다.".into()))?;
-        let mut f = FormValues::default();
-        for (k, v) in pairs {
-            if MULTI.contains(&k.as_str()) {
-                f.m.entry(k).or_default().push(v);
-            } else {
-                f.v.insert(k, v);
-            }
-        }
-        Ok(f)
-    }
-    pub fn get(&self, k: &str) -> &str {
-        self.v.get(k).map(|s| s.trim()).unwrap_or("")
-    }
-    pub fn list(&self, k: &str) -> Vec<String> {
-        self.m.get(k).cloned().unwrap_or_default()
-    }
-    fn set(&mut self, k: &str, v: impl Into<String>) {
-        self.v.insert(k.to_string(), v.into());
-    }
-
-    /// The form as it shows a stored profile.
-    pub fn from_profile(p: &OwnerProfile) -> FormValues {
-        let mut f = FormValues::default();
-        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-        f.set(
-            "business_number",
-            p.business_number
-                .as_deref()
-                .map(crate::alerts::profile::format_business_number)
-                .unwrap_or_default(),
-        );
-        f.set("business_name", p.business_name.clone());
-        f.set("ksic_code", opt(&p.ksic_code));
-        f.set("region_code", opt(&p.region_code));
-        f.set(
-            "founded_on",
-            p.founded_on.map(|d| d.to_string()).unwrap_or_default(),
-        );
-        f.set(
-            "employees",
-            p.employees.map(|n| n.to_string()).unwrap_or_default(),
-        );
-        f.set("revenue_band", opt(&p.revenue_band));
-        f.set(
-            "sole_proprietor",
-            match p.sole_proprietor {
-                Some(true) => "sole",
-                Some(false) => "corp",
-                None => "",
-            },
-        );
-        f.set(
-            "birth_year",
-            p.birth_year.map(|n| n.to_string()).unwrap_or_default(),
-        );
-        f.set("gender", opt(&p.gender));
-        f.set("phone", opt(&p.phone));
-        f.set("digest_hour", p.digest_hour.to_string());
-        f.set("daily_cap", p.daily_cap.to_string());
-        f.m.insert(
-            "reminder_days".into(),
-            p.reminder_day_list()
-                .iter()
-                .map(|d| d.to_string())
-                .collect(),
-        );
-        f.m.insert("reminder_channels".into(), p.reminder_channel_list());
-        f
-    }
-}
-
-/// Validation problems in form order: (field, Korean message).
-pub type FieldErrors = Vec<(&'static str, String)>;
 
 fn parse_int(s: &str) -> Option<i64> {
     let clean: String = s.chars().filter(|c| !matches!(c, ',' | ' ')).collect();
@@ -245,17 +211,17 @@ fn parse_int(s: &str) -> Option<i64> {
 /// email and SMS unless the operator turned them off: `Channels::offered`).
 pub fn validate_profile(
     conn: &mut DbConnection,
-    f: &FormValues,
+    f: &Form,
     current: &OwnerProfile,
     offered: &[&str],
     now: NaiveDateTime,
 ) -> AppResult<Result<OwnerProfile, FieldErrors>> {
     let today = crate::clock::kst_today(now);
     let mut p = current.clone();
-    let mut errors: FieldErrors = Vec::new();
+    let mut errors = FieldErrors::new();
     macro_rules! err {
         ($k:expr, $m:expr $(,)?) => {
-            errors.push(($k, $m.to_string()))
+            errors.add($k, $m.to_string())
         };
     }
 
@@ -436,7 +402,7 @@ pub fn validate_profile(
         }
     }
     channels.sort_by_key(|c| CHANNELS.iter().position(|x| *x == c.as_str()));
-    let phone_invalid = errors.iter().any(|(k, _)| *k == "phone");
+    let phone_invalid = errors.has("phone");
     if channels.iter().any(|c| c == "sms") && p.phone.is_none() && !phone_invalid {
         err!(
             "reminder_channels",
@@ -465,8 +431,11 @@ mod tests {
 
     #[test]
     fn form_values_keep_lists() {
-        let f = FormValues::parse(b"reminder_days=7&reminder_days=1&phone=010&x=%20a%20")
-            .expect("parse");
+        let f = Form::parse(
+            b"reminder_days=7&reminder_days=1&phone=010&x=%20a%20",
+            PROFILE_MULTI,
+        )
+        .expect("parse");
         assert_eq!(f.list("reminder_days"), vec!["7", "1"]);
         assert_eq!(f.get("x"), "a");
         assert_eq!(f.get("missing"), "");

@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult, ErrorInfo};
 use crate::AppState;
 pub use routes::{route_table, Access, Object, RouteSpec, Routes};
 
+pub mod form;
 pub mod routes;
 
 pub fn template_dir() -> String {

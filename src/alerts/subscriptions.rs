@@ -1,0 +1,248 @@
+//! Subscription services: subscribe (an owner at once, an address by double opt-in),
+//! confirm, delete, unsubscribe, and the browser's web-push registration. Each is one
+//! transaction, so the pages in `alerts::web` only parse, call one of these and render.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::Connection;
+
+use super::criteria::Criteria;
+use super::{delivery, store};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::reference;
+
+/// Korean summary of a criteria: "분야: 금융 · 지역: 울산 · 키워드: 수출".
+/// `labels`: region code (and `ksic:<code>`) → name, from [`region_labels`].
+pub fn describe(labels: &HashMap<String, String>, c: &Criteria) -> String {
+    let mut parts = Vec::new();
+    let name = |code: &String| labels.get(code).cloned().unwrap_or_else(|| code.clone());
+    if !c.categories.is_empty() || !c.subcategories.is_empty() {
+        let mut v = c.categories.clone();
+        v.extend(c.subcategories.clone());
+        parts.push(format!("분야: {}", v.join(", ")));
+    }
+    if !c.regions.is_empty() && !c.profile {
+        let v: Vec<String> = c.regions.iter().map(name).collect();
+        parts.push(format!(
+            "지역: {}{}",
+            v.join(", "),
+            if c.local_only {
+                " (전국 공고 제외)"
+            } else {
+                " (전국 공고 포함)"
+            }
+        ));
+    }
+    if !c.targets.is_empty() {
+        parts.push(format!("대상: {}", c.targets.join(", ")));
+    }
+    if !c.ksic.is_empty() && !c.profile {
+        let v: Vec<String> = c.ksic.iter().map(|k| name(&format!("ksic:{k}"))).collect();
+        parts.push(format!("업종: {}", v.join(", ")));
+    }
+    if !c.keywords.is_empty() {
+        parts.push(format!("키워드: {}", c.keywords.join(", ")));
+    }
+    if parts.is_empty() {
+        "모든 새 공고".into()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+/// Region code → display name ("울산", "울산 중구"), for [`describe`].
+pub fn region_labels(conn: &mut DbConnection) -> AppResult<HashMap<String, String>> {
+    let mut m = HashMap::new();
+    for r in reference::list_sido(conn)? {
+        m.insert(r.code.clone(), r.short_name.clone());
+    }
+    for r in reference::list_sigungu(conn)? {
+        let sido = reference::sido_name(&r.sido_code).unwrap_or("");
+        m.insert(r.code.clone(), format!("{sido} {}", r.short_name));
+    }
+    Ok(m)
+}
+
+/// A checked subscription request.
+pub struct NewSubscription {
+    /// The signed-in owner, or None for an email-only subscription.
+    pub owner_id: Option<String>,
+    /// The address of an email-only subscription (lower-cased).
+    pub email: String,
+    pub name: String,
+    pub criteria: Criteria,
+    pub frequency: String,
+    pub channels: Vec<String>,
+}
+
+/// What [`subscribe`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Subscribed {
+    /// An owner's subscription, active now.
+    Active,
+    /// An email-only one, pending until the confirmation link mailed now is followed.
+    AwaitingConfirmation,
+}
+
+/// Save a subscription: an owner's is active at once; an address gets a confirmation
+/// mail (link under `base_url`, valid 7 days) in the same transaction.
+pub fn subscribe(
+    conn: &mut DbConnection,
+    s: &NewSubscription,
+    base_url: &str,
+    now: NaiveDateTime,
+) -> AppResult<Subscribed> {
+    conn.transaction(|conn| {
+        let who = match &s.owner_id {
+            Some(u) => store::Subscriber::Owner {
+                user_id: u,
+                source: "알림 신청 화면",
+            },
+            None => store::Subscriber::Email(&s.email),
+        };
+        let id = store::subscribe(
+            conn,
+            who,
+            &s.name,
+            &s.criteria,
+            &s.frequency,
+            &s.channels,
+            now,
+        )?;
+        if s.owner_id.is_some() {
+            return Ok(Subscribed::Active);
+        }
+        let token = store::create_token(
+            conn,
+            "confirm_subscription",
+            None,
+            Some(&id),
+            Duration::days(7),
+            now,
+        )?;
+        let labels = region_labels(conn)?;
+        delivery::queue_account_email(
+            conn,
+            None,
+            &s.email,
+            "confirm",
+            &id,
+            serde_json::json!({
+                "link": format!("{base_url}/alerts/confirm/{token}"),
+                "summary": describe(&labels, &s.criteria),
+            }),
+            now,
+        )?;
+        Ok(Subscribed::AwaitingConfirmation)
+    })
+}
+
+/// Follow a confirmation link: the subscription becomes active, with a consent record
+/// per channel. False when the link is unknown, used or expired.
+pub fn confirm(conn: &mut DbConnection, token: &str, now: NaiveDateTime) -> AppResult<bool> {
+    conn.transaction(|conn| {
+        let Some(t) = store::use_token(conn, "confirm_subscription", token, now)? else {
+            return Ok(false);
+        };
+        let Some(sid) = t.subscription_id else {
+            return Ok(false);
+        };
+        let Some(sub) = store::find_subscription(conn, &sid)? else {
+            return Ok(false);
+        };
+        store::set_subscription_status(conn, &sid, "active", now)?;
+        for ch in sub.channel_list() {
+            store::record_consent(
+                conn,
+                None,
+                Some(&sid),
+                &ch,
+                true,
+                "확인 메일 링크(이중 동의)",
+                now,
+            )?;
+        }
+        Ok(true)
+    })
+}
+
+/// An owner deletes one of their subscriptions (NotFound for anyone else's), recording
+/// the withdrawn consent per channel.
+pub fn delete(
+    conn: &mut DbConnection,
+    user_id: &str,
+    id: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let s = store::find_subscription(conn, id)?.ok_or(AppError::NotFound)?;
+        if s.user_id.as_deref() != Some(user_id) {
+            return Err(AppError::NotFound);
+        }
+        for ch in s.channel_list() {
+            store::record_consent(
+                conn,
+                Some(user_id),
+                Some(id),
+                &ch,
+                false,
+                "내 알림 화면에서 삭제",
+                now,
+            )?;
+        }
+        store::delete_subscription(conn, id)
+    })
+}
+
+/// Apply a verified unsubscribe scope (`s:<id>`, `e:<user>`, `b:<user>`, `a:<email>`).
+pub fn unsubscribe(conn: &mut DbConnection, scope: &str, now: NaiveDateTime) -> AppResult<()> {
+    conn.transaction(|conn| store::apply_unsubscribe(conn, scope, now))
+}
+
+/// Register a browser's web-push endpoint for an account, recording the consent.
+pub fn add_push_endpoint(
+    conn: &mut DbConnection,
+    user_id: &str,
+    endpoint: &str,
+    p256dh: &str,
+    auth: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        store::save_push_endpoint(conn, user_id, endpoint, p256dh, auth, now)?;
+        store::record_consent(
+            conn,
+            Some(user_id),
+            None,
+            "push",
+            true,
+            "브라우저 알림 허용",
+            now,
+        )
+    })
+}
+
+/// Remove a browser's web-push endpoint, recording the withdrawn consent; how many
+/// endpoints went.
+pub fn remove_push_endpoint(
+    conn: &mut DbConnection,
+    user_id: &str,
+    endpoint: &str,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    conn.transaction(|conn| {
+        let n = store::remove_push_endpoint(conn, user_id, endpoint)?;
+        store::record_consent(
+            conn,
+            Some(user_id),
+            None,
+            "push",
+            false,
+            "브라우저 알림 해제",
+            now,
+        )?;
+        Ok(n)
+    })
+}
