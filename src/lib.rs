@@ -23,6 +23,7 @@ pub mod search;
 pub mod signing;
 pub mod text;
 pub mod web;
+pub mod worker;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -49,6 +50,9 @@ pub struct AppState {
     pub channels: alerts::send::Channels,
     /// Signing keys, one per purpose, derived from the current and previous secrets.
     pub keys: signing::Keys,
+    /// Who an announcement would reach if published now (the console's publish
+    /// confirmation): alert matching, set here so announcements need not import alerts.
+    pub reach: announcements::service::ReachFn,
 }
 
 impl AppState {
@@ -73,6 +77,7 @@ impl AppState {
         let limiter = accounts::RateLimiter::new(pool.clone(), clock.clone());
         let keys = signing::Keys::new(&config.secret_key, &config.previous_secret_keys);
         Ok(AppState {
+            reach: alerts::matching::reach,
             keys,
             channels,
             pool,
@@ -117,7 +122,7 @@ pub fn routes(r: &mut web::Routes) {
     search::web::routes(r);
     announcements::web::routes(r);
     announcements::console::routes(r);
-    jobs::web::routes(r);
+    worker::web::routes(r);
     owners::web::routes(r);
     alerts::web::routes(r);
     // Last: it ends with the `/api/v1/{tail}` catch-all, which would answer 404 for any

@@ -854,7 +854,7 @@ impl World {
         let id = new_id();
         let now = app.now();
         diesel::insert_into(jobs::table)
-            .values(&jiwon::jobs::Job {
+            .values(&jiwon::jobs::QueuedJob {
                 id: id.clone(),
                 kind: "matrix_test".into(),
                 payload: format!("{{\"n\":{n}}}"),

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod console;
+pub mod jobs;
 pub mod model;
 pub mod service;
 pub mod store;

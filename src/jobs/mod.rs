@@ -1,10 +1,12 @@
 //! The jobs table: every side effect (scheduled publication, closing at the deadline,
-//! imports, and later indexing and alerts) is a row written in the same transaction as
-//! the change that causes it, then claimed and run by a worker. Failures retry with
+//! imports, indexing, alert matching) is a row written in the same transaction as the
+//! change that causes it, then claimed and run by a worker. Failures retry with
 //! exponential backoff and end in a dead-letter state that an operator can see and retry.
+//!
+//! Kinds are typed (`JobKind`, `Job`, `Registry` in `registry`); this module knows no
+//! kind and imports no domain. `crate::worker` assembles the registry and runs it.
 
-pub mod scheduler;
-pub mod web;
+pub mod registry;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -15,17 +17,14 @@ use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::ids::new_id;
 
-pub const PUBLISH_ANNOUNCEMENT: &str = "publish_announcement";
-pub const CLOSE_ANNOUNCEMENT: &str = "close_announcement";
-pub const IMPORT_SOURCE: &str = "import_source";
-pub const INDEX_ANNOUNCEMENT: &str = "index_announcement";
+pub use registry::{Job, JobKind, Registry};
 
 /// A job left `running` longer than this is assumed to belong to a dead worker.
 pub const STALE_AFTER_MINUTES: i64 = 10;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = jobs)]
-pub struct Job {
+pub struct QueuedJob {
     pub id: String,
     pub kind: String,
     pub payload: String,
@@ -41,15 +40,28 @@ pub struct Job {
     pub updated_at: NaiveDateTime,
 }
 
-impl Job {
+impl QueuedJob {
     pub fn payload_json(&self) -> serde_json::Value {
         serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null)
     }
 }
 
-/// Queue a job. With a `dedupe_key`, a job with the same key still pending is not
-/// queued twice.
-pub fn enqueue(
+/// Queue a job of kind `K`, in the caller's transaction. With a `dedupe_key`, a job with
+/// the same key still pending is not queued twice.
+pub fn enqueue<K: JobKind>(
+    conn: &mut DbConnection,
+    payload: &K::Payload,
+    run_at: NaiveDateTime,
+    dedupe_key: Option<String>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let payload = serde_json::to_value(payload)
+        .map_err(|e| crate::error::AppError::Internal(format!("{} payload: {e}", K::KIND)))?;
+    enqueue_raw(conn, K::KIND, payload, run_at, dedupe_key, now)
+}
+
+/// Queue a job by kind name and JSON payload, unchecked (tests, and rows from elsewhere).
+pub fn enqueue_raw(
     conn: &mut DbConnection,
     kind: &str,
     payload: serde_json::Value,
@@ -57,7 +69,7 @@ pub fn enqueue(
     dedupe_key: Option<String>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let job = Job {
+    let job = QueuedJob {
         id: new_id(),
         kind: kind.to_string(),
         payload: payload.to_string(),
@@ -77,18 +89,6 @@ pub fn enqueue(
     Ok(())
 }
 
-/// Claim the next due job of one kind (used to batch index jobs).
-pub fn claim_kind(
-    conn: &mut DbConnection,
-    worker: &str,
-    now: NaiveDateTime,
-    kind: &str,
-) -> AppResult<Option<Job>> {
-    claim_where(conn, worker, now, Some(kind))
-}
-
-/// Claim the next due job for `worker`. PostgreSQL uses `FOR UPDATE SKIP LOCKED` so
-/// workers never wait on each other; SQLite (one writer) uses a conditional UPDATE.
 /// Whether a queued job is due: the worker loop asks this every second between ticks, so
 /// a publish (and its match job) is acted on at once, not at the next full interval.
 pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<bool> {
@@ -101,16 +101,26 @@ pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<bool> {
     Ok(id.is_some())
 }
 
-pub fn claim(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> AppResult<Option<Job>> {
-    claim_where(conn, worker, now, None)
+/// Claim the next due job of any kind for `worker`.
+pub fn claim(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<QueuedJob>> {
+    claim_next(conn, worker, now, None, &[])
 }
 
-fn claim_where(
+/// Claim the next due job for `worker` (of `kind` only, when given: batching). A job
+/// whose kind is in `release_key_of` gives its dedupe key up in the same transaction.
+/// PostgreSQL uses `FOR UPDATE SKIP LOCKED` so workers never wait on each other; SQLite
+/// (one writer) uses a conditional UPDATE.
+pub fn claim_next(
     conn: &mut DbConnection,
     worker: &str,
     now: NaiveDateTime,
     kind: Option<&str>,
-) -> AppResult<Option<Job>> {
+    release_key_of: &[&str],
+) -> AppResult<Option<QueuedJob>> {
     conn.transaction(|conn| {
         let candidate: Option<String> = match conn {
             DbConnection::Postgres(pg) => {
@@ -161,10 +171,11 @@ fn claim_where(
         if updated == 0 {
             return Ok(None);
         }
-        let job: Job = jobs::table.find(&id).select(Job::as_select()).first(conn)?;
-        if job.kind == INDEX_ANNOUNCEMENT {
-            // An index job reads the row when it runs: a change made while it runs
-            // must queue a fresh one, so it gives its key up now.
+        let job: QueuedJob = jobs::table
+            .find(&id)
+            .select(QueuedJob::as_select())
+            .first(conn)?;
+        if release_key_of.contains(&job.kind.as_str()) {
             diesel::update(jobs::table.find(&id))
                 .set(jobs::dedupe_key.eq(None::<String>))
                 .execute(conn)?;
@@ -173,7 +184,14 @@ fn claim_where(
     })
 }
 
-pub fn complete(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {
+/// Mark a job done. It frees its dedupe key (the same announcement may be scheduled for
+/// the same time again) unless `keep_key` (`JobKind::KEEP_KEY_WHEN_DONE`).
+pub fn complete(
+    conn: &mut DbConnection,
+    id: &str,
+    keep_key: bool,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     diesel::update(jobs::table.find(id))
         .set((
             jobs::status.eq("done"),
@@ -181,12 +199,42 @@ pub fn complete(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppRes
             jobs::updated_at.eq(now),
         ))
         .execute(conn)?;
-    // A periodic import keeps its slot's key, so each slot is imported once; other kinds
-    // free theirs (the same announcement may be scheduled for the same time again).
-    diesel::update(jobs::table.find(id).filter(jobs::kind.ne(IMPORT_SOURCE)))
-        .set(jobs::dedupe_key.eq(None::<String>))
-        .execute(conn)?;
+    if !keep_key {
+        diesel::update(jobs::table.find(id))
+            .set(jobs::dedupe_key.eq(None::<String>))
+            .execute(conn)?;
+    }
     Ok(())
+}
+
+/// Settle the queued jobs of `kind` up to id `fence` (ids are time-ordered) as done:
+/// a full rebuild covered what they would have done.
+pub fn settle_queued(
+    conn: &mut DbConnection,
+    kind: &str,
+    fence: &str,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    Ok(diesel::update(
+        jobs::table
+            .filter(jobs::kind.eq(kind))
+            .filter(jobs::status.eq("queued"))
+            .filter(jobs::id.le(fence)),
+    )
+    .set((
+        jobs::status.eq("done"),
+        jobs::dedupe_key.eq(None::<String>),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(conn)?)
+}
+
+/// The newest job id of `kind`, if any.
+pub fn newest_id(conn: &mut DbConnection, kind: &str) -> AppResult<Option<String>> {
+    Ok(jobs::table
+        .filter(jobs::kind.eq(kind))
+        .select(diesel::dsl::max(jobs::id))
+        .first(conn)?)
 }
 
 /// Exponential backoff: 30 s, 1 min, 2 min … capped at 1 hour.
@@ -196,7 +244,12 @@ pub fn backoff(attempts: i32) -> Duration {
 }
 
 /// Record a failure: retry later, or dead-letter once attempts are used up.
-pub fn fail(conn: &mut DbConnection, job: &Job, error: &str, now: NaiveDateTime) -> AppResult<()> {
+pub fn fail(
+    conn: &mut DbConnection,
+    job: &QueuedJob,
+    error: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let dead = job.attempts >= job.max_attempts;
     let err: String = error.chars().take(2000).collect();
     diesel::update(jobs::table.find(&job.id))
@@ -243,12 +296,12 @@ pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult
     Ok(n > 0)
 }
 
-pub fn list(conn: &mut DbConnection, status: &str, limit: i64) -> AppResult<Vec<Job>> {
+pub fn list(conn: &mut DbConnection, status: &str, limit: i64) -> AppResult<Vec<QueuedJob>> {
     Ok(jobs::table
         .filter(jobs::status.eq(status))
         .order(jobs::updated_at.desc())
         .limit(limit)
-        .select(Job::as_select())
+        .select(QueuedJob::as_select())
         .load(conn)?)
 }
 
@@ -257,18 +310,6 @@ pub fn counts(conn: &mut DbConnection) -> AppResult<Vec<(String, i64)>> {
         .group_by(jobs::status)
         .select((jobs::status, diesel::dsl::count_star()))
         .load(conn)?)
-}
-
-pub fn pending_for(conn: &mut DbConnection, kind: &str, payload_id: &str) -> AppResult<Vec<Job>> {
-    let rows: Vec<Job> = jobs::table
-        .filter(jobs::kind.eq(kind))
-        .filter(jobs::status.eq("queued"))
-        .select(Job::as_select())
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter(|j| j.payload_json().get("id").and_then(|v| v.as_str()) == Some(payload_id))
-        .collect())
 }
 
 /// This machine's name, for the heartbeat row (`HOSTNAME`, else `/etc/hostname`).

@@ -465,8 +465,8 @@ impl TestApp {
     }
 
     /// Run the scheduler and worker once, as the background thread would.
-    pub fn tick(&self) -> jiwon::jobs::scheduler::TickReport {
-        jiwon::jobs::scheduler::tick(&self.state, "test-worker").expect("tick")
+    pub fn tick(&self) -> jiwon::worker::TickReport {
+        jiwon::worker::tick(&self.state, "test-worker").expect("tick")
     }
 
     /// Rebuild the search index from the database (as `jiwon reindex` does).

@@ -1,0 +1,223 @@
+//! One queue mechanism over a table: claim, fail (backoff, dead letter), requeue of a dead
+//! worker's rows, operator retry. It serves the `jobs` table and the alert `deliveries`
+//! table, each described by a [`QueueTable`]; what only one of them has (a job's done
+//! state and dedupe policy; a delivery's sent time, quiet-hour hold, `waiting` and
+//! `suppressed` states, open/click stats) stays with its owner.
+//!
+//! Claiming is one `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING id`: PostgreSQL adds
+//! `FOR UPDATE SKIP LOCKED` to the inner select so workers never wait on each other;
+//! SQLite (one writer) runs the statement atomically.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+
+use crate::db::DbConnection;
+use crate::error::AppResult;
+
+/// Which table a queue lives in and how its columns are named.
+pub struct QueueTable {
+    pub table: &'static str,
+    /// When a queued row is due.
+    pub due_at: &'static str,
+    /// Set to the time of every change, if the table has such a column.
+    pub updated_at: Option<&'static str>,
+    pub queued: &'static str,
+    pub claimed: &'static str,
+    pub dead: &'static str,
+    /// Statuses an operator may retry from.
+    pub retry_from: &'static [&'static str],
+    /// A row claimed this long ago belongs to a dead worker.
+    pub stale_after: Duration,
+    /// `last_error` is cut to this many characters.
+    pub error_chars: usize,
+}
+
+/// Exponential backoff: 30 s, 1 min, 2 min … capped at 1 hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let secs = 30i64.saturating_mul(1i64 << attempts.clamp(0, 20).saturating_sub(1));
+    Duration::seconds(secs.min(3600))
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+/// `$n` placeholders as each backend spells them.
+fn sql(conn: &DbConnection, text: String) -> String {
+    match conn {
+        DbConnection::Postgres(_) => text,
+        DbConnection::Sqlite(_) => text.replace('$', "?"),
+    }
+}
+
+/// Run `$query` (built from `diesel::sql_query($text)`) on whichever backend `$conn` is.
+macro_rules! on_backend {
+    ($conn:expr, $text:expr, |$q:ident| $build:expr, $run:ident) => {{
+        let text = sql($conn, $text);
+        match $conn {
+            DbConnection::Postgres(c) => {
+                let $q = diesel::sql_query(text);
+                $build.$run(c)
+            }
+            DbConnection::Sqlite(c) => {
+                let $q = diesel::sql_query(text);
+                $build.$run(c)
+            }
+        }
+    }};
+}
+
+/// Claim up to `limit` due rows for `worker` (only of `kind`, when given): they become
+/// claimed, locked by `worker`, with one more attempt. Returns their ids.
+pub fn claim(
+    conn: &mut DbConnection,
+    t: &QueueTable,
+    worker: &str,
+    now: NaiveDateTime,
+    limit: i64,
+    kind: Option<&str>,
+) -> AppResult<Vec<String>> {
+    let lock = if conn.is_postgres() {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let touch = t
+        .updated_at
+        .map(|c| format!(", {c} = $2"))
+        .unwrap_or_default();
+    let text = format!(
+        "UPDATE {table} SET status = '{claimed}', locked_by = $1, locked_at = $2, \
+         attempts = attempts + 1{touch} WHERE id IN (SELECT id FROM {table} \
+         WHERE status = '{queued}' AND {due} <= $2 AND ($3 = '' OR kind = $3) \
+         ORDER BY {due}, id LIMIT $4{lock}) AND status = '{queued}' RETURNING id",
+        table = t.table,
+        claimed = t.claimed,
+        queued = t.queued,
+        due = t.due_at,
+    );
+    let rows: Vec<IdRow> = on_backend!(
+        conn,
+        text,
+        |q| q
+            .bind::<Text, _>(worker)
+            .bind::<Timestamp, _>(now)
+            .bind::<Text, _>(kind.unwrap_or(""))
+            .bind::<BigInt, _>(limit),
+        load
+    )?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// A failed attempt of a claimed row: back in the queue after its backoff, or dead when
+/// `dead` (out of attempts, or failed for good).
+pub fn fail(
+    conn: &mut DbConnection,
+    t: &QueueTable,
+    id: &str,
+    attempts: i32,
+    dead: bool,
+    error: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let err: String = error.chars().take(t.error_chars).collect();
+    let touch = t
+        .updated_at
+        .map(|c| format!(", {c} = $5"))
+        .unwrap_or_default();
+    let text = format!(
+        "UPDATE {table} SET status = $1, {due} = $2, last_error = $3, locked_by = NULL{touch} \
+         WHERE id = $4",
+        table = t.table,
+        due = t.due_at,
+    );
+    let status = if dead { t.dead } else { t.queued };
+    // SQLite refuses a bind beyond the statement's parameters: `$5` only when used.
+    let next = now + backoff(attempts);
+    if t.updated_at.is_some() {
+        on_backend!(
+            conn,
+            text,
+            |q| q
+                .bind::<Text, _>(status)
+                .bind::<Timestamp, _>(next)
+                .bind::<Text, _>(&err)
+                .bind::<Text, _>(id)
+                .bind::<Timestamp, _>(now),
+            execute
+        )?;
+    } else {
+        on_backend!(
+            conn,
+            text,
+            |q| q
+                .bind::<Text, _>(status)
+                .bind::<Timestamp, _>(next)
+                .bind::<Text, _>(&err)
+                .bind::<Text, _>(id),
+            execute
+        )?;
+    }
+    Ok(())
+}
+
+/// Put rows of crashed workers (claimed longer than `stale_after` ago) back in the queue.
+pub fn requeue_stale(conn: &mut DbConnection, t: &QueueTable, now: NaiveDateTime) -> AppResult<usize> {
+    let touch = t
+        .updated_at
+        .map(|c| format!(", {c} = $2"))
+        .unwrap_or_default();
+    let text = format!(
+        "UPDATE {table} SET status = '{queued}', locked_by = NULL{touch} \
+         WHERE status = '{claimed}' AND locked_at < $1",
+        table = t.table,
+        queued = t.queued,
+        claimed = t.claimed,
+    );
+    let before = now - t.stale_after;
+    Ok(if t.updated_at.is_some() {
+        on_backend!(
+            conn,
+            text,
+            |q| q.bind::<Timestamp, _>(before).bind::<Timestamp, _>(now),
+            execute
+        )?
+    } else {
+        on_backend!(conn, text, |q| q.bind::<Timestamp, _>(before), execute)?
+    })
+}
+
+/// Operator retry: due now, with a fresh attempt budget. False when the row is not in
+/// a retryable state.
+pub fn retry(conn: &mut DbConnection, t: &QueueTable, id: &str, now: NaiveDateTime) -> AppResult<bool> {
+    let touch = t
+        .updated_at
+        .map(|c| format!(", {c} = $2"))
+        .unwrap_or_default();
+    let from = t
+        .retry_from
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = format!(
+        "UPDATE {table} SET status = '{queued}', {due} = $2, attempts = $3{touch} \
+         WHERE id = $1 AND status IN ({from})",
+        table = t.table,
+        queued = t.queued,
+        due = t.due_at,
+    );
+    let n = on_backend!(
+        conn,
+        text,
+        |q| q
+            .bind::<Text, _>(id)
+            .bind::<Timestamp, _>(now)
+            .bind::<Integer, _>(0),
+        execute
+    )?;
+    Ok(n > 0)
+}
