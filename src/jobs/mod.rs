@@ -6,6 +6,7 @@
 //! Kinds are typed (`JobKind`, `Job`, `Registry` in `registry`); this module knows no
 //! kind and imports no domain. `crate::worker` assembles the registry and runs it.
 
+pub mod queue;
 pub mod registry;
 
 use chrono::{Duration, NaiveDateTime};
@@ -17,10 +18,64 @@ use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::ids::new_id;
 
-pub use registry::{Job, JobKind, Registry};
+pub use queue::{backoff, QueueTable};
+pub use registry::{Job, JobKind, PayloadOf, Registry};
 
 /// A job left `running` longer than this is assumed to belong to a dead worker.
 pub const STALE_AFTER_MINUTES: i64 = 10;
+
+/// The jobs table as a queue: `queued` → `running` → `done`, or back to `queued` with
+/// backoff, or `dead` after `max_attempts`.
+pub const JOBS: QueueTable = QueueTable {
+    table: "jobs",
+    due_at: "run_at",
+    updated_at: Some("updated_at"),
+    queued: JobStatus::Queued.as_str(),
+    claimed: JobStatus::Running.as_str(),
+    dead: JobStatus::Dead.as_str(),
+    retry_from: &[JobStatus::Dead.as_str(), JobStatus::Queued.as_str()],
+    stale_after_secs: STALE_AFTER_MINUTES * 60,
+    error_chars: 2000,
+};
+
+/// Where a job is: `queued` → `running` → `done`; `dead` once out of attempts.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Dead,
+}
+
+impl JobStatus {
+    /// The value in the `status` column.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Dead => "dead",
+        }
+    }
+}
+
+crate::text_enum!(JobStatus {
+    Queued,
+    Running,
+    Done,
+    Dead
+});
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = jobs)]
@@ -29,7 +84,7 @@ pub struct QueuedJob {
     pub kind: String,
     pub payload: String,
     pub dedupe_key: Option<String>,
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub run_at: NaiveDateTime,
@@ -74,7 +129,7 @@ pub fn enqueue_raw(
         kind: kind.to_string(),
         payload: payload.to_string(),
         dedupe_key,
-        status: "queued".into(),
+        status: JobStatus::Queued,
         attempts: 0,
         max_attempts: 8,
         run_at,
@@ -93,7 +148,7 @@ pub fn enqueue_raw(
 /// a publish (and its match job) is acted on at once, not at the next full interval.
 pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<bool> {
     let id: Option<String> = jobs::table
-        .filter(jobs::status.eq("queued"))
+        .filter(jobs::status.eq(JobStatus::Queued))
         .filter(jobs::run_at.le(now))
         .select(jobs::id)
         .first(conn)
@@ -122,55 +177,10 @@ pub fn claim_next(
     release_key_of: &[&str],
 ) -> AppResult<Option<QueuedJob>> {
     conn.transaction(|conn| {
-        let candidate: Option<String> = match conn {
-            DbConnection::Postgres(pg) => {
-                #[derive(QueryableByName)]
-                struct Row {
-                    #[diesel(sql_type = diesel::sql_types::Text)]
-                    id: String,
-                }
-                diesel::sql_query(
-                    "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 \
-                     AND ($2 = '' OR kind = $2) \
-                     ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
-                )
-                .bind::<diesel::sql_types::Timestamp, _>(now)
-                .bind::<diesel::sql_types::Text, _>(kind.unwrap_or(""))
-                .get_result::<Row>(pg)
-                .optional()?
-                .map(|r| r.id)
-            }
-            DbConnection::Sqlite(_) => {
-                let mut q = jobs::table
-                    .filter(jobs::status.eq("queued"))
-                    .filter(jobs::run_at.le(now))
-                    .into_boxed();
-                if let Some(k) = kind {
-                    q = q.filter(jobs::kind.eq(k.to_string()));
-                }
-                q.order((jobs::run_at.asc(), jobs::id.asc()))
-                    .select(jobs::id)
-                    .first(conn)
-                    .optional()?
-            }
-        };
-        let Some(id) = candidate else { return Ok(None) };
-        let updated = diesel::update(
-            jobs::table
-                .filter(jobs::id.eq(&id))
-                .filter(jobs::status.eq("queued")),
-        )
-        .set((
-            jobs::status.eq("running"),
-            jobs::locked_by.eq(worker),
-            jobs::locked_at.eq(now),
-            jobs::attempts.eq(jobs::attempts + 1),
-            jobs::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        if updated == 0 {
+        let ids = queue::claim(conn, &JOBS, worker, now, 1, kind)?;
+        let Some(id) = ids.into_iter().next() else {
             return Ok(None);
-        }
+        };
         let job: QueuedJob = jobs::table
             .find(&id)
             .select(QueuedJob::as_select())
@@ -194,7 +204,7 @@ pub fn complete(
 ) -> AppResult<()> {
     diesel::update(jobs::table.find(id))
         .set((
-            jobs::status.eq("done"),
+            jobs::status.eq(JobStatus::Done),
             jobs::locked_by.eq(None::<String>),
             jobs::updated_at.eq(now),
         ))
@@ -218,11 +228,11 @@ pub fn settle_queued(
     Ok(diesel::update(
         jobs::table
             .filter(jobs::kind.eq(kind))
-            .filter(jobs::status.eq("queued"))
+            .filter(jobs::status.eq(JobStatus::Queued))
             .filter(jobs::id.le(fence)),
     )
     .set((
-        jobs::status.eq("done"),
+        jobs::status.eq(JobStatus::Done),
         jobs::dedupe_key.eq(None::<String>),
         jobs::updated_at.eq(now),
     ))
@@ -237,12 +247,6 @@ pub fn newest_id(conn: &mut DbConnection, kind: &str) -> AppResult<Option<String
         .first(conn)?)
 }
 
-/// Exponential backoff: 30 s, 1 min, 2 min … capped at 1 hour.
-pub fn backoff(attempts: i32) -> Duration {
-    let secs = 30i64.saturating_mul(1i64 << attempts.clamp(0, 20).saturating_sub(1));
-    Duration::seconds(secs.min(3600))
-}
-
 /// Record a failure: retry later, or dead-letter once attempts are used up.
 pub fn fail(
     conn: &mut DbConnection,
@@ -251,52 +255,20 @@ pub fn fail(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let dead = job.attempts >= job.max_attempts;
-    let err: String = error.chars().take(2000).collect();
-    diesel::update(jobs::table.find(&job.id))
-        .set((
-            jobs::status.eq(if dead { "dead" } else { "queued" }),
-            jobs::run_at.eq(now + backoff(job.attempts)),
-            jobs::last_error.eq(err),
-            jobs::locked_by.eq(None::<String>),
-            jobs::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
+    queue::fail(conn, &JOBS, &job.id, job.attempts, dead, error, now)
 }
 
 /// Put jobs of crashed workers back in the queue.
 pub fn requeue_stale(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> {
-    Ok(diesel::update(
-        jobs::table
-            .filter(jobs::status.eq("running"))
-            .filter(jobs::locked_at.lt(now - Duration::minutes(STALE_AFTER_MINUTES))),
-    )
-    .set((
-        jobs::status.eq("queued"),
-        jobs::locked_by.eq(None::<String>),
-        jobs::updated_at.eq(now),
-    ))
-    .execute(conn)?)
+    queue::requeue_stale(conn, &JOBS, now)
 }
 
 /// Operator retry of a dead (or queued) job: run it now, with a fresh attempt budget.
 pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<bool> {
-    let n = diesel::update(
-        jobs::table
-            .find(id)
-            .filter(jobs::status.eq_any(["dead", "queued"])),
-    )
-    .set((
-        jobs::status.eq("queued"),
-        jobs::run_at.eq(now),
-        jobs::attempts.eq(0),
-        jobs::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    Ok(n > 0)
+    queue::retry(conn, &JOBS, id, now)
 }
 
-pub fn list(conn: &mut DbConnection, status: &str, limit: i64) -> AppResult<Vec<QueuedJob>> {
+pub fn list(conn: &mut DbConnection, status: JobStatus, limit: i64) -> AppResult<Vec<QueuedJob>> {
     Ok(jobs::table
         .filter(jobs::status.eq(status))
         .order(jobs::updated_at.desc())
@@ -366,7 +338,7 @@ pub fn queue_health(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Qu
         .first(conn)
         .optional()?;
     let job: Option<NaiveDateTime> = jobs::table
-        .filter(jobs::status.eq("queued"))
+        .filter(jobs::status.eq(JobStatus::Queued))
         .filter(jobs::run_at.le(now))
         .order(jobs::run_at.asc())
         .select(jobs::run_at)

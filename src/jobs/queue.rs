@@ -27,8 +27,8 @@ pub struct QueueTable {
     pub dead: &'static str,
     /// Statuses an operator may retry from.
     pub retry_from: &'static [&'static str],
-    /// A row claimed this long ago belongs to a dead worker.
-    pub stale_after: Duration,
+    /// A row claimed this many seconds ago belongs to a dead worker.
+    pub stale_after_secs: i64,
     /// `last_error` is cut to this many characters.
     pub error_chars: usize,
 }
@@ -165,7 +165,11 @@ pub fn fail(
 }
 
 /// Put rows of crashed workers (claimed longer than `stale_after` ago) back in the queue.
-pub fn requeue_stale(conn: &mut DbConnection, t: &QueueTable, now: NaiveDateTime) -> AppResult<usize> {
+pub fn requeue_stale(
+    conn: &mut DbConnection,
+    t: &QueueTable,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
     let touch = t
         .updated_at
         .map(|c| format!(", {c} = $2"))
@@ -177,7 +181,7 @@ pub fn requeue_stale(conn: &mut DbConnection, t: &QueueTable, now: NaiveDateTime
         queued = t.queued,
         claimed = t.claimed,
     );
-    let before = now - t.stale_after;
+    let before = now - Duration::seconds(t.stale_after_secs);
     Ok(if t.updated_at.is_some() {
         on_backend!(
             conn,
@@ -192,7 +196,12 @@ pub fn requeue_stale(conn: &mut DbConnection, t: &QueueTable, now: NaiveDateTime
 
 /// Operator retry: due now, with a fresh attempt budget. False when the row is not in
 /// a retryable state.
-pub fn retry(conn: &mut DbConnection, t: &QueueTable, id: &str, now: NaiveDateTime) -> AppResult<bool> {
+pub fn retry(
+    conn: &mut DbConnection,
+    t: &QueueTable,
+    id: &str,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
     let touch = t
         .updated_at
         .map(|c| format!(", {c} = $2"))
@@ -220,4 +229,65 @@ pub fn retry(conn: &mut DbConnection, t: &QueueTable, id: &str, now: NaiveDateTi
         execute
     )?;
     Ok(n > 0)
+}
+
+/// Give a status enum (with a `const fn as_str`) its TEXT column mapping on both
+/// backends, `FromStr`, `Display`, and comparison with `&str`. The enum derives
+/// `diesel::expression::AsExpression` and `diesel::deserialize::FromSqlRow` with
+/// `#[diesel(sql_type = diesel::sql_types::Text)]`.
+#[macro_export]
+macro_rules! text_enum {
+    ($ty:ident { $($v:ident),* $(,)? }) => {
+        impl std::str::FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                $(if s == $ty::$v.as_str() {
+                    return Ok($ty::$v);
+                })*
+                Err(format!("unknown {} '{s}'", stringify!($ty)))
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<&str> for $ty {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $ty
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(
+                    self.as_str(),
+                    out,
+                )
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $ty
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let s = <String as diesel::deserialize::FromSql<
+                    diesel::sql_types::Text,
+                    DB,
+                >>::from_sql(bytes)?;
+                s.parse().map_err(Into::into)
+            }
+        }
+    };
 }

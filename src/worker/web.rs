@@ -28,8 +28,8 @@ async fn index(
         .db(|conn| {
             Ok((
                 crate::jobs::counts(conn)?,
-                crate::jobs::list(conn, "dead", 100)?,
-                crate::jobs::list(conn, "queued", 100)?,
+                crate::jobs::list(conn, crate::jobs::JobStatus::Dead, 100)?,
+                crate::jobs::list(conn, crate::jobs::JobStatus::Queued, 100)?,
                 crate::ingest::service::recent_runs(conn, 20)?,
             ))
         })
