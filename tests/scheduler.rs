@@ -375,3 +375,35 @@ fn a_queued_job_of_the_old_match_kind_still_runs() {
         .expect("job");
     assert_eq!(status, "done");
 }
+
+#[test]
+fn a_claim_takes_one_due_job_and_a_kind_claim_only_that_kind() {
+    let app = TestApp::spawn();
+    let now = app.now();
+    let mut conn = app.conn();
+    for kind in ["kind_a", "kind_b", "kind_a", "kind_b"] {
+        jiwon::jobs::enqueue_raw(&mut conn, kind, serde_json::json!({}), now, None, now)
+            .expect("enqueue");
+    }
+    let running = |conn: &mut jiwon::db::DbConnection| -> i64 {
+        jobs::table
+            .filter(jobs::status.eq("running"))
+            .count()
+            .get_result(conn)
+            .expect("count")
+    };
+    let first = jiwon::jobs::claim(&mut conn, "w", now)
+        .expect("claim")
+        .expect("a job");
+    assert_eq!(running(&mut conn), 1, "one claim, one job");
+    let next = jiwon::jobs::claim_next(&mut conn, "w", now, Some("kind_b"), &[])
+        .expect("claim")
+        .expect("a job");
+    assert_eq!(next.kind, "kind_b");
+    assert_ne!(next.id, first.id);
+    assert_eq!(running(&mut conn), 2);
+    // Leave nothing claimed for the harness.
+    diesel::delete(jobs::table)
+        .execute(&mut conn)
+        .expect("clean up");
+}

@@ -4,9 +4,9 @@
 //! state and dedupe policy; a delivery's sent time, quiet-hour hold, `waiting` and
 //! `suppressed` states, open/click stats) stays with its owner.
 //!
-//! Claiming is one `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING id`: PostgreSQL adds
-//! `FOR UPDATE SKIP LOCKED` to the inner select so workers never wait on each other;
-//! SQLite (one writer) runs the statement atomically.
+//! Claiming is one statement returning the claimed ids. PostgreSQL selects the due rows
+//! `FOR UPDATE SKIP LOCKED` in a materialized CTE, so workers never wait on each other;
+//! SQLite (one writer) runs `UPDATE … WHERE id IN (SELECT … LIMIT n)` atomically.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -80,25 +80,37 @@ pub fn claim(
     limit: i64,
     kind: Option<&str>,
 ) -> AppResult<Vec<String>> {
-    let lock = if conn.is_postgres() {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
     let touch = t
         .updated_at
         .map(|c| format!(", {c} = $2"))
         .unwrap_or_default();
-    let text = format!(
-        "UPDATE {table} SET status = '{claimed}', locked_by = $1, locked_at = $2, \
-         attempts = attempts + 1{touch} WHERE id IN (SELECT id FROM {table} \
-         WHERE status = '{queued}' AND {due} <= $2 AND ($3 = '' OR kind = $3) \
-         ORDER BY {due}, id LIMIT $4{lock}) AND status = '{queued}' RETURNING id",
+    let set = format!(
+        "status = '{claimed}', locked_by = $1, locked_at = $2, attempts = attempts + 1{touch}",
+        claimed = t.claimed
+    );
+    let due = format!(
+        "SELECT id FROM {table} WHERE status = '{queued}' AND {due} <= $2 \
+         AND ($3 = '' OR kind = $3) ORDER BY {due}, id LIMIT $4",
         table = t.table,
-        claimed = t.claimed,
         queued = t.queued,
         due = t.due_at,
     );
+    let text = if conn.is_postgres() {
+        // A materialized CTE: as an `IN (…)` subquery PostgreSQL may rescan it for each
+        // row, and each rescan skips the rows just claimed, so it would claim them all.
+        format!(
+            "WITH next AS MATERIALIZED ({due} FOR UPDATE SKIP LOCKED) \
+             UPDATE {table} SET {set} FROM next WHERE {table}.id = next.id \
+             RETURNING {table}.id",
+            table = t.table,
+        )
+    } else {
+        format!(
+            "UPDATE {table} SET {set} WHERE id IN ({due}) AND status = '{queued}' RETURNING id",
+            table = t.table,
+            queued = t.queued,
+        )
+    };
     let rows: Vec<IdRow> = on_backend!(
         conn,
         text,
