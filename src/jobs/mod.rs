@@ -330,27 +330,20 @@ pub struct QueueHealth {
     pub oldest_due_delivery_secs: Option<i64>,
 }
 
-pub fn queue_health(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<QueueHealth> {
-    use crate::db::schema::{deliveries, worker_heartbeats as hb};
+/// `deliveries`: the other queue's table (`alerts::delivery::DELIVERIES`).
+pub fn queue_health(
+    conn: &mut DbConnection,
+    deliveries: &QueueTable,
+    now: NaiveDateTime,
+) -> AppResult<QueueHealth> {
+    use crate::db::schema::worker_heartbeats as hb;
     let beat: Option<(String, String, NaiveDateTime)> = hb::table
         .order(hb::last_tick_at.desc())
         .select((hb::worker, hb::host, hb::last_tick_at))
         .first(conn)
         .optional()?;
-    let job: Option<NaiveDateTime> = jobs::table
-        .filter(jobs::status.eq(JobStatus::Queued))
-        .filter(jobs::run_at.le(now))
-        .order(jobs::run_at.asc())
-        .select(jobs::run_at)
-        .first(conn)
-        .optional()?;
-    let delivery: Option<NaiveDateTime> = deliveries::table
-        .filter(deliveries::status.eq("queued"))
-        .filter(deliveries::next_attempt_at.le(now))
-        .order(deliveries::next_attempt_at.asc())
-        .select(deliveries::next_attempt_at)
-        .first(conn)
-        .optional()?;
+    let job = queue::oldest_due(conn, &JOBS, now)?;
+    let delivery = queue::oldest_due(conn, deliveries, now)?;
     let age = |t: NaiveDateTime| (now - t).num_seconds().max(0);
     Ok(QueueHealth {
         worker_age_secs: beat.as_ref().map(|b| age(b.2)),

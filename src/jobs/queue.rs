@@ -243,6 +243,28 @@ pub fn retry(
     Ok(n > 0)
 }
 
+#[derive(QueryableByName)]
+struct DueRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamp>)]
+    due: Option<NaiveDateTime>,
+}
+
+/// When the oldest row that is due (queued, its time passed) fell due.
+pub fn oldest_due(
+    conn: &mut DbConnection,
+    t: &QueueTable,
+    now: NaiveDateTime,
+) -> AppResult<Option<NaiveDateTime>> {
+    let text = format!(
+        "SELECT MIN({due}) AS due FROM {table} WHERE status = '{queued}' AND {due} <= $1",
+        table = t.table,
+        queued = t.queued,
+        due = t.due_at,
+    );
+    let row: DueRow = on_backend!(conn, text, |q| q.bind::<Timestamp, _>(now), get_result)?;
+    Ok(row.due)
+}
+
 /// Give a status enum (with a `const fn as_str`) its TEXT column mapping on both
 /// backends, `FromStr`, `Display`, and comparison with `&str`. The enum derives
 /// `diesel::expression::AsExpression` and `diesel::deserialize::FromSqlRow` with
