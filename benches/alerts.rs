@@ -15,7 +15,7 @@
 //!   `matching::plan`) at each size, and one `matching::run` (plan + delivery inserts).
 //!   Sizes are prefixes of one seeded stream: 10k, then grown to 100k, then 1M.
 //! * **B. latency** — publish (`announcements::service::publish_now`) → scheduler ticks
-//!   (`jobs::scheduler::tick`, no sleep between them) → first message accepted by
+//!   (`worker::tick`, no sleep between them) → first message accepted by
 //!   `tests/support/smtp_sink.py`.
 //! * **C. throughput** — N email deliveries into the SMTP sink and N web push deliveries
 //!   into `tests/support/push_service.py`, both through the matching path (N
@@ -1838,7 +1838,7 @@ fn part_latency(summary: &mut Vec<String>) {
     }
     // One tick with nothing to do first, as in a running worker (the first run also opens
     // the pooled SMTP connections; the median is over all runs).
-    jiwon::jobs::scheduler::tick(&state, "bench").expect("tick");
+    jiwon::worker::tick(&state, "bench").expect("tick");
     let runs = env_usize("JIWON_BENCH_LATENCY_RUNS").unwrap_or(10);
     let mut first = Vec::new();
     let mut all = Vec::new();
@@ -1894,7 +1894,7 @@ fn part_latency(summary: &mut Vec<String>) {
         let mut ticks = 0;
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            jiwon::jobs::scheduler::tick(&state, "bench").expect("tick");
+            jiwon::worker::tick(&state, "bench").expect("tick");
             ticks += 1;
             if seen.lock().unwrap().1.is_some()
                 || sink.count() >= before + owners
@@ -1954,7 +1954,8 @@ fn part_latency(summary: &mut Vec<String>) {
     publish(&state, &actor, &id);
     let publish_ms = ms(t);
     let t = Instant::now();
-    jiwon::search::service::index_ids(&state, std::slice::from_ref(&id)).expect("index");
+    jiwon::search::service::index_ids(&state.pool, &*state.search, std::slice::from_ref(&id))
+        .expect("index");
     let index_ms = ms(t);
     let t = Instant::now();
     let r = {
@@ -1966,7 +1967,7 @@ fn part_latency(summary: &mut Vec<String>) {
     let sent = send::deliver_due(&state, "bench", usize::MAX).expect("deliver");
     let send_ms = ms(t);
     let t = Instant::now();
-    jiwon::jobs::scheduler::tick(&state, "bench").expect("tick");
+    jiwon::worker::tick(&state, "bench").expect("tick");
     let tick_ms = ms(t);
     let steps = format!(
         "steps of one publish, called by hand: publish_now {publish_ms:.1} ms; search index_ids (the \
@@ -1995,7 +1996,7 @@ fn part_latency(summary: &mut Vec<String>) {
     let interval = Duration::from_secs(15);
     let state = actix_web::web::Data::new(state);
     let stop = Arc::new(AtomicBool::new(false));
-    let loop_handle = jiwon::jobs::scheduler::spawn(state.clone(), interval, stop.clone());
+    let loop_handle = jiwon::worker::spawn(state.clone(), interval, stop.clone());
     std::thread::sleep(Duration::from_millis(500));
     let mut waits = Vec::new();
     for run in 0..5 {

@@ -226,7 +226,7 @@ pub fn populate(state: &AppState) -> AppResult<Demo> {
     // The imports queued a match job for every published announcement. Run them before
     // the owner exists: they signed up after those were published, so their alerts are
     // about what is published from now on, not a burst of the whole import.
-    let ran = crate::jobs::scheduler::tick(state, "demo")?;
+    let ran = crate::worker::tick(state, "demo")?;
     eprintln!("예약 작업 {}건 처리", ran.ran);
     let owner = demo_owner(state)?;
     Ok(Demo {

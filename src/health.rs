@@ -20,7 +20,7 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let db = state
         .db(move |conn| {
             crate::reference::counts(conn)?;
-            crate::jobs::queue_health(conn, now)
+            crate::jobs::queue_health(conn, &crate::alerts::delivery::DELIVERIES, now)
         })
         .await;
     let st = state.clone();

@@ -24,6 +24,7 @@ pub mod search;
 pub mod signing;
 pub mod text;
 pub mod web;
+pub mod worker;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -52,6 +53,9 @@ pub struct AppState {
     pub keys: signing::Keys,
     /// What owners and alerts add to accounts (see [`accounts::Hooks`]).
     pub account_hooks: accounts::Hooks,
+    /// Who an announcement would reach if published now (the console's publish
+    /// confirmation): alert matching, set here so announcements need not import alerts.
+    pub reach: announcements::service::ReachFn,
 }
 
 /// The accounts hooks, filled by the domains above accounts.
@@ -95,6 +99,7 @@ impl AppState {
         let keys = signing::Keys::new(&config.secret_key, &config.previous_secret_keys);
         Ok(AppState {
             account_hooks: account_hooks(),
+            reach: alerts::matching::reach,
             keys,
             channels,
             pool,
@@ -140,7 +145,7 @@ pub fn routes(r: &mut web::Routes) {
     search::web::routes(r);
     announcements::web::routes(r);
     announcements::console::routes(r);
-    jobs::web::routes(r);
+    worker::web::routes(r);
     owners::web::routes(r);
     alerts::web::routes(r);
     // Last: it ends with the `/api/v1/{tail}` catch-all, which would answer 404 for any

@@ -14,7 +14,7 @@ use jiwon::clock::SystemClock;
 use jiwon::config::{Config, Environment};
 use jiwon::error::AppError;
 use jiwon::ingest::service::{import_location, Terminal};
-use jiwon::{demo, jobs, AppState};
+use jiwon::{demo, AppState};
 
 #[derive(Parser)]
 #[command(
@@ -150,7 +150,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 "작업자 실행 중 (간격 {}초). Ctrl-C로 종료.",
                 interval.as_secs()
             );
-            let handle = jobs::scheduler::spawn(state, interval, Arc::new(AtomicBool::new(false)));
+            let handle = jiwon::worker::spawn(state, interval, Arc::new(AtomicBool::new(false)));
             handle
                 .join()
                 .map_err(|_| AppError::internal("worker thread panicked"))
@@ -346,11 +346,7 @@ fn serve(state: Data<AppState>) -> Result<(), AppError> {
     let stop = Arc::new(AtomicBool::new(false));
     let worker = if state.config.run_worker {
         let interval = Duration::from_secs(state.config.scheduler_interval_secs);
-        Some(jobs::scheduler::spawn(
-            state.clone(),
-            interval,
-            stop.clone(),
-        ))
+        Some(jiwon::worker::spawn(state.clone(), interval, stop.clone()))
     } else {
         None
     };

@@ -250,7 +250,9 @@ fn a_worker_killed_mid_fanout_and_mid_sending_delivers_every_key_exactly_once() 
             assert!(after >= rows, "committed rows stay");
             assert_eq!(sink.count(), 0, "sending starts only after the fan-out");
             let running: i64 = jobs::table
-                .filter(jobs::kind.eq(jiwon::alerts::matching::MATCH_ANNOUNCEMENT))
+                .filter(jobs::kind.eq(
+                    <jiwon::announcements::jobs::AnnouncementEvent as jiwon::jobs::JobKind>::KIND,
+                ))
                 .filter(jobs::status.eq("running"))
                 .count()
                 .get_result(&mut app.conn())

@@ -835,7 +835,7 @@ impl World {
             },
             app.now(),
         );
-        d.status = status.into();
+        d.status = status.parse().expect("a delivery status");
         d.last_error = error.map(String::from);
         if error.is_some() {
             // An operator's failure is not about an announcement of an agency.
@@ -854,12 +854,12 @@ impl World {
         let id = new_id();
         let now = app.now();
         diesel::insert_into(jobs::table)
-            .values(&jiwon::jobs::Job {
+            .values(&jiwon::jobs::QueuedJob {
                 id: id.clone(),
                 kind: "matrix_test".into(),
                 payload: format!("{{\"n\":{n}}}"),
                 dedupe_key: None,
-                status: "dead".into(),
+                status: jiwon::jobs::JobStatus::Dead,
                 attempts: 8,
                 max_attempts: 8,
                 run_at: now,

@@ -37,9 +37,9 @@ fn healthz_reports_worker_heartbeat_and_waiting_work() {
     {
         let mut conn = app.conn();
         let now = app.now();
-        jiwon::jobs::enqueue(
+        jiwon::jobs::enqueue_raw(
             &mut conn,
-            jiwon::jobs::PUBLISH_ANNOUNCEMENT,
+            <jiwon::announcements::jobs::PublishAnnouncement as jiwon::jobs::JobKind>::KIND,
             serde_json::json!({"id": "no-such-announcement"}),
             now,
             None,

@@ -9,8 +9,10 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDate};
 use common::{create_announcement, TestApp};
 use diesel::prelude::*;
+use jiwon::announcements::jobs::PublishAnnouncement;
 use jiwon::clock::{from_kst, FakeClock};
 use jiwon::db::schema::{announcements, jobs};
+use jiwon::jobs::JobKind;
 
 fn kst(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::NaiveDateTime {
     from_kst(
@@ -88,13 +90,13 @@ fn scheduled_publication_survives_a_restart_and_closes_at_the_deadline() {
     let restarted_clock = FakeClock::at(kst(2026, 11, 25, 11, 30));
     let restarted =
         jiwon::AppState::new(app.state.config.clone(), Arc::new(restarted_clock)).expect("restart");
-    let report = jiwon::jobs::scheduler::tick(&restarted, "restarted-worker").expect("tick");
+    let report = jiwon::worker::tick(&restarted, "restarted-worker").expect("tick");
     assert!(report.ran >= 1);
     assert_eq!(status_of(&app, &id), "published");
     let page = public.get(&format!("/announcements/{id}"));
     assert_eq!(page.status, 200);
     // Running it again does nothing more.
-    jiwon::jobs::scheduler::tick(&restarted, "restarted-worker").expect("tick");
+    jiwon::worker::tick(&restarted, "restarted-worker").expect("tick");
     assert_eq!(status_of(&app, &id), "published");
 
     // Deadline: inclusive to 2026-12-10 23:59:59 KST.
@@ -132,7 +134,7 @@ fn the_worker_loop_acts_on_a_due_job_within_seconds_not_at_the_next_interval() {
 
     // A worker whose full tick comes once an hour; its first tick finds nothing due.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let handle = jiwon::jobs::scheduler::spawn(
+    let handle = jiwon::worker::spawn(
         app.state.clone(),
         std::time::Duration::from_secs(3600),
         stop.clone(),
@@ -250,7 +252,7 @@ fn jobs_of_a_crashed_worker_are_requeued() {
     let app = TestApp::spawn();
     let now = app.now();
     let mut conn = app.conn();
-    jiwon::jobs::enqueue(
+    jiwon::jobs::enqueue_raw(
         &mut conn,
         "close_announcement",
         serde_json::json!({"id": "missing"}),
@@ -289,9 +291,9 @@ fn leave_a_failed_job(app: &TestApp) {
 }
 
 fn queue_a_broken_job(app: &TestApp) {
-    jiwon::jobs::enqueue(
+    jiwon::jobs::enqueue_raw(
         &mut app.conn(),
-        jiwon::jobs::PUBLISH_ANNOUNCEMENT,
+        PublishAnnouncement::KIND,
         serde_json::json!({}),
         app.now(),
         None,
@@ -322,4 +324,100 @@ fn a_test_may_say_it_expects_failed_jobs() {
     let app = TestApp::spawn();
     app.expect_failed_jobs();
     leave_a_failed_job(&app);
+}
+
+#[test]
+fn a_job_of_an_unknown_kind_fails_clearly_and_is_dead_lettered_after_its_attempts() {
+    let app = TestApp::spawn();
+    app.expect_failed_jobs();
+    jiwon::jobs::enqueue_raw(
+        &mut app.conn(),
+        "no_such_kind",
+        serde_json::json!({"id": "x"}),
+        app.now(),
+        None,
+        app.now(),
+    )
+    .expect("enqueue");
+    let report = app.tick();
+    assert_eq!(report.failed, 1);
+    let (status, attempts, error): (String, i32, Option<String>) = jobs::table
+        .filter(jobs::kind.eq("no_such_kind"))
+        .select((jobs::status, jobs::attempts, jobs::last_error))
+        .first(&mut app.conn())
+        .expect("job");
+    assert_eq!((status.as_str(), attempts), ("queued", 1));
+    assert!(
+        error
+            .as_deref()
+            .unwrap_or("")
+            .contains("unknown job kind 'no_such_kind'"),
+        "{error:?}"
+    );
+    // Each retry waits out its backoff (at most an hour); after the last attempt the job
+    // is dead and waits for an operator.
+    for _ in 1..8 {
+        app.clock.advance(Duration::hours(2));
+        app.tick();
+    }
+    let (status, attempts): (String, i32) = jobs::table
+        .filter(jobs::kind.eq("no_such_kind"))
+        .select((jobs::status, jobs::attempts))
+        .first(&mut app.conn())
+        .expect("job");
+    assert_eq!((status.as_str(), attempts), ("dead", 8));
+}
+
+#[test]
+fn a_queued_job_of_the_old_match_kind_still_runs() {
+    let app = TestApp::spawn();
+    // A row written before publication emitted `announcement_event`.
+    jiwon::jobs::enqueue_raw(
+        &mut app.conn(),
+        jiwon::alerts::jobs::LEGACY_MATCH_ANNOUNCEMENT,
+        serde_json::json!({"id": "no-such-announcement", "event": "publish", "revision": 1}),
+        app.now(),
+        Some("match:no-such-announcement:publish:1".into()),
+        app.now(),
+    )
+    .expect("enqueue");
+    assert_eq!(app.tick().ran, 1);
+    let status: String = jobs::table
+        .filter(jobs::kind.eq(jiwon::alerts::jobs::LEGACY_MATCH_ANNOUNCEMENT))
+        .select(jobs::status)
+        .first(&mut app.conn())
+        .expect("job");
+    assert_eq!(status, "done");
+}
+
+#[test]
+fn a_claim_takes_one_due_job_and_a_kind_claim_only_that_kind() {
+    let app = TestApp::spawn();
+    let now = app.now();
+    let mut conn = app.conn();
+    for kind in ["kind_a", "kind_b", "kind_a", "kind_b"] {
+        jiwon::jobs::enqueue_raw(&mut conn, kind, serde_json::json!({}), now, None, now)
+            .expect("enqueue");
+    }
+    let running = |conn: &mut jiwon::db::DbConnection| -> i64 {
+        jobs::table
+            .filter(jobs::status.eq("running"))
+            .count()
+            .get_result(conn)
+            .expect("count")
+    };
+    let first = jiwon::jobs::claim(&mut conn, "w", now)
+        .expect("claim")
+        .expect("a job");
+    assert_eq!(running(&mut conn), 1, "one claim, one job");
+    let next = jiwon::jobs::claim_next(&mut conn, "w", now, Some("kind_b"), &[])
+        .expect("claim")
+        .expect("a job");
+    assert_eq!(next.kind, "kind_b");
+    assert_ne!(next.id, first.id);
+    assert_eq!(running(&mut conn), 2);
+    // Leave nothing claimed for the harness.
+    diesel::delete(jobs::table)
+        .execute(&mut conn)
+        .expect("clean up");
 }

@@ -17,9 +17,61 @@ use crate::db::schema::deliveries;
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::ids::{new_id, random_token};
+use crate::jobs::queue::{self, QueueTable};
 
 /// A claimed row left `sending` this long belongs to a dead worker.
 pub const STALE_AFTER_SECS: i64 = 120;
+
+/// Where a delivery is. See the module comment for the moves between them.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Held for a digest.
+    Waiting,
+    /// Sent as part of a digest.
+    Digested,
+    Queued,
+    Sending,
+    Sent,
+    Dead,
+    /// Nothing to send to (no push endpoint, unsubscribed, channel off).
+    Suppressed,
+}
+
+impl DeliveryStatus {
+    /// The value in the `status` column.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Waiting => "waiting",
+            DeliveryStatus::Digested => "digested",
+            DeliveryStatus::Queued => "queued",
+            DeliveryStatus::Sending => "sending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Dead => "dead",
+            DeliveryStatus::Suppressed => "suppressed",
+        }
+    }
+}
+
+crate::text_enum!(DeliveryStatus {
+    Waiting,
+    Digested,
+    Queued,
+    Sending,
+    Sent,
+    Dead,
+    Suppressed
+});
 
 /// A message about to be queued.
 #[derive(Debug, Clone)]
@@ -170,7 +222,11 @@ pub fn row(d: &NewDelivery, now: NaiveDateTime) -> Delivery {
         reason: d.reason.clone(),
         detail: d.detail.to_string(),
         short_code: random_token(10),
-        status: if instant { "queued" } else { "waiting" }.into(),
+        status: if instant {
+            DeliveryStatus::Queued
+        } else {
+            DeliveryStatus::Waiting
+        },
         attempts: 0,
         next_attempt_at: if instant {
             hold_until(&d.channel, now)
@@ -247,8 +303,22 @@ pub fn queue_account_email(
     Ok(())
 }
 
-/// Claim up to `limit` due rows for `worker`: `FOR UPDATE SKIP LOCKED` on PostgreSQL, a
-/// conditional UPDATE on SQLite (one writer at a time).
+/// The deliveries table as a queue (`jobs::queue`): `queued` → `sending` → `sent`, or
+/// back to `queued` with backoff, or `dead`. `waiting`, `digested` and `suppressed` are
+/// this table's own.
+pub const DELIVERIES: QueueTable = QueueTable {
+    table: "deliveries",
+    due_at: "next_attempt_at",
+    updated_at: None,
+    queued: DeliveryStatus::Queued.as_str(),
+    claimed: DeliveryStatus::Sending.as_str(),
+    dead: DeliveryStatus::Dead.as_str(),
+    retry_from: &[DeliveryStatus::Dead.as_str()],
+    stale_after_secs: STALE_AFTER_SECS,
+    error_chars: 1000,
+};
+
+/// Claim up to `limit` due rows for `worker` (`jobs::queue::claim`).
 pub fn claim(
     conn: &mut DbConnection,
     worker: &str,
@@ -256,51 +326,13 @@ pub fn claim(
     limit: i64,
 ) -> AppResult<Vec<Delivery>> {
     conn.transaction(|conn| {
-        let ids: Vec<String> = match conn {
-            DbConnection::Postgres(pg) => {
-                #[derive(QueryableByName)]
-                struct Row {
-                    #[diesel(sql_type = diesel::sql_types::Text)]
-                    id: String,
-                }
-                diesel::sql_query(
-                    "SELECT id FROM deliveries WHERE status = 'queued' AND next_attempt_at <= $1 \
-                     ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
-                )
-                .bind::<diesel::sql_types::Timestamp, _>(now)
-                .bind::<diesel::sql_types::BigInt, _>(limit)
-                .load::<Row>(pg)?
-                .into_iter()
-                .map(|r| r.id)
-                .collect()
-            }
-            DbConnection::Sqlite(_) => deliveries::table
-                .filter(deliveries::status.eq("queued"))
-                .filter(deliveries::next_attempt_at.le(now))
-                .order((deliveries::next_attempt_at.asc(), deliveries::id.asc()))
-                .limit(limit)
-                .select(deliveries::id)
-                .load(conn)?,
-        };
+        let ids = queue::claim(conn, &DELIVERIES, worker, now, limit, None)?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        diesel::update(
-            deliveries::table
-                .filter(deliveries::id.eq_any(&ids))
-                .filter(deliveries::status.eq("queued")),
-        )
-        .set((
-            deliveries::status.eq("sending"),
-            deliveries::locked_by.eq(worker),
-            deliveries::locked_at.eq(now),
-            deliveries::attempts.eq(deliveries::attempts + 1),
-        ))
-        .execute(conn)?;
         Ok(deliveries::table
             .filter(deliveries::id.eq_any(&ids))
-            .filter(deliveries::locked_by.eq(worker))
-            .filter(deliveries::status.eq("sending"))
+            .order((deliveries::next_attempt_at.asc(), deliveries::id.asc()))
             .select(Delivery::as_select())
             .load(conn)?)
     })
@@ -309,7 +341,7 @@ pub fn claim(
 pub fn mark_sent(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {
     diesel::update(deliveries::table.find(id))
         .set((
-            deliveries::status.eq("sent"),
+            deliveries::status.eq(DeliveryStatus::Sent),
             deliveries::sent_at.eq(Some(now)),
             deliveries::locked_by.eq(None::<String>),
             deliveries::last_error.eq(None::<String>),
@@ -329,18 +361,13 @@ pub fn clear_detail(conn: &mut DbConnection, id: &str) -> AppResult<()> {
 pub fn hold(conn: &mut DbConnection, d: &Delivery, at: NaiveDateTime) -> AppResult<()> {
     diesel::update(deliveries::table.find(&d.id))
         .set((
-            deliveries::status.eq("queued"),
+            deliveries::status.eq(DeliveryStatus::Queued),
             deliveries::next_attempt_at.eq(at),
             deliveries::attempts.eq((d.attempts - 1).max(0)),
             deliveries::locked_by.eq(None::<String>),
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// Exponential backoff: 30 s, 1, 2, 4 … minutes, capped at 1 hour.
-pub fn backoff(attempts: i32) -> Duration {
-    crate::jobs::backoff(attempts)
 }
 
 /// A failed attempt: retry later, or dead-letter (`permanent`, or out of attempts).
@@ -353,22 +380,13 @@ pub fn mark_failed(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let dead = permanent || d.attempts >= max_attempts;
-    let err: String = error.chars().take(1000).collect();
-    diesel::update(deliveries::table.find(&d.id))
-        .set((
-            deliveries::status.eq(if dead { "dead" } else { "queued" }),
-            deliveries::next_attempt_at.eq(now + backoff(d.attempts)),
-            deliveries::last_error.eq(Some(err)),
-            deliveries::locked_by.eq(None::<String>),
-        ))
-        .execute(conn)?;
-    Ok(())
+    queue::fail(conn, &DELIVERIES, &d.id, d.attempts, dead, error, now)
 }
 
 pub fn mark_suppressed(conn: &mut DbConnection, id: &str, why: &str) -> AppResult<()> {
     diesel::update(deliveries::table.find(id))
         .set((
-            deliveries::status.eq("suppressed"),
+            deliveries::status.eq(DeliveryStatus::Suppressed),
             deliveries::last_error.eq(Some(why.to_string())),
             deliveries::locked_by.eq(None::<String>),
         ))
@@ -380,32 +398,12 @@ pub fn mark_suppressed(conn: &mut DbConnection, id: &str, why: &str) -> AppResul
 /// have been handed over; the resend carries the same message id / idempotency key /
 /// push topic, so the receiving side can recognise it.
 pub fn requeue_stale(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> {
-    Ok(diesel::update(
-        deliveries::table
-            .filter(deliveries::status.eq("sending"))
-            .filter(deliveries::locked_at.lt(now - Duration::seconds(STALE_AFTER_SECS))),
-    )
-    .set((
-        deliveries::status.eq("queued"),
-        deliveries::locked_by.eq(None::<String>),
-    ))
-    .execute(conn)?)
+    queue::requeue_stale(conn, &DELIVERIES, now)
 }
 
 /// Operator retry of a dead delivery.
 pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<bool> {
-    Ok(diesel::update(
-        deliveries::table
-            .find(id)
-            .filter(deliveries::status.eq("dead")),
-    )
-    .set((
-        deliveries::status.eq("queued"),
-        deliveries::attempts.eq(0),
-        deliveries::next_attempt_at.eq(now),
-    ))
-    .execute(conn)?
-        > 0)
+    queue::retry(conn, &DELIVERIES, id, now)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> AppResult<Option<Delivery>> {

@@ -26,28 +26,6 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::jobs;
-
-pub const MATCH_ANNOUNCEMENT: &str = "match_announcement";
-
-/// Queue matching for an announcement that was just published ("publish") or materially
-/// corrected ("correct"), in the caller's transaction.
-pub fn queue(
-    conn: &mut DbConnection,
-    id: &str,
-    event: &str,
-    revision: i32,
-    now: NaiveDateTime,
-) -> AppResult<()> {
-    jobs::enqueue(
-        conn,
-        MATCH_ANNOUNCEMENT,
-        serde_json::json!({"id": id, "event": event, "revision": revision}),
-        now,
-        Some(format!("match:{id}:{event}:{revision}")),
-        now,
-    )
-}
 
 /// The facts of an announcement that criteria are evaluated against.
 pub fn facts_of(conn: &mut DbConnection, a: &Announcement) -> AppResult<Facts> {

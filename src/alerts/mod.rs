@@ -14,6 +14,7 @@ pub mod criteria;
 pub mod delivery;
 pub mod email;
 pub mod endpoint;
+pub mod jobs;
 pub mod matching;
 pub mod messages;
 pub mod model;

@@ -149,7 +149,7 @@ pub struct Delivery {
     pub reason: String,
     pub detail: String,
     pub short_code: String,
-    pub status: String,
+    pub status: super::delivery::DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub locked_by: Option<String>,

@@ -104,7 +104,7 @@ pub fn queue_reminders(
 pub fn build_digests(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> {
     let local = to_kst(now);
     let waiting: Vec<(Option<String>, String, String)> = deliveries::table
-        .filter(deliveries::status.eq("waiting"))
+        .filter(deliveries::status.eq(delivery::DeliveryStatus::Waiting))
         .select((
             deliveries::user_id,
             deliveries::address,
@@ -157,14 +157,14 @@ pub fn build_digests(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<u
             };
             let mut row: Delivery = delivery_row(&d, now);
             row.dedupe_key = format!("{recipient}|digest|{frequency}|{period}");
-            row.status = "queued".into();
+            row.status = delivery::DeliveryStatus::Queued;
             row.next_attempt_at = now;
             if !delivery::insert_one(conn, &row)? {
                 // This period's digest is already out; the rest waits for the next.
                 return AppResult::Ok(false);
             }
             let mut q = diesel::update(deliveries::table)
-                .filter(deliveries::status.eq("waiting"))
+                .filter(deliveries::status.eq(delivery::DeliveryStatus::Waiting))
                 .filter(deliveries::frequency.eq(&frequency))
                 .into_boxed();
             q = match &user {
@@ -174,7 +174,7 @@ pub fn build_digests(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<u
                     .filter(deliveries::address.eq(address.clone())),
             };
             q.set((
-                deliveries::status.eq("digested"),
+                deliveries::status.eq(delivery::DeliveryStatus::Digested),
                 deliveries::digest_id.eq(Some(row.id.clone())),
             ))
             .execute(conn)?;

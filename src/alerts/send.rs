@@ -217,7 +217,7 @@ fn mark_digest_items_sent(
     use diesel::prelude::*;
     diesel::update(deliveries::table.filter(deliveries::digest_id.eq(digest_id)))
         .set((
-            deliveries::status.eq("sent"),
+            deliveries::status.eq(delivery::DeliveryStatus::Sent),
             deliveries::sent_at.eq(Some(now)),
         ))
         .execute(conn)?;

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod console;
 pub mod editing;
+pub mod jobs;
 pub mod model;
 pub mod rules;
 pub mod service;

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::Connection;
 use serde::Serialize;
 
+use super::jobs::{self as ann_jobs, ById, CloseAnnouncement, PublishAnnouncement};
 use super::model::{
     Announcement, Eligibility, FieldChange, Revision, Status, SubProgram, WindowKind,
 };
@@ -16,19 +17,18 @@ use crate::clock::format_kst;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
-use crate::jobs::{self, CLOSE_ANNOUNCEMENT, INDEX_ANNOUNCEMENT, PUBLISH_ANNOUNCEMENT};
+use crate::jobs;
+
+/// Who an announcement would reach if published now, as the console shows it (people,
+/// subscriptions, per channel). Alerts provides it; `AppState::reach` holds it, so this
+/// module does not import alerts. `off`: channels switched off.
+pub type ReachFn =
+    fn(&mut DbConnection, &Announcement, &[&str], NaiveDateTime) -> AppResult<serde_json::Value>;
 
 /// Queue the search-index refresh of an announcement, in the caller's transaction. The
 /// job reads the row when it runs: public → indexed, otherwise removed from the index.
 pub fn touched(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {
-    jobs::enqueue(
-        conn,
-        INDEX_ANNOUNCEMENT,
-        serde_json::json!({"id": id}),
-        now,
-        Some(format!("index:{id}")),
-        now,
-    )
+    ann_jobs::queue_index(conn, id, now)
 }
 
 /// Everything an agency (or an import) says about a program; the editable part of an
@@ -291,7 +291,7 @@ pub fn insert_with_content(
     touched(conn, &a.id, now)?;
     if a.status() == Status::Published {
         // Imported straight into the published state: owners hear of it too.
-        crate::alerts::matching::queue(conn, &a.id, "publish", a.revision, now)?;
+        ann_jobs::emit(conn, &a.id, "publish", a.revision, now)?;
     }
     Ok(a)
 }
@@ -463,7 +463,7 @@ fn mark_published(
     a.updated_at = now;
     store::update(conn, &a)?;
     touched(conn, &a.id, now)?;
-    crate::alerts::matching::queue(conn, &a.id, "publish", a.revision, now)?;
+    ann_jobs::emit(conn, &a.id, "publish", a.revision, now)?;
     queue_close(conn, &a, now)
 }
 
@@ -471,10 +471,9 @@ fn mark_published(
 pub fn queue_close(conn: &mut DbConnection, a: &Announcement, now: NaiveDateTime) -> AppResult<()> {
     if let Some(end) = a.apply_end {
         let run_at = end + chrono::Duration::seconds(1);
-        jobs::enqueue(
+        jobs::enqueue::<CloseAnnouncement>(
             conn,
-            CLOSE_ANNOUNCEMENT,
-            serde_json::json!({"id": a.id}),
+            &ById { id: a.id.clone() },
             run_at,
             Some(format!("close:{}:{}", a.id, run_at)),
             now,
@@ -516,10 +515,9 @@ pub fn schedule(
         a.updated_at = now;
         store::update(conn, &a)?;
         touched(conn, &a.id, now)?;
-        jobs::enqueue(
+        jobs::enqueue::<PublishAnnouncement>(
             conn,
-            PUBLISH_ANNOUNCEMENT,
-            serde_json::json!({"id": a.id}),
+            &ById { id: a.id.clone() },
             publish_at,
             Some(format!("publish:{}:{}", a.id, publish_at)),
             now,
@@ -692,7 +690,7 @@ pub fn correct(
         if a.status() == Status::Published {
             queue_close(conn, &a, now)?;
             if changes.iter().any(|c| c.material) {
-                crate::alerts::matching::queue(conn, &a.id, "correct", a.revision, now)?;
+                ann_jobs::emit(conn, &a.id, "correct", a.revision, now)?;
             }
         }
         Ok(changes)

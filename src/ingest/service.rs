@@ -163,9 +163,20 @@ pub fn import_location(
     location: &str,
     progress: &mut dyn Progress,
 ) -> AppResult<ImportSummary> {
-    let started = state.now();
+    import_at(&state.pool, &*state.clock, source, location, progress)
+}
+
+/// `import_location` with only what it needs: the pool and the clock (the import job).
+pub fn import_at(
+    pool: &crate::db::Pool,
+    clock: &dyn crate::clock::Clock,
+    source: &str,
+    location: &str,
+    progress: &mut dyn Progress,
+) -> AppResult<ImportSummary> {
+    let started = clock.now();
     let run_id = new_id();
-    let mut conn = state.conn()?;
+    let mut conn = pool.get()?;
     let outcome = fetch(location).and_then(|bytes| parse_bytes(source, &bytes));
     let (src, parsed) = match outcome {
         Ok(p) => p,
@@ -175,7 +186,7 @@ pub fn import_location(
                 source: source.to_string(),
                 location: location.to_string(),
                 started_at: started,
-                finished_at: Some(state.now()),
+                finished_at: Some(clock.now()),
                 new_count: 0,
                 changed_count: 0,
                 unchanged_count: 0,
@@ -191,13 +202,13 @@ pub fn import_location(
             return Err(e);
         }
     };
-    let summary = store_records(&mut conn, src, location, parsed, state.now(), progress)?;
+    let summary = store_records(&mut conn, src, location, parsed, clock.now(), progress)?;
     let run = ImportRun {
         id: run_id,
         source: src.as_str().into(),
         location: location.to_string(),
         started_at: started,
-        finished_at: Some(state.now()),
+        finished_at: Some(clock.now()),
         new_count: summary.new as i32,
         changed_count: summary.changed as i32,
         unchanged_count: summary.unchanged as i32,

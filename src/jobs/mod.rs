@@ -1,10 +1,13 @@
 //! The jobs table: every side effect (scheduled publication, closing at the deadline,
-//! imports, and later indexing and alerts) is a row written in the same transaction as
-//! the change that causes it, then claimed and run by a worker. Failures retry with
+//! imports, indexing, alert matching) is a row written in the same transaction as the
+//! change that causes it, then claimed and run by a worker. Failures retry with
 //! exponential backoff and end in a dead-letter state that an operator can see and retry.
+//!
+//! Kinds are typed (`JobKind`, `Job`, `Registry` in `registry`); this module knows no
+//! kind and imports no domain. `crate::worker` assembles the registry and runs it.
 
-pub mod scheduler;
-pub mod web;
+pub mod queue;
+pub mod registry;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -15,22 +18,73 @@ use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::ids::new_id;
 
-pub const PUBLISH_ANNOUNCEMENT: &str = "publish_announcement";
-pub const CLOSE_ANNOUNCEMENT: &str = "close_announcement";
-pub const IMPORT_SOURCE: &str = "import_source";
-pub const INDEX_ANNOUNCEMENT: &str = "index_announcement";
+pub use queue::{backoff, QueueTable};
+pub use registry::{Job, JobKind, PayloadOf, Registry};
 
 /// A job left `running` longer than this is assumed to belong to a dead worker.
 pub const STALE_AFTER_MINUTES: i64 = 10;
 
+/// The jobs table as a queue: `queued` → `running` → `done`, or back to `queued` with
+/// backoff, or `dead` after `max_attempts`.
+pub const JOBS: QueueTable = QueueTable {
+    table: "jobs",
+    due_at: "run_at",
+    updated_at: Some("updated_at"),
+    queued: JobStatus::Queued.as_str(),
+    claimed: JobStatus::Running.as_str(),
+    dead: JobStatus::Dead.as_str(),
+    retry_from: &[JobStatus::Dead.as_str(), JobStatus::Queued.as_str()],
+    stale_after_secs: STALE_AFTER_MINUTES * 60,
+    error_chars: 2000,
+};
+
+/// Where a job is: `queued` → `running` → `done`; `dead` once out of attempts.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Dead,
+}
+
+impl JobStatus {
+    /// The value in the `status` column.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Dead => "dead",
+        }
+    }
+}
+
+crate::text_enum!(JobStatus {
+    Queued,
+    Running,
+    Done,
+    Dead
+});
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = jobs)]
-pub struct Job {
+pub struct QueuedJob {
     pub id: String,
     pub kind: String,
     pub payload: String,
     pub dedupe_key: Option<String>,
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub run_at: NaiveDateTime,
@@ -41,15 +95,28 @@ pub struct Job {
     pub updated_at: NaiveDateTime,
 }
 
-impl Job {
+impl QueuedJob {
     pub fn payload_json(&self) -> serde_json::Value {
         serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null)
     }
 }
 
-/// Queue a job. With a `dedupe_key`, a job with the same key still pending is not
-/// queued twice.
-pub fn enqueue(
+/// Queue a job of kind `K`, in the caller's transaction. With a `dedupe_key`, a job with
+/// the same key still pending is not queued twice.
+pub fn enqueue<K: JobKind>(
+    conn: &mut DbConnection,
+    payload: &K::Payload,
+    run_at: NaiveDateTime,
+    dedupe_key: Option<String>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let payload = serde_json::to_value(payload)
+        .map_err(|e| crate::error::AppError::Internal(format!("{} payload: {e}", K::KIND)))?;
+    enqueue_raw(conn, K::KIND, payload, run_at, dedupe_key, now)
+}
+
+/// Queue a job by kind name and JSON payload, unchecked (tests, and rows from elsewhere).
+pub fn enqueue_raw(
     conn: &mut DbConnection,
     kind: &str,
     payload: serde_json::Value,
@@ -57,12 +124,12 @@ pub fn enqueue(
     dedupe_key: Option<String>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let job = Job {
+    let job = QueuedJob {
         id: new_id(),
         kind: kind.to_string(),
         payload: payload.to_string(),
         dedupe_key,
-        status: "queued".into(),
+        status: JobStatus::Queued,
         attempts: 0,
         max_attempts: 8,
         run_at,
@@ -77,23 +144,11 @@ pub fn enqueue(
     Ok(())
 }
 
-/// Claim the next due job of one kind (used to batch index jobs).
-pub fn claim_kind(
-    conn: &mut DbConnection,
-    worker: &str,
-    now: NaiveDateTime,
-    kind: &str,
-) -> AppResult<Option<Job>> {
-    claim_where(conn, worker, now, Some(kind))
-}
-
-/// Claim the next due job for `worker`. PostgreSQL uses `FOR UPDATE SKIP LOCKED` so
-/// workers never wait on each other; SQLite (one writer) uses a conditional UPDATE.
 /// Whether a queued job is due: the worker loop asks this every second between ticks, so
 /// a publish (and its match job) is acted on at once, not at the next full interval.
 pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<bool> {
     let id: Option<String> = jobs::table
-        .filter(jobs::status.eq("queued"))
+        .filter(jobs::status.eq(JobStatus::Queued))
         .filter(jobs::run_at.le(now))
         .select(jobs::id)
         .first(conn)
@@ -101,70 +156,36 @@ pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<bool> {
     Ok(id.is_some())
 }
 
-pub fn claim(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> AppResult<Option<Job>> {
-    claim_where(conn, worker, now, None)
+/// Claim the next due job of any kind for `worker`.
+pub fn claim(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<QueuedJob>> {
+    claim_next(conn, worker, now, None, &[])
 }
 
-fn claim_where(
+/// Claim the next due job for `worker` (of `kind` only, when given: batching). A job
+/// whose kind is in `release_key_of` gives its dedupe key up in the same transaction.
+/// PostgreSQL uses `FOR UPDATE SKIP LOCKED` so workers never wait on each other; SQLite
+/// (one writer) uses a conditional UPDATE.
+pub fn claim_next(
     conn: &mut DbConnection,
     worker: &str,
     now: NaiveDateTime,
     kind: Option<&str>,
-) -> AppResult<Option<Job>> {
+    release_key_of: &[&str],
+) -> AppResult<Option<QueuedJob>> {
     conn.transaction(|conn| {
-        let candidate: Option<String> = match conn {
-            DbConnection::Postgres(pg) => {
-                #[derive(QueryableByName)]
-                struct Row {
-                    #[diesel(sql_type = diesel::sql_types::Text)]
-                    id: String,
-                }
-                diesel::sql_query(
-                    "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 \
-                     AND ($2 = '' OR kind = $2) \
-                     ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
-                )
-                .bind::<diesel::sql_types::Timestamp, _>(now)
-                .bind::<diesel::sql_types::Text, _>(kind.unwrap_or(""))
-                .get_result::<Row>(pg)
-                .optional()?
-                .map(|r| r.id)
-            }
-            DbConnection::Sqlite(_) => {
-                let mut q = jobs::table
-                    .filter(jobs::status.eq("queued"))
-                    .filter(jobs::run_at.le(now))
-                    .into_boxed();
-                if let Some(k) = kind {
-                    q = q.filter(jobs::kind.eq(k.to_string()));
-                }
-                q.order((jobs::run_at.asc(), jobs::id.asc()))
-                    .select(jobs::id)
-                    .first(conn)
-                    .optional()?
-            }
-        };
-        let Some(id) = candidate else { return Ok(None) };
-        let updated = diesel::update(
-            jobs::table
-                .filter(jobs::id.eq(&id))
-                .filter(jobs::status.eq("queued")),
-        )
-        .set((
-            jobs::status.eq("running"),
-            jobs::locked_by.eq(worker),
-            jobs::locked_at.eq(now),
-            jobs::attempts.eq(jobs::attempts + 1),
-            jobs::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        if updated == 0 {
+        let ids = queue::claim(conn, &JOBS, worker, now, 1, kind)?;
+        let Some(id) = ids.into_iter().next() else {
             return Ok(None);
-        }
-        let job: Job = jobs::table.find(&id).select(Job::as_select()).first(conn)?;
-        if job.kind == INDEX_ANNOUNCEMENT {
-            // An index job reads the row when it runs: a change made while it runs
-            // must queue a fresh one, so it gives its key up now.
+        };
+        let job: QueuedJob = jobs::table
+            .find(&id)
+            .select(QueuedJob::as_select())
+            .first(conn)?;
+        if release_key_of.contains(&job.kind.as_str()) {
             diesel::update(jobs::table.find(&id))
                 .set(jobs::dedupe_key.eq(None::<String>))
                 .execute(conn)?;
@@ -173,82 +194,86 @@ fn claim_where(
     })
 }
 
-pub fn complete(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {
+/// Mark a job done. It frees its dedupe key (the same announcement may be scheduled for
+/// the same time again) unless `keep_key` (`JobKind::KEEP_KEY_WHEN_DONE`).
+pub fn complete(
+    conn: &mut DbConnection,
+    id: &str,
+    keep_key: bool,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     diesel::update(jobs::table.find(id))
         .set((
-            jobs::status.eq("done"),
+            jobs::status.eq(JobStatus::Done),
             jobs::locked_by.eq(None::<String>),
             jobs::updated_at.eq(now),
         ))
         .execute(conn)?;
-    // A periodic import keeps its slot's key, so each slot is imported once; other kinds
-    // free theirs (the same announcement may be scheduled for the same time again).
-    diesel::update(jobs::table.find(id).filter(jobs::kind.ne(IMPORT_SOURCE)))
-        .set(jobs::dedupe_key.eq(None::<String>))
-        .execute(conn)?;
+    if !keep_key {
+        diesel::update(jobs::table.find(id))
+            .set(jobs::dedupe_key.eq(None::<String>))
+            .execute(conn)?;
+    }
     Ok(())
 }
 
-/// Exponential backoff: 30 s, 1 min, 2 min … capped at 1 hour.
-pub fn backoff(attempts: i32) -> Duration {
-    let secs = 30i64.saturating_mul(1i64 << attempts.clamp(0, 20).saturating_sub(1));
-    Duration::seconds(secs.min(3600))
-}
-
-/// Record a failure: retry later, or dead-letter once attempts are used up.
-pub fn fail(conn: &mut DbConnection, job: &Job, error: &str, now: NaiveDateTime) -> AppResult<()> {
-    let dead = job.attempts >= job.max_attempts;
-    let err: String = error.chars().take(2000).collect();
-    diesel::update(jobs::table.find(&job.id))
-        .set((
-            jobs::status.eq(if dead { "dead" } else { "queued" }),
-            jobs::run_at.eq(now + backoff(job.attempts)),
-            jobs::last_error.eq(err),
-            jobs::locked_by.eq(None::<String>),
-            jobs::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Put jobs of crashed workers back in the queue.
-pub fn requeue_stale(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> {
+/// Settle the queued jobs of `kind` up to id `fence` (ids are time-ordered) as done:
+/// a full rebuild covered what they would have done.
+pub fn settle_queued(
+    conn: &mut DbConnection,
+    kind: &str,
+    fence: &str,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
     Ok(diesel::update(
         jobs::table
-            .filter(jobs::status.eq("running"))
-            .filter(jobs::locked_at.lt(now - Duration::minutes(STALE_AFTER_MINUTES))),
+            .filter(jobs::kind.eq(kind))
+            .filter(jobs::status.eq(JobStatus::Queued))
+            .filter(jobs::id.le(fence)),
     )
     .set((
-        jobs::status.eq("queued"),
-        jobs::locked_by.eq(None::<String>),
+        jobs::status.eq(JobStatus::Done),
+        jobs::dedupe_key.eq(None::<String>),
         jobs::updated_at.eq(now),
     ))
     .execute(conn)?)
 }
 
-/// Operator retry of a dead (or queued) job: run it now, with a fresh attempt budget.
-pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<bool> {
-    let n = diesel::update(
-        jobs::table
-            .find(id)
-            .filter(jobs::status.eq_any(["dead", "queued"])),
-    )
-    .set((
-        jobs::status.eq("queued"),
-        jobs::run_at.eq(now),
-        jobs::attempts.eq(0),
-        jobs::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    Ok(n > 0)
+/// The newest job id of `kind`, if any.
+pub fn newest_id(conn: &mut DbConnection, kind: &str) -> AppResult<Option<String>> {
+    Ok(jobs::table
+        .filter(jobs::kind.eq(kind))
+        .select(diesel::dsl::max(jobs::id))
+        .first(conn)?)
 }
 
-pub fn list(conn: &mut DbConnection, status: &str, limit: i64) -> AppResult<Vec<Job>> {
+/// Record a failure: retry later, or dead-letter once attempts are used up.
+pub fn fail(
+    conn: &mut DbConnection,
+    job: &QueuedJob,
+    error: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let dead = job.attempts >= job.max_attempts;
+    queue::fail(conn, &JOBS, &job.id, job.attempts, dead, error, now)
+}
+
+/// Put jobs of crashed workers back in the queue.
+pub fn requeue_stale(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> {
+    queue::requeue_stale(conn, &JOBS, now)
+}
+
+/// Operator retry of a dead (or queued) job: run it now, with a fresh attempt budget.
+pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<bool> {
+    queue::retry(conn, &JOBS, id, now)
+}
+
+pub fn list(conn: &mut DbConnection, status: JobStatus, limit: i64) -> AppResult<Vec<QueuedJob>> {
     Ok(jobs::table
         .filter(jobs::status.eq(status))
         .order(jobs::updated_at.desc())
         .limit(limit)
-        .select(Job::as_select())
+        .select(QueuedJob::as_select())
         .load(conn)?)
 }
 
@@ -257,18 +282,6 @@ pub fn counts(conn: &mut DbConnection) -> AppResult<Vec<(String, i64)>> {
         .group_by(jobs::status)
         .select((jobs::status, diesel::dsl::count_star()))
         .load(conn)?)
-}
-
-pub fn pending_for(conn: &mut DbConnection, kind: &str, payload_id: &str) -> AppResult<Vec<Job>> {
-    let rows: Vec<Job> = jobs::table
-        .filter(jobs::kind.eq(kind))
-        .filter(jobs::status.eq("queued"))
-        .select(Job::as_select())
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter(|j| j.payload_json().get("id").and_then(|v| v.as_str()) == Some(payload_id))
-        .collect())
 }
 
 /// This machine's name, for the heartbeat row (`HOSTNAME`, else `/etc/hostname`).
@@ -317,27 +330,20 @@ pub struct QueueHealth {
     pub oldest_due_delivery_secs: Option<i64>,
 }
 
-pub fn queue_health(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<QueueHealth> {
-    use crate::db::schema::{deliveries, worker_heartbeats as hb};
+/// `deliveries`: the other queue's table (`alerts::delivery::DELIVERIES`).
+pub fn queue_health(
+    conn: &mut DbConnection,
+    deliveries: &QueueTable,
+    now: NaiveDateTime,
+) -> AppResult<QueueHealth> {
+    use crate::db::schema::worker_heartbeats as hb;
     let beat: Option<(String, String, NaiveDateTime)> = hb::table
         .order(hb::last_tick_at.desc())
         .select((hb::worker, hb::host, hb::last_tick_at))
         .first(conn)
         .optional()?;
-    let job: Option<NaiveDateTime> = jobs::table
-        .filter(jobs::status.eq("queued"))
-        .filter(jobs::run_at.le(now))
-        .order(jobs::run_at.asc())
-        .select(jobs::run_at)
-        .first(conn)
-        .optional()?;
-    let delivery: Option<NaiveDateTime> = deliveries::table
-        .filter(deliveries::status.eq("queued"))
-        .filter(deliveries::next_attempt_at.le(now))
-        .order(deliveries::next_attempt_at.asc())
-        .select(deliveries::next_attempt_at)
-        .first(conn)
-        .optional()?;
+    let job = queue::oldest_due(conn, &JOBS, now)?;
+    let delivery = queue::oldest_due(conn, deliveries, now)?;
     let age = |t: NaiveDateTime| (now - t).num_seconds().max(0);
     Ok(QueueHealth {
         worker_age_secs: beat.as_ref().map(|b| age(b.2)),

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod embedded;
+pub mod jobs;
 pub mod korean;
 pub mod meili;
 pub mod service;

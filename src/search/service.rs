@@ -11,12 +11,14 @@ use diesel::prelude::*;
 use super::{
     SearchDoc, SearchFilter, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort,
 };
+use crate::announcements::jobs::IndexAnnouncement;
 use crate::announcements::model::Announcement;
 use crate::announcements::store::{self, ListFilter, Sort, StatusFilter};
 use crate::config::Config;
-use crate::db::schema::{announcements, jobs};
+use crate::db::schema::announcements;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::jobs::JobKind;
 use crate::text::html_to_text;
 use crate::AppState;
 
@@ -108,8 +110,12 @@ fn searchable(a: &Announcement) -> bool {
 
 /// The index job: bring the index in line with the rows (public → upsert, else delete).
 /// An engine that is down makes the job fail, and it is retried with backoff.
-pub fn index_ids(state: &AppState, ids: &[String]) -> AppResult<()> {
-    let mut conn = state.conn()?;
+pub fn index_ids(
+    pool: &crate::db::Pool,
+    search: &dyn SearchIndex,
+    ids: &[String],
+) -> AppResult<()> {
+    let mut conn = pool.get()?;
     let mut docs = Vec::new();
     let mut gone = Vec::new();
     for id in ids {
@@ -120,14 +126,12 @@ pub fn index_ids(state: &AppState, ids: &[String]) -> AppResult<()> {
     }
     drop(conn);
     if !docs.is_empty() {
-        state
-            .search
+        search
             .upsert(&docs)
             .map_err(|e| AppError::Internal(e.to_string()))?;
     }
     if !gone.is_empty() {
-        state
-            .search
+        search
             .delete(&gone)
             .map_err(|e| AppError::Internal(e.to_string()))?;
     }
@@ -140,10 +144,7 @@ pub fn reindex(state: &AppState, progress: &mut dyn FnMut(usize)) -> AppResult<u
     let mut conn = state.conn()?;
     // Index jobs queued before this point are covered by the rows read below. Job ids are
     // UUID v7, ordered by creation time, so the newest id is the fence.
-    let fence: Option<String> = jobs::table
-        .filter(jobs::kind.eq(crate::jobs::INDEX_ANNOUNCEMENT))
-        .select(diesel::dsl::max(jobs::id))
-        .first(&mut conn)?;
+    let fence = crate::jobs::newest_id(&mut conn, IndexAnnouncement::KIND)?;
     let ids: Vec<String> = announcements::table
         .filter(announcements::status.eq_any(["published", "forecast", "closed"]))
         .order(announcements::id.asc())
@@ -164,18 +165,7 @@ pub fn reindex(state: &AppState, progress: &mut dyn FnMut(usize)) -> AppResult<u
         .rebuild(&mut docs.into_iter(), progress)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let Some(fence) = fence else { return Ok(n) };
-    diesel::update(
-        jobs::table
-            .filter(jobs::kind.eq(crate::jobs::INDEX_ANNOUNCEMENT))
-            .filter(jobs::status.eq("queued"))
-            .filter(jobs::id.le(fence)),
-    )
-    .set((
-        jobs::status.eq("done"),
-        jobs::dedupe_key.eq(None::<String>),
-        jobs::updated_at.eq(state.now()),
-    ))
-    .execute(&mut conn)?;
+    crate::jobs::settle_queued(&mut conn, IndexAnnouncement::KIND, &fence, state.now())?;
     Ok(n)
 }
 

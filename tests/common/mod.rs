@@ -479,8 +479,8 @@ impl TestApp {
     }
 
     /// Run the scheduler and worker once, as the background thread would.
-    pub fn tick(&self) -> jiwon::jobs::scheduler::TickReport {
-        jiwon::jobs::scheduler::tick(&self.state, "test-worker").expect("tick")
+    pub fn tick(&self) -> jiwon::worker::TickReport {
+        jiwon::worker::tick(&self.state, "test-worker").expect("tick")
     }
 
     /// Rebuild the search index from the database (as `jiwon reindex` does).
@@ -511,7 +511,7 @@ impl Drop for TestApp {
                     actix_web::rt::System::new().block_on(h.stop(false));
                 });
             };
-            let ran = jiwon::jobs::scheduler::tick(&self.state, "test-drop");
+            let ran = jiwon::worker::tick(&self.state, "test-drop");
             let expected = self
                 .failed_jobs_expected
                 .load(std::sync::atomic::Ordering::Relaxed);

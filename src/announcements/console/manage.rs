@@ -149,11 +149,12 @@ pub(super) async fn publish_confirm(
     let own = staff.agency.id.clone();
     let now = state.now();
     let off = state.channels.switched_off();
+    let reach_of = state.reach;
     let (a, problems, reach) = state
         .db(move |conn| {
             let a = owned(conn, &id, &own)?;
             let problems = service::publish_problems(conn, &a, now)?;
-            let reach = crate::alerts::matching::reach(conn, &a, &off, now)?;
+            let reach = reach_of(conn, &a, &off, now)?;
             Ok((a, problems, reach))
         })
         .await?;

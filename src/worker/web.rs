@@ -27,14 +27,14 @@ async fn index(
     let (counts, dead, queued, imports) = state
         .db(|conn| {
             Ok((
-                super::counts(conn)?,
-                super::list(conn, "dead", 100)?,
-                super::list(conn, "queued", 100)?,
+                crate::jobs::counts(conn)?,
+                crate::jobs::list(conn, crate::jobs::JobStatus::Dead, 100)?,
+                crate::jobs::list(conn, crate::jobs::JobStatus::Queued, 100)?,
                 crate::ingest::service::recent_runs(conn, 20)?,
             ))
         })
         .await?;
-    let fmt = |jobs: Vec<super::Job>| -> Vec<serde_json::Value> {
+    let fmt = |jobs: Vec<crate::jobs::QueuedJob>| -> Vec<serde_json::Value> {
         jobs.into_iter()
             .map(|j| serde_json::json!({"id": j.id, "kind": j.kind, "payload": j.payload, "attempts": j.attempts, "run_at": format_kst(j.run_at, "%Y.%m.%d %H:%M:%S"), "error": j.last_error}))
             .collect()
@@ -67,6 +67,8 @@ async fn retry(
     user.require_operator()?;
     let id = path.into_inner();
     let now = state.now();
-    state.db(move |conn| super::retry(conn, &id, now)).await?;
+    state
+        .db(move |conn| crate::jobs::retry(conn, &id, now))
+        .await?;
     Ok(redirect("/admin/jobs"))
 }
