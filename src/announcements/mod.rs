@@ -7,5 +7,6 @@ pub mod service;
 pub mod store;
 pub mod view;
 pub mod web;
+pub mod window;
 
 pub use model::{Announcement, Status, WindowKind};
