@@ -3,6 +3,7 @@
 pub mod api;
 pub mod console;
 pub mod model;
+pub mod query;
 pub mod service;
 pub mod store;
 pub mod view;
