@@ -54,7 +54,7 @@ date shifted by ((k*37) mod 731) − 365 days";
 // Documents
 
 fn doc_of(r: ImportRecord) -> SearchDoc {
-    jiwon::search::service::doc_from_record(&r, BODY_CHARS)
+    jiwon::ingest::search_doc(&r, BODY_CHARS)
 }
 
 fn load_docs(dir: &Path) -> Vec<SearchDoc> {

@@ -101,7 +101,7 @@ fn parse_args() -> Args {
 }
 
 fn doc_of(r: ImportRecord) -> SearchDoc {
-    jiwon::search::service::doc_from_record(&r, BODY_CHARS)
+    jiwon::ingest::search_doc(&r, BODY_CHARS)
 }
 
 fn load_docs(dir: &Path) -> Result<Vec<SearchDoc>, String> {

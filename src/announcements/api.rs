@@ -2,9 +2,10 @@
 
 use actix_web::{web, HttpResponse};
 
+use super::query::{ListQuery, PER_PAGE};
 use super::store;
 use super::view::cards;
-use super::web::{detail_view, ListQuery, PER_PAGE};
+use super::web::detail_view;
 use crate::error::{AppError, AppResult};
 use crate::web::routes::{Access, Object, Routes};
 use crate::AppState;

@@ -127,61 +127,7 @@ impl Status {
     }
 }
 
-/// How the application window is defined. Free-text windows from imports become one of
-/// these explicit states instead of a guessed date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WindowKind {
-    Dated,
-    Always,
-    UntilBudget,
-    FirstCome,
-    UntilFilled,
-    Varies,
-    Tbd,
-    /// Window text an import could not read: shown as written (`window_note`).
-    Other,
-}
-
-impl WindowKind {
-    pub const ALL: [WindowKind; 8] = [
-        WindowKind::Dated,
-        WindowKind::Always,
-        WindowKind::UntilBudget,
-        WindowKind::FirstCome,
-        WindowKind::UntilFilled,
-        WindowKind::Varies,
-        WindowKind::Tbd,
-        WindowKind::Other,
-    ];
-    pub fn parse(s: &str) -> Option<WindowKind> {
-        WindowKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            WindowKind::Dated => "dated",
-            WindowKind::Always => "always",
-            WindowKind::UntilBudget => "until_budget",
-            WindowKind::FirstCome => "first_come",
-            WindowKind::UntilFilled => "until_filled",
-            WindowKind::Varies => "varies",
-            WindowKind::Tbd => "tbd",
-            WindowKind::Other => "other",
-        }
-    }
-    pub fn label(&self) -> &'static str {
-        match self {
-            WindowKind::Dated => "기간 지정",
-            WindowKind::Always => "상시 접수",
-            WindowKind::UntilBudget => "예산 소진 시까지",
-            WindowKind::FirstCome => "선착순 접수",
-            WindowKind::UntilFilled => "모집 완료 시까지",
-            WindowKind::Varies => "사업별 상이",
-            WindowKind::Tbd => "추후 공지",
-            WindowKind::Other => "기타 (공고문 참고)",
-        }
-    }
-}
+pub use super::window::WindowKind;
 
 /// Structured eligibility. `None` / empty means "no restriction".
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -12,7 +12,7 @@ use crate::accounts::Agency;
 use crate::clock::{format_kst, kst_today, to_kst};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::reference::sido_name;
+use crate::reference::{sido_name, CATEGORIES, SIDO, TARGET_TYPES};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Card {
@@ -175,4 +175,16 @@ fn card(
 
 pub fn budget_label(won: Option<i64>) -> String {
     won.map(format_won).unwrap_or_default()
+}
+
+/// The filter choices every search form offers: categories, 시도, target types.
+pub fn filter_options(ctx: &mut tera::Context) {
+    let cats: Vec<&str> = CATEGORIES.iter().map(|(c, _)| *c).collect();
+    ctx.insert("categories", &cats);
+    let sido: Vec<serde_json::Value> = SIDO
+        .iter()
+        .map(|(n, c)| serde_json::json!({"code": c, "name": n}))
+        .collect();
+    ctx.insert("sido", &sido);
+    ctx.insert("targets", TARGET_TYPES);
 }

@@ -27,11 +27,12 @@ mod bizinfo;
 mod kstartup;
 mod merge;
 mod regions;
-mod window;
 
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+
+use crate::announcements::window::Window;
 
 pub use bizinfo::{parse_bizinfo_json, parse_bizinfo_rss};
 pub use kstartup::parse_kstartup_json;
@@ -39,7 +40,6 @@ pub use merge::{
     key_of, normalize_title, program_key, same_program, same_program_keys, ProgramKey,
 };
 pub use regions::{REGIONS, REGION_COUNT};
-pub use window::{parse_window, parse_window_or_keep, Window, WindowKind};
 
 /// Where a record came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

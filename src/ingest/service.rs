@@ -336,7 +336,7 @@ fn store_records(
                         now,
                     )
                 });
-                if outcome.is_ok() && rec.window.kind == crate::ingest::parse::WindowKind::Other {
+                if outcome.is_ok() && rec.window.kind == WindowKind::Other {
                     summary.kept_with_note += 1;
                 }
                 match outcome {
@@ -416,10 +416,10 @@ fn to_content(
             text: e.text.clone(),
             ..Default::default()
         },
-        window_kind: WindowKind::parse(rec.window.kind.as_str()),
+        window_kind: Some(rec.window.kind),
         apply_start: rec.window.start.map(start_of_kst_day),
         apply_end: rec.window.end.map(end_of_kst_day),
-        window_note: if rec.window.kind.as_str() == "dated" {
+        window_note: if rec.window.kind == WindowKind::Dated {
             None
         } else {
             Some(rec.window.raw.clone()).filter(|s| !s.is_empty())

@@ -51,7 +51,7 @@ use meilisearch_sdk::tasks::Task;
 use serde::{Deserialize, Serialize};
 
 use super::config::SearchConfig;
-use super::embedded::strip_particle;
+use super::korean::strip_particle;
 use super::{
     SearchDoc, SearchError, SearchFilter, SearchHit, SearchIndex, SearchQuery, SearchResults,
     SearchSort,

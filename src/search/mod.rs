@@ -7,6 +7,7 @@ pub mod config;
 pub mod embedded;
 pub mod jobs;
 pub mod korean;
+pub mod listing;
 pub mod meili;
 pub mod service;
 pub mod web;

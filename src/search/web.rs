@@ -1,22 +1,114 @@
-//! Search endpoints besides the listing page: CSV export, `/api/v1/search`, and
-//! suggestions as you type.
+//! The finding pages: the listing (`/announcements`, filters and facets), its CSV export,
+//! `/api/v1/search`, and suggestions as you type.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use crate::announcements::web::{run_listing, ListQuery, PER_PAGE};
+use super::listing::{run_listing, zero_result_help};
+use crate::accounts::CurrentUser;
+use crate::announcements::query::{ListQuery, PER_PAGE};
+use crate::announcements::store::Sort;
+use crate::announcements::view::filter_options;
 use crate::error::AppResult;
 use crate::web::routes::{Access, Routes};
+use crate::web::{page, render_public};
 use crate::AppState;
 
 /// The most rows a CSV export holds.
 pub const CSV_MAX_ROWS: i64 = 5000;
 
 pub fn routes(r: &mut Routes) {
-    r.get("/announcements.csv", csv_export, Access::Public)
+    r.get("/announcements", listing, Access::Public)
+        .get("/announcements.csv", csv_export, Access::Public)
         .get("/api/v1/search", api_search, Access::Public)
         .get("/api/v1/suggest", suggest, Access::Public);
+}
+
+async fn listing(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: Option<CurrentUser>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    if let Some(hit) = crate::web::cached_public(&state, &req, user.is_some()) {
+        return Ok(hit);
+    }
+    let query = query.into_inner();
+    let st = state.clone();
+    let q2 = query.clone();
+    let listing = web::block(move || run_listing(&st, &q2, PER_PAGE, true)).await??;
+    let filter = &listing.filter;
+    let pages = ((listing.total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let mut ctx = page(user.as_ref(), None);
+    filter_options(&mut ctx);
+    ctx.insert("items", &listing.items);
+    ctx.insert("total", &listing.total);
+    ctx.insert("page", &filter.page);
+    ctx.insert("pages", &pages);
+    ctx.insert("query", &query);
+    ctx.insert("status", filter.status.as_str());
+    ctx.insert(
+        "sort",
+        match filter.sort {
+            Sort::Newest => "newest",
+            Sort::Relevance => "relevance",
+            Sort::Deadline => "deadline",
+        },
+    );
+    ctx.insert("due", &filter.due_days);
+    ctx.insert("notes", &listing.notes);
+    ctx.insert("agency", &listing.agency);
+    let groups: Vec<serde_json::Value> = [
+        ("category", "분야"),
+        ("region", "지역"),
+        ("target", "대상"),
+        ("agency", "기관"),
+        ("status", "상태"),
+    ]
+    .iter()
+    .filter_map(|(k, label)| {
+        listing
+            .facets
+            .get(k)
+            .filter(|v| !v.is_empty())
+            .map(|v| serde_json::json!({"label": label, "values": v}))
+    })
+    .collect();
+    ctx.insert("facets", &groups);
+    ctx.insert("due_facets", &listing.due);
+    ctx.insert("degraded", &listing.degraded);
+    ctx.insert("relaxed_q", &listing.relaxed_q);
+    if listing.total == 0 {
+        let (spelling, loosen) = zero_result_help(&query, filter);
+        ctx.insert("spelling", &spelling);
+        ctx.insert("loosen", &loosen);
+    }
+    if filter.page > 1 {
+        ctx.insert(
+            "prev_link",
+            &format!("/announcements?{}", query.with_page(filter.page - 1)),
+        );
+    }
+    if filter.page < pages {
+        ctx.insert(
+            "next_link",
+            &format!("/announcements?{}", query.with_page(filter.page + 1)),
+        );
+    }
+    ctx.insert(
+        "csv_link",
+        &format!("/announcements.csv?{}", query.with_page(1)),
+    );
+    ctx.insert("csv_hint", &query.with_page(1));
+    ctx.insert("alert_link", &format!("/alerts/new?{}", query.with_page(1)));
+    render_public(
+        &state,
+        &req,
+        user.is_some(),
+        "announcements/list.html",
+        &ctx,
+    )
 }
 
 fn csv_field(s: &str) -> String {

@@ -7,11 +7,11 @@ use once_cell::sync::Lazy;
 use regex::Regex;
 
 use super::regions;
-use super::window::{parse_window_or_keep, Window, WindowKind};
 use super::{
     finish, json_text, key_list, strip_bom, FileError, ImportAttachment, ImportEligibility,
     ImportRecord, Parsed, Rejected, Source,
 };
+use crate::announcements::window::{parse_window_or_keep, Window, WindowKind};
 use crate::text::{clean_line, html_to_text, sanitize_html, split_list, summary_of};
 
 /// The 지원분야 (`pldirSportRealmLclasCodeNm`) values bizinfo uses.
@@ -238,7 +238,7 @@ fn build_record(f: &Fields, index: usize) -> Result<ImportRecord, Rejected> {
             if let Some(why) = why {
                 warnings.push(format!(
                     "신청기간(reqstBeginEndDe)을 해석하지 못해 '{}'(으)로 두고 원문을 보여 줍니다: {why}",
-                    w.kind.label_ko()
+                    w.kind.label()
                 ));
             }
             w

@@ -9,11 +9,11 @@ use once_cell::sync::Lazy;
 use regex::Regex;
 
 use super::regions;
-use super::window::{parse_window_or_keep, Window, WindowKind};
 use super::{
     finish, json_text, key_list, strip_bom, FileError, ImportEligibility, ImportRecord, Parsed,
     Rejected, Source,
 };
+use crate::announcements::window::{parse_window_or_keep, Window, WindowKind};
 use crate::text::{clean_line, sanitize_html, split_list, summary_of};
 
 /// K-Startup is the startup portal: every record is in the 창업 category.
@@ -136,7 +136,7 @@ fn build_record(obj: &Obj, index: usize) -> Result<ImportRecord, Rejected> {
         if let Some(why) = why {
             warnings.push(format!(
                 "접수 기간(pbanc_rcpt_end_dt)을 해석하지 못해 '{}'(으)로 두고 원문을 보여 줍니다: {why}",
-                w.kind.label_ko()
+                w.kind.label()
             ));
         }
         w

@@ -1,4 +1,5 @@
-//! Application windows (신청기간 / 접수기간).
+//! Application windows (신청기간 / 접수기간): the kinds an announcement's window can be,
+//! and the parser that reads window text (imports) into one.
 //!
 //! About a quarter of bizinfo records carry free text instead of dates
 //! (`예산 소진시까지`, `상시 접수`, `세부사업별 상이`, …). These are states, not
@@ -7,9 +8,13 @@
 use chrono::{Datelike, NaiveDate};
 use once_cell::sync::Lazy;
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 
-/// What kind of application window a program has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the application window is defined: dates, or one of the explicit states that free
+/// text (from imports or the console) becomes instead of a guessed date. Stored as
+/// [`WindowKind::as_str`] in `announcements.window_kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WindowKind {
     /// A start and/or end date is given.
     Dated,
@@ -27,7 +32,7 @@ pub enum WindowKind {
     Tbd,
     /// 기타: text the parser does not understand (relative deadlines such as "통지를 받은
     /// 날부터 30일 이내", impossible dates, …). The record is kept and the original text
-    /// is what people are shown.
+    /// (`window_note`) is what people are shown.
     Other,
 }
 
@@ -44,6 +49,11 @@ impl WindowKind {
         WindowKind::Other,
     ];
 
+    /// Inverse of [`WindowKind::as_str`].
+    pub fn parse(s: &str) -> Option<WindowKind> {
+        WindowKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// Stable identifier stored in the database.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -58,19 +68,13 @@ impl WindowKind {
         }
     }
 
-    /// Inverse of [`WindowKind::as_str`].
-    #[allow(clippy::should_implement_trait)]
-    pub fn from_str(s: &str) -> Option<Self> {
-        WindowKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// Korean label for display.
-    pub fn label_ko(&self) -> &'static str {
+    pub fn label(&self) -> &'static str {
         match self {
             WindowKind::Dated => "기간 지정",
             WindowKind::Always => "상시 접수",
             WindowKind::UntilBudget => "예산 소진 시까지",
-            WindowKind::FirstCome => "선착순",
+            WindowKind::FirstCome => "선착순 접수",
             WindowKind::UntilFilled => "모집 완료 시까지",
             WindowKind::Varies => "사업별 상이",
             WindowKind::Tbd => "추후 공지",
@@ -501,12 +505,12 @@ mod tests {
     #[test]
     fn kind_names() {
         for k in WindowKind::ALL {
-            assert_eq!(WindowKind::from_str(k.as_str()), Some(k));
-            assert!(!k.label_ko().is_empty());
+            assert_eq!(WindowKind::parse(k.as_str()), Some(k));
+            assert!(!k.label().is_empty());
         }
-        assert_eq!(WindowKind::from_str("nope"), None);
+        assert_eq!(WindowKind::parse("nope"), None);
         assert_eq!(WindowKind::UntilBudget.as_str(), "until_budget");
-        assert_eq!(WindowKind::Varies.label_ko(), "사업별 상이");
+        assert_eq!(WindowKind::Varies.label(), "사업별 상이");
         assert_eq!(kind("상시"), WindowKind::Always);
     }
 }

@@ -1,0 +1,227 @@
+//! The listing as the public pages, the CSV export and `/api/v1/search` show it: a
+//! `ListQuery` run through `service::find` (the engine, or the database when it is down),
+//! the rows as cards with highlights, facets with the links that apply them, and the ways
+//! out of an empty result.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::announcements::query::ListQuery;
+use crate::announcements::store::{self, ListFilter, StatusFilter};
+use crate::announcements::view::{cards, Card};
+use crate::error::AppResult;
+use crate::reference::{CATEGORIES, SIDO, TARGET_TYPES};
+use crate::AppState;
+
+/// One facet value as the page shows it: a label, a count, and the link that applies it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub label: String,
+    pub count: usize,
+    pub href: String,
+    pub active: bool,
+}
+
+/// Everything a listing needs, from the engine or (degraded) the database.
+pub struct Listing {
+    pub filter: ListFilter,
+    pub notes: Vec<String>,
+    pub items: Vec<Card>,
+    pub total: i64,
+    pub facets: BTreeMap<&'static str, Vec<FacetValue>>,
+    pub due: Vec<FacetValue>,
+    pub degraded: bool,
+    pub relaxed_q: Option<String>,
+    pub agency: Option<crate::accounts::Agency>,
+}
+
+/// Run a listing query: the search engine with facets, or the database when it is down.
+pub fn run_listing(
+    state: &AppState,
+    query: &ListQuery,
+    limit: i64,
+    with_facets: bool,
+) -> AppResult<Listing> {
+    let (mut filter, notes) = query.to_filter();
+    filter.per_page = limit;
+    let now = state.now();
+    let found = super::service::find(state, &filter, with_facets, now)?;
+    let mut conn = state.conn()?;
+    let mut items = cards(&mut conn, &found.rows, now)?;
+    for card in &mut items {
+        if let Some(hit) = found.hits.get(&card.id) {
+            if filter.q.is_some() {
+                card.title_html = Some(hit.title_html.clone());
+                card.snippet_html = Some(hit.snippet_html.clone()).filter(|s| !s.is_empty());
+            }
+        }
+    }
+    let agency = match &filter.agency {
+        Some(id) => crate::accounts::store::find_agency(&mut conn, id)?,
+        None => None,
+    };
+    let mut facets = BTreeMap::new();
+    if let Some(results) = &found.facets {
+        let get = |name: &str| results.facets.get(name).cloned().unwrap_or_default();
+        let mut cat: Vec<FacetValue> = CATEGORIES
+            .iter()
+            .filter_map(|(c, _)| {
+                get("category").get(*c).map(|n| FacetValue {
+                    value: c.to_string(),
+                    label: c.to_string(),
+                    count: *n,
+                    href: format!("/announcements?{}", query.with("category", Some(c))),
+                    active: filter.category.as_deref() == Some(*c),
+                })
+            })
+            .collect();
+        cat.sort_by_key(|f| std::cmp::Reverse(f.count));
+        facets.insert("category", cat);
+        let regions = get("regions");
+        let nationwide = regions.get("nationwide").copied().unwrap_or(0);
+        let reg: Vec<FacetValue> = SIDO
+            .iter()
+            .filter_map(|(name, code)| {
+                regions.get(*code).map(|n| FacetValue {
+                    value: code.to_string(),
+                    label: name.to_string(),
+                    // Nationwide programs are open to every region.
+                    count: *n + nationwide,
+                    href: format!("/announcements?{}", query.with("region", Some(code))),
+                    active: filter.region.as_deref() == Some(*code),
+                })
+            })
+            .collect();
+        facets.insert("region", reg);
+        let tgt: Vec<FacetValue> = get("target_types")
+            .into_iter()
+            .filter(|(t, _)| TARGET_TYPES.contains(&t.as_str()))
+            .map(|(t, n)| FacetValue {
+                href: format!("/announcements?{}", query.with("target", Some(&t))),
+                active: filter.target.as_deref() == Some(t.as_str()),
+                value: t.clone(),
+                label: t,
+                count: n,
+            })
+            .collect();
+        facets.insert("target", tgt);
+        let mut top: Vec<(String, usize)> = get("agency_ids").into_iter().collect();
+        top.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+        top.truncate(10);
+        let ids: Vec<String> = top.iter().map(|(id, _)| id.clone()).collect();
+        let names = store::agencies_by_id(&mut conn, &ids)?;
+        let ag: Vec<FacetValue> = top
+            .into_iter()
+            .filter_map(|(id, n)| {
+                names.get(&id).map(|a| FacetValue {
+                    href: format!("/announcements?{}", query.with("agency", Some(&id))),
+                    active: filter.agency.as_deref() == Some(id.as_str()),
+                    value: id.clone(),
+                    label: a.name.clone(),
+                    count: n,
+                })
+            })
+            .collect();
+        facets.insert("agency", ag);
+        let st = get("status");
+        let labels = [
+            ("published", "open", "접수 중·예정"),
+            ("forecast", "upcoming", "예고"),
+            ("closed", "closed", "마감"),
+        ];
+        let stv: Vec<FacetValue> = labels
+            .iter()
+            .filter_map(|(key, param, label)| {
+                st.get(*key).map(|n| FacetValue {
+                    value: param.to_string(),
+                    label: label.to_string(),
+                    count: *n,
+                    href: format!("/announcements?{}", query.with("status", Some(param))),
+                    active: filter.status.as_str() == *param,
+                })
+            })
+            .collect();
+        facets.insert("status", stv);
+    }
+    let due = found
+        .due_counts
+        .iter()
+        .map(|(days, n)| FacetValue {
+            value: days.to_string(),
+            label: format!("{days}일 이내 마감"),
+            count: *n,
+            href: format!(
+                "/announcements?{}",
+                query.with("due", Some(&days.to_string()))
+            ),
+            active: filter.due_days == Some(*days),
+        })
+        .collect();
+    Ok(Listing {
+        filter,
+        notes,
+        items,
+        total: found.total,
+        facets,
+        due,
+        degraded: found.degraded,
+        relaxed_q: found.relaxed_q,
+        agency,
+    })
+}
+
+/// (text, href)
+pub type Link = (String, String);
+
+/// Ways out of an empty result: synonyms of the query and each filter removed.
+pub fn zero_result_help(query: &ListQuery, filter: &ListFilter) -> (Vec<Link>, Vec<Link>) {
+    let mut spelling = Vec::new();
+    if let (Some(q), Ok(cfg)) = (&filter.q, super::config::SearchConfig::load()) {
+        for (word, alts) in &cfg.synonyms {
+            if q.contains(word.as_str()) {
+                for alt in alts.iter().take(2) {
+                    let suggestion = q.replace(word.as_str(), alt);
+                    if !spelling
+                        .iter()
+                        .any(|(s, _): &(String, String)| *s == suggestion)
+                    {
+                        let href = format!("/announcements?{}", query.with("q", Some(&suggestion)));
+                        spelling.push((suggestion, href));
+                    }
+                }
+            }
+        }
+        // Spacing variant: the query with its spaces removed, or split into words.
+        let joined: String = q.split_whitespace().collect();
+        if joined != *q {
+            let href = format!("/announcements?{}", query.with("q", Some(&joined)));
+            spelling.push((joined, href));
+        }
+    }
+    spelling.truncate(5);
+    let mut loosen = Vec::new();
+    let active = [
+        ("category", filter.category.is_some(), "분야 조건 빼기"),
+        ("region", filter.region.is_some(), "지역 조건 빼기"),
+        ("agency", filter.agency.is_some(), "기관 조건 빼기"),
+        ("target", filter.target.is_some(), "대상 조건 빼기"),
+        ("due", filter.due_days.is_some(), "마감 기간 조건 빼기"),
+    ];
+    for (key, on, label) in active {
+        if on {
+            loosen.push((
+                label.to_string(),
+                format!("/announcements?{}", query.with(key, None)),
+            ));
+        }
+    }
+    if filter.status != StatusFilter::All {
+        loosen.push((
+            "마감·예고 공고까지 보기".into(),
+            format!("/announcements?{}", query.with("status", Some("all"))),
+        ));
+    }
+    (spelling, loosen)
+}
