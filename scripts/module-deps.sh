@@ -7,7 +7,9 @@
 # at the same indentation; a handler is a fn taking `Data<AppState>`).
 #
 #   bash scripts/module-deps.sh           # print everything, exit 0
-#   bash scripts/module-deps.sh --check   # also exit 1 if the domain modules have a cycle
+#   bash scripts/module-deps.sh --check   # also exit 1 if the domain modules have a cycle,
+#                                         # or a module below the top (worker, health, demo)
+#                                         # imports one of them
 #
 # Comments and string literals are ignored; `#[cfg(test)]` code counts (it is compiled too).
 # Needs bash and python3 only.
@@ -21,6 +23,9 @@ import os, re, sys
 
 CHECK = "--check" in sys.argv[1:]
 DOMAINS = ["accounts", "alerts", "announcements", "ingest", "jobs", "owners", "search", "web"]
+# The top: modules that join the domains (the crate root and main are not modules here).
+# Nothing below may import one of them.
+TOP = ["worker", "health", "demo"]
 
 def rs_files(top):
     out = []
@@ -171,7 +176,7 @@ for mod, files in modules.items():
 # --- report ---------------------------------------------------------------------------------
 print("== module edges (module -> modules it refers to; first reference) ==")
 for mod in sorted(modules):
-    kind = "domain" if mod in DOMAINS else "leaf"
+    kind = "domain" if mod in DOMAINS else ("top" if mod in TOP else "leaf")
     targets = sorted(edges[mod])
     print(f"{mod} [{kind}] -> {', '.join(targets) if targets else '(none)'}")
     for t in targets:
@@ -237,6 +242,14 @@ for comp in sccs:
         print(f"    {a} -> {b}: {edges[a][b]}")
 
 print()
+print("== imports of a top module from below it ==")
+upward = [(m, t) for m in sorted(modules) if m not in TOP for t in edges[m] if t in TOP]
+if not upward:
+    print("none")
+for m, t in upward:
+    print(f"upward: {m} -> {t}   ({edges[m][t]})")
+
+print()
 print("== 15 longest .rs files (src/ tests/ benches/) ==")
 lengths = []
 for top in ("src", "tests", "benches"):
@@ -278,5 +291,5 @@ def top15(rows, title):
 top15(fns, "== 15 longest functions in src/ (lines) ==")
 top15([r for r in fns if r[3]], "== 15 longest handlers in src/ (fns taking Data<AppState>) ==")
 
-sys.exit(1 if CHECK and sccs else 0)
+sys.exit(1 if CHECK and (sccs or upward) else 0)
 PY

@@ -9,11 +9,12 @@ use serde::Deserialize;
 
 use super::model::{AgencyRole, Invitation};
 use super::{client_ip, password, staff, store, Csrf, CurrentUser};
+use crate::accounts::page;
 use crate::error::{AppError, AppResult};
 use crate::ids::{new_id, random_token, sha256_hex};
 use crate::web::form::FieldErrors;
 use crate::web::routes::{Access, Object, Routes};
-use crate::web::{page, redirect, render, render_status, safe_next};
+use crate::web::{redirect, render, render_status, safe_next};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {

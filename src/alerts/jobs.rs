@@ -3,12 +3,15 @@
 
 use crate::announcements::jobs::{AnnouncementEvent, Event};
 use crate::error::AppResult;
+use crate::jobs::WorkerContext;
 use crate::jobs::{Job, Registry};
-use crate::worker::WorkerContext;
 
 /// The kind publication queued before it emitted `announcement_event`; rows of it may
 /// still wait in a live database, so it runs the same way.
 pub const LEGACY_MATCH_ANNOUNCEMENT: &str = "match_announcement";
+
+/// The alert channels the operator switched off, as the worker hands them to jobs.
+pub struct ChannelsOff(pub Vec<&'static str>);
 
 pub struct MatchAnnouncement;
 
@@ -23,7 +26,7 @@ impl Job for MatchAnnouncement {
             &e.id,
             &e.event,
             e.revision,
-            &ctx.channels_off,
+            &ctx.get::<ChannelsOff>()?.0,
             ctx.now(),
         )?;
         tracing::info!(announcement = %e.id, evaluated = r.criteria_evaluated, matched = r.criteria_matched,

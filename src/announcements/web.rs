@@ -9,12 +9,13 @@ use serde::Serialize;
 use super::model::{Announcement, FieldChange, Status};
 use super::store::{self, ListFilter, Sort, StatusFilter};
 use super::view::{budget_label, cards, dday, filter_options, window_label};
+use crate::accounts::page;
 use crate::accounts::{store as accounts_store, CurrentUser};
 use crate::clock::format_kst;
 use crate::error::{AppError, AppResult};
 use crate::reference::{self, CATEGORIES};
+use crate::web::render_public;
 use crate::web::routes::{Access, Object, Routes};
-use crate::web::{page, render_public};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::jobs::WorkerContext;
 use crate::jobs::{self, Job, JobKind, Registry};
-use crate::worker::WorkerContext;
 
 pub struct ImportSource;
 

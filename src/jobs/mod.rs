@@ -6,6 +6,7 @@
 //! Kinds are typed (`JobKind`, `Job`, `Registry` in `registry`); this module knows no
 //! kind and imports no domain. `crate::worker` assembles the registry and runs it.
 
+pub mod context;
 pub mod queue;
 pub mod registry;
 
@@ -18,6 +19,7 @@ use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::ids::new_id;
 
+pub use context::WorkerContext;
 pub use queue::{backoff, QueueTable};
 pub use registry::{Job, JobKind, PayloadOf, Registry};
 

@@ -30,7 +30,7 @@ pub type PayloadOf<J> = <<J as Job>::Kind as JobKind>::Payload;
 
 /// What runs a kind of job. The kind may belong to another module (publication emits
 /// `announcement_event`; alerts runs it), so the runner names it rather than being it.
-/// `Context` is the worker's narrow context (`crate::worker::WorkerContext`): pool,
+/// `Context` is the worker's narrow context (`jobs::WorkerContext`): pool,
 /// clock, search engine, channel switches.
 pub trait Job: 'static {
     type Kind: JobKind;

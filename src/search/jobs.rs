@@ -3,8 +3,11 @@
 
 use crate::announcements::jobs::{ById, IndexAnnouncement};
 use crate::error::AppResult;
+use crate::jobs::WorkerContext;
 use crate::jobs::{Job, Registry};
-use crate::worker::WorkerContext;
+
+/// The search engine, as the worker hands it to jobs.
+pub type Engine = std::sync::Arc<dyn super::SearchIndex>;
 
 pub struct Index;
 
@@ -19,7 +22,7 @@ impl Job for Index {
 
     fn run_batch(ctx: &WorkerContext, payloads: Vec<ById>) -> AppResult<()> {
         let ids: Vec<String> = payloads.into_iter().map(|p| p.id).collect();
-        let result = super::service::index_ids(ctx.pool(), &*ctx.search, &ids);
+        let result = super::service::index_ids(ctx.pool(), &**ctx.get::<Engine>()?, &ids);
         if let Err(e) = &result {
             tracing::warn!(jobs = ids.len(), error = %e, "index batch failed; will retry");
         }

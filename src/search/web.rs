@@ -6,13 +6,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::listing::{run_listing, zero_result_help};
+use crate::accounts::page;
 use crate::accounts::CurrentUser;
 use crate::announcements::query::{ListQuery, PER_PAGE};
 use crate::announcements::store::Sort;
 use crate::announcements::view::filter_options;
 use crate::error::AppResult;
+use crate::web::render_public;
 use crate::web::routes::{Access, Routes};
-use crate::web::{page, render_public};
 use crate::AppState;
 
 /// The most rows a CSV export holds.

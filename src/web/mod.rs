@@ -9,11 +9,11 @@ use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers}
 use actix_web::{web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
-use crate::accounts::{Csrf, CurrentUser};
 use crate::error::{AppError, AppResult, ErrorInfo};
 use crate::AppState;
 pub use routes::{route_table, Access, Object, RouteSpec, Routes};
 
+pub mod csrf;
 pub mod form;
 pub mod routes;
 
@@ -45,28 +45,6 @@ pub fn routes(r: &mut Routes) {
             ),
         Access::Public.on(Object::StaticFile),
     );
-}
-
-/// The common context of every page: who is signed in, a CSRF token for the header's
-/// logout form, the current path.
-pub fn page(user: Option<&CurrentUser>, csrf: Option<&Csrf>) -> tera::Context {
-    let mut ctx = tera::Context::new();
-    ctx.insert(
-        "errors",
-        &std::collections::HashMap::<String, String>::new(),
-    );
-    if let Some(u) = user {
-        ctx.insert("nav_user", &u.user.display_name);
-        ctx.insert("nav_is_staff", &u.user.agency_id.is_some());
-        ctx.insert("nav_is_operator", &u.user.is_operator);
-        if let Some(a) = &u.agency {
-            ctx.insert("nav_agency", &a.name);
-        }
-    }
-    if let Some(c) = csrf {
-        ctx.insert("csrf_token", c.token());
-    }
-    ctx
 }
 
 /// A few seconds of memory for the busiest anonymous pages (home, listings): under load,

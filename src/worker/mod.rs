@@ -12,50 +12,19 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use actix_web::web::Data;
-use chrono::NaiveDateTime;
 
-use crate::clock::Clock;
-use crate::db::{Pool, PooledConn};
 use crate::error::AppResult;
-use crate::jobs::{self, Registry};
-use crate::search::SearchIndex;
+use crate::jobs::{self, Registry, WorkerContext};
 use crate::AppState;
 
-/// What a job gets to run with: not the whole `AppState`.
-pub struct WorkerContext {
-    pool: Pool,
-    clock: Arc<dyn Clock>,
-    /// The search engine.
-    pub search: Arc<dyn SearchIndex>,
-    /// Alert channels the operator switched off (`Channels::switched_off`).
-    pub channels_off: Vec<&'static str>,
-}
-
-impl WorkerContext {
-    pub fn new(state: &AppState) -> WorkerContext {
-        WorkerContext {
-            pool: state.pool.clone(),
-            clock: state.clock.clone(),
-            search: state.search.clone(),
-            channels_off: state.channels.switched_off(),
-        }
-    }
-
-    pub fn conn(&self) -> AppResult<PooledConn> {
-        Ok(self.pool.get()?)
-    }
-
-    pub fn now(&self) -> NaiveDateTime {
-        self.clock.now()
-    }
-
-    pub fn pool(&self) -> &Pool {
-        &self.pool
-    }
-
-    pub fn clock(&self) -> &dyn Clock {
-        &*self.clock
-    }
+/// The context jobs run with: pool, clock, and the services the domains' jobs ask for
+/// by type (the search engine, the alert channels switched off).
+pub fn context(state: &AppState) -> WorkerContext {
+    WorkerContext::new(state.pool.clone(), state.clock.clone())
+        .with::<crate::search::jobs::Engine>(state.search.clone())
+        .with(crate::alerts::jobs::ChannelsOff(
+            state.channels.switched_off(),
+        ))
 }
 
 /// Every job kind the worker runs, each registered by its domain.
@@ -84,7 +53,7 @@ const HEARTBEAT_EVERY_SECS: i64 = 10;
 /// publications/closings, run every due job, then alert reminders, digests and sends.
 pub fn tick(state: &AppState, worker: &str) -> AppResult<TickReport> {
     let registry = registry();
-    let ctx = WorkerContext::new(state);
+    let ctx = context(state);
     let now = state.now();
     {
         let mut conn = state.conn()?;

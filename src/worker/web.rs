@@ -3,11 +3,12 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::accounts::page;
 use crate::accounts::{Csrf, CurrentUser};
 use crate::clock::format_kst;
 use crate::error::AppResult;
 use crate::web::routes::{Access, Object, Routes};
-use crate::web::{page, redirect, render};
+use crate::web::{redirect, render};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::accounts::page;
 use crate::accounts::{Csrf, CurrentUser};
 use crate::alerts::store;
 use crate::error::{AppError, AppResult};
-use crate::web::{page, redirect, render};
+use crate::web::{redirect, render};
 use crate::AppState;
 
 use super::CsrfOnly;

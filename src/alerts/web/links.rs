@@ -4,10 +4,11 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
+use crate::accounts::page;
 use crate::alerts::subscriptions::{self};
 use crate::alerts::{delivery, store, tokens};
 use crate::error::{AppError, AppResult};
-use crate::web::{page, redirect, render};
+use crate::web::{redirect, render};
 use crate::AppState;
 
 // --- unsubscribe ----------------------------------------------------------------------

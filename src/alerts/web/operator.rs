@@ -7,11 +7,12 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
 
+use crate::accounts::page;
 use crate::accounts::{Csrf, CurrentUser};
 use crate::alerts::model::channel_label;
 use crate::alerts::{delivery, matching};
 use crate::error::{AppError, AppResult};
-use crate::web::{page, redirect, render};
+use crate::web::{redirect, render};
 use crate::AppState;
 
 use super::CsrfOnly;

@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use crate::accounts::page;
 use crate::accounts::{client_ip, Csrf, CurrentUser};
 use crate::alerts::criteria::Criteria;
 use crate::alerts::model::{channel_label, frequency_label, OwnerProfile, CHANNELS};
@@ -15,7 +16,7 @@ use crate::alerts::subscriptions::{self, describe, region_labels};
 use crate::error::AppResult;
 use crate::reference;
 use crate::web::form::{FieldErrors, Form};
-use crate::web::{page, redirect, render, render_status};
+use crate::web::{redirect, render, render_status};
 use crate::AppState;
 
 use super::{CsrfOnly, MAX_KSIC, MAX_REGIONS};

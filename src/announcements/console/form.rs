@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
+use crate::accounts::page;
 use crate::accounts::{store as accounts_store, Csrf, CurrentUser, Staff};
 use crate::announcements::editing;
 use crate::announcements::model::{Announcement, Status, WindowKind};
@@ -11,7 +12,7 @@ use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::reference::{self, CATEGORIES, SIDO, TARGET_TYPES};
 use crate::web::form::{FieldErrors, Form};
-use crate::web::{page, redirect, render_status};
+use crate::web::{redirect, render_status};
 use crate::AppState;
 
 use super::owned;

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 
+use crate::accounts::page;
 use crate::accounts::{Csrf, CurrentUser};
 use crate::announcements::service::{self};
 use crate::announcements::store;
@@ -12,7 +13,7 @@ use crate::audit;
 use crate::clock::{format_kst, from_kst, to_kst};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::web::{page, redirect, render};
+use crate::web::{redirect, render};
 use crate::AppState;
 
 use super::{owned, ActionForm};

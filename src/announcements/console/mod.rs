@@ -7,12 +7,13 @@ use serde::Deserialize;
 
 use super::model::Status;
 use super::store;
+use crate::accounts::page;
 use crate::accounts::{Csrf, CurrentUser};
 use crate::audit;
 use crate::clock::format_kst;
 use crate::error::AppResult;
+use crate::web::render;
 use crate::web::routes::{Access, Object, Routes};
-use crate::web::{page, render};
 use crate::AppState;
 
 mod attachments;

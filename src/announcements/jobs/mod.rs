@@ -15,8 +15,8 @@ pub use publish::PublishAnnouncement;
 
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::jobs::WorkerContext;
 use crate::jobs::{self, JobKind, Registry};
-use crate::worker::WorkerContext;
 
 /// A payload naming one announcement.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -2,8 +2,8 @@
 
 use super::ById;
 use crate::error::AppResult;
+use crate::jobs::WorkerContext;
 use crate::jobs::{Job, JobKind};
-use crate::worker::WorkerContext;
 
 pub struct PublishAnnouncement;
 

@@ -5,13 +5,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::accounts::page;
 use crate::accounts::web::{clear_session_cookie, looks_like_email, NewSession};
 use crate::accounts::{client_ip, password, Csrf, CurrentUser};
 use crate::alerts::store as alerts_store;
 use crate::error::{AppError, AppResult};
 use crate::owners::{RESET_PASSWORD, VERIFY_EMAIL};
 use crate::web::form::FieldErrors;
-use crate::web::{page, redirect, render};
+use crate::web::{redirect, render};
 use crate::AppState;
 
 use super::{

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::accounts::page;
 use crate::accounts::web::clear_session_cookie;
 use crate::accounts::{password, Csrf, CurrentUser};
 use crate::alerts::model::{channel_label, CHANNELS};
@@ -15,7 +16,7 @@ use crate::clock::format_kst;
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::web::form::{FieldErrors, Form};
-use crate::web::{page, redirect, render};
+use crate::web::{redirect, render};
 use crate::AppState;
 
 use super::{owner_profile, render_form, KST_FORMAT};

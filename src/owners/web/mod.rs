@@ -15,13 +15,14 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use serde::Deserialize;
 
+use crate::accounts::page;
 use crate::accounts::{Csrf, CurrentUser};
 use crate::alerts::model::OwnerProfile;
 use crate::alerts::store as alerts_store;
 use crate::error::{AppError, AppResult};
 use crate::web::form::FieldErrors;
 use crate::web::routes::{Access, Object, Routes};
-use crate::web::{page, redirect, render_status};
+use crate::web::{redirect, render_status};
 use crate::AppState;
 
 use account::{
