@@ -174,6 +174,156 @@ fn parse_tri(s: &str) -> Option<bool> {
 }
 
 /// Check every field; collect a Korean message per wrong field.
+/// Who wrote the content. The rules are one; what the console requires of a person
+/// filling a form (a category, a deadline for a dated window, a link for an external
+/// application) a published record from elsewhere may lack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Console,
+    Import,
+}
+
+/// The one check of announcement content, for the console, imports and the API alike:
+/// each breach is a Korean message at its field. A field that already has a message
+/// (the form could not parse it) keeps it.
+pub fn check(c: &Content, origin: Origin, errors: &mut FieldErrors) {
+    let console = origin == Origin::Console;
+    if c.title.trim().is_empty() {
+        errors.add("title", "제목을 입력해 주세요.");
+    } else if c.title.chars().count() > 200 {
+        errors.add("title", "제목은 200자 이하로 입력해 주세요.");
+    }
+    if c.summary.chars().count() > 1000 {
+        errors.add("summary", "요약은 1,000자 이하로 입력해 주세요.");
+    }
+    if c.body_html.len() > 200_000 {
+        errors.add("body", "본문이 너무 깁니다(200KB 이하).");
+    }
+    match &c.category {
+        Some(cat) if !reference::is_category(cat) => {
+            errors.add("category", "목록에 있는 분야를 선택해 주세요.");
+        }
+        None if console => errors.add("category", "분야를 선택해 주세요."),
+        _ => {}
+    }
+    let allowed_subs: Vec<&str> = CATEGORIES
+        .iter()
+        .find(|(cat, _)| Some(*cat) == c.category.as_deref())
+        .map(|(_, subs)| subs.to_vec())
+        .unwrap_or_default();
+    if c.subcategories
+        .iter()
+        .any(|s| !allowed_subs.contains(&s.as_str()))
+    {
+        errors.add(
+            "subcategories",
+            "선택한 분야에 속한 세부 분야만 고를 수 있습니다.",
+        );
+    }
+    if c.target_types
+        .iter()
+        .any(|t| !TARGET_TYPES.contains(&t.as_str()))
+    {
+        errors.add("targets", "목록에 있는 지원 대상을 선택해 주세요.");
+    }
+    let e = &c.eligibility;
+    if let (Some(a), Some(b)) = (e.business_age_min_years, e.business_age_max_years) {
+        if a >= b {
+            errors.add("biz_age_max", "업력 상한은 하한보다 커야 합니다.");
+        }
+    }
+    if let (Some(a), Some(b)) = (e.employees_min, e.employees_max) {
+        if a > b {
+            errors.add("employees_max", "상시근로자 상한은 하한 이상이어야 합니다.");
+        }
+    }
+    if let (Some(a), Some(b)) = (e.owner_age_min, e.owner_age_max) {
+        if a > b {
+            errors.add("owner_age_max", "나이 상한은 하한 이상이어야 합니다.");
+        }
+    }
+    if console && c.window_kind == Some(WindowKind::Dated) && c.apply_end.is_none() {
+        errors.add("apply_end", "접수 마감일을 입력해 주세요.");
+    }
+    if let (Some(s), Some(end)) = (c.apply_start, c.apply_end) {
+        if end < s {
+            errors.add("apply_end", "마감일은 시작일보다 빠를 수 없습니다.");
+        }
+    }
+    match &c.apply_url {
+        Some(u)
+            if !(u.starts_with("https://") || u.starts_with("http://"))
+                || u.contains(char::is_whitespace)
+                || u.len() > 1000 =>
+        {
+            errors.add(
+                "apply_url",
+                "신청 주소는 http:// 또는 https://로 시작하는 주소여야 합니다.",
+            );
+        }
+        None if console && c.apply_method == "external" => errors.add(
+            "apply_url",
+            "외부 누리집에서 신청받는 경우 신청 주소를 입력해 주세요.",
+        ),
+        _ => {}
+    }
+    if c.sub_programs.len() > 50 {
+        errors.add("sub_programs", "세부사업은 50개까지 입력할 수 있습니다.");
+    }
+}
+
+/// The same check for an imported record. A record without a title cannot be an
+/// announcement: `Err` with the reason, and the import rejects it. Any other breach
+/// empties or trims the field it names, so the record is kept, and comes back as a
+/// warning (`field: message`).
+pub fn for_import(c: &mut Content) -> Result<Vec<String>, String> {
+    let mut errors = FieldErrors::new();
+    check(c, Origin::Import, &mut errors);
+    if let Some(m) = errors.get("title").filter(|_| c.title.trim().is_empty()) {
+        return Err(m.to_string());
+    }
+    let mut warnings = Vec::new();
+    for (field, message) in errors.iter() {
+        match field {
+            "title" => c.title = c.title.chars().take(200).collect(),
+            "summary" => c.summary = c.summary.chars().take(1000).collect(),
+            "body" => {
+                let mut end = 200_000;
+                while !c.body_html.is_char_boundary(end) {
+                    end -= 1;
+                }
+                c.body_html.truncate(end);
+            }
+            "category" => {
+                c.category = None;
+                c.subcategories.clear();
+            }
+            "subcategories" => c.subcategories.clear(),
+            "targets" => c
+                .target_types
+                .retain(|t| TARGET_TYPES.contains(&t.as_str())),
+            "biz_age_max" => {
+                c.eligibility.business_age_min_years = None;
+                c.eligibility.business_age_max_years = None;
+            }
+            "employees_max" => {
+                c.eligibility.employees_min = None;
+                c.eligibility.employees_max = None;
+            }
+            "owner_age_max" => {
+                c.eligibility.owner_age_min = None;
+                c.eligibility.owner_age_max = None;
+            }
+            "apply_end" => c.apply_start = None,
+            "apply_url" => c.apply_url = None,
+            "sub_programs" => c.sub_programs.truncate(50),
+            _ => {}
+        }
+        warnings.push(format!("{field}: {message}"));
+    }
+    Ok(warnings)
+}
+
 pub fn validate(
     conn: &mut DbConnection,
     f: &Form,
@@ -185,19 +335,8 @@ pub fn validate(
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    if title.is_empty() {
-        errors.set("title", "제목을 입력해 주세요.");
-    } else if title.chars().count() > 200 {
-        errors.set("title", "제목은 200자 이하로 입력해 주세요.");
-    }
     let summary = f.get("summary").to_string();
-    if summary.chars().count() > 1000 {
-        errors.set("summary", "요약은 1,000자 이하로 입력해 주세요.");
-    }
     let body = f.get("body").to_string();
-    if body.len() > 200_000 {
-        errors.set("body", "본문이 너무 깁니다(200KB 이하).");
-    }
     let own_role_is_exec = f.get("agency_role") == "exec";
     let partner_agency = f
         .opt("partner_agency")
@@ -225,34 +364,8 @@ pub fn validate(
         }
     }
     let category = f.opt("category");
-    match &category {
-        None => {
-            errors.set("category", "분야를 선택해 주세요.");
-        }
-        Some(c) if !reference::is_category(c) => {
-            errors.set("category", "목록에 있는 분야를 선택해 주세요.");
-        }
-        _ => {}
-    }
-    let allowed_subs: Vec<&str> = CATEGORIES
-        .iter()
-        .find(|(c, _)| Some(c.to_string()) == category)
-        .map(|(_, subs)| subs.to_vec())
-        .unwrap_or_default();
     let subcategories = f.list("subcategories");
-    if subcategories
-        .iter()
-        .any(|s| !allowed_subs.contains(&s.as_str()))
-    {
-        errors.set(
-            "subcategories",
-            "선택한 분야에 속한 세부 분야만 고를 수 있습니다.",
-        );
-    }
     let targets = f.list("targets");
-    if targets.iter().any(|t| !TARGET_TYPES.contains(&t.as_str())) {
-        errors.set("targets", "목록에 있는 지원 대상을 선택해 주세요.");
-    }
     let nationwide = f.get("nationwide") == "on";
     let mut region_codes = Vec::new();
     for code in f.list("regions") {
@@ -304,11 +417,6 @@ pub fn validate(
     let ksic_exclude = ksic("ksic_exclude", &mut errors)?;
     let biz_age_min = parse_int(f, "biz_age_min", "업력 하한", 0, 100, &mut errors);
     let biz_age_max = parse_int(f, "biz_age_max", "업력 상한", 0, 100, &mut errors);
-    if let (Some(a), Some(b)) = (biz_age_min, biz_age_max) {
-        if a >= b {
-            errors.set("biz_age_max", "업력 상한은 하한보다 커야 합니다.");
-        }
-    }
     let employees_min = parse_int(
         f,
         "employees_min",
@@ -325,11 +433,6 @@ pub fn validate(
         1_000_000,
         &mut errors,
     );
-    if let (Some(a), Some(b)) = (employees_min, employees_max) {
-        if a > b {
-            errors.set("employees_max", "상시근로자 상한은 하한 이상이어야 합니다.");
-        }
-    }
     let revenue_max = parse_int(
         f,
         "revenue_max",
@@ -340,11 +443,6 @@ pub fn validate(
     );
     let owner_age_min = parse_int(f, "owner_age_min", "대표자 나이 하한", 0, 120, &mut errors);
     let owner_age_max = parse_int(f, "owner_age_max", "대표자 나이 상한", 0, 120, &mut errors);
-    if let (Some(a), Some(b)) = (owner_age_min, owner_age_max) {
-        if a > b {
-            errors.set("owner_age_max", "나이 상한은 하한 이상이어야 합니다.");
-        }
-    }
     let owner_gender = match f.get("owner_gender") {
         "" => None,
         g @ ("female" | "male") => Some(g.to_string()),
@@ -389,14 +487,6 @@ pub fn validate(
             }
         },
     };
-    if window_kind == WindowKind::Dated && end.is_none() && !errors.has("apply_end") {
-        errors.set("apply_end", "접수 마감일을 입력해 주세요.");
-    }
-    if let (Some(s), Some(e)) = (start, end) {
-        if e < s {
-            errors.set("apply_end", "마감일은 시작일보다 빠를 수 없습니다.");
-        }
-    }
     let apply_start = start.map(start_of_kst_day);
     let apply_end = end.map(|d| match end_time {
         Some(t) => from_kst(d.and_time(t)),
@@ -411,22 +501,6 @@ pub fn validate(
         }
     };
     let apply_url = f.opt("apply_url");
-    if let Some(u) = &apply_url {
-        if !(u.starts_with("https://") || u.starts_with("http://"))
-            || u.contains(char::is_whitespace)
-            || u.len() > 1000
-        {
-            errors.set(
-                "apply_url",
-                "신청 주소는 http:// 또는 https://로 시작하는 주소여야 합니다.",
-            );
-        }
-    } else if apply_method == "external" {
-        errors.set(
-            "apply_url",
-            "외부 누리집에서 신청받는 경우 신청 주소를 입력해 주세요.",
-        );
-    }
 
     let mut sub_programs = Vec::new();
     for (i, line) in f.get("sub_programs").lines().enumerate() {
@@ -464,41 +538,45 @@ pub fn validate(
             description: parts.get(3..).map(|p| p.join(" | ")).unwrap_or_default(),
         });
     }
-    if sub_programs.len() > 50 {
-        errors.set("sub_programs", "세부사업은 50개까지 입력할 수 있습니다.");
-    }
-
+    let summary_given = !summary.trim().is_empty();
+    let mut content = Content {
+        title,
+        summary,
+        body_html: body,
+        owner_agency_id: Some(own_agency_id.to_string()),
+        exec_agency_id: None,
+        category,
+        subcategories,
+        target_types: targets,
+        nationwide,
+        region_codes,
+        eligibility,
+        window_kind: Some(window_kind),
+        apply_start,
+        apply_end,
+        window_note: f.opt("window_note"),
+        apply_method,
+        apply_url,
+        apply_note: f.opt("apply_note"),
+        contacts: f.opt("contacts"),
+        sub_programs,
+    };
+    // The same rules as imports and the API; a field the form could not parse keeps
+    // that message.
+    check(&content, Origin::Console, &mut errors);
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    let summary = if summary.trim().is_empty() {
-        crate::text::html_to_text(&body).chars().take(300).collect()
+    content.summary = if summary_given {
+        content.summary.trim().to_string()
     } else {
-        summary.trim().to_string()
+        crate::text::html_to_text(&content.body_html)
+            .chars()
+            .take(300)
+            .collect()
     };
     Ok(Ok(Validated {
-        content: Content {
-            title,
-            summary,
-            body_html: body,
-            owner_agency_id: Some(own_agency_id.to_string()),
-            exec_agency_id: None,
-            category,
-            subcategories,
-            target_types: targets,
-            nationwide,
-            region_codes,
-            eligibility,
-            window_kind: Some(window_kind),
-            apply_start,
-            apply_end,
-            window_note: f.opt("window_note"),
-            apply_method,
-            apply_url,
-            apply_note: f.opt("apply_note"),
-            contacts: f.opt("contacts"),
-            sub_programs,
-        },
+        content,
         partner_agency,
         own_role_is_exec,
     }))
@@ -533,5 +611,65 @@ pub fn resolve_agencies(
         v.content.owner_agency_id = Some(own.to_string());
         v.content.exec_agency_id = partner.filter(|p| p != own);
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content() -> Content {
+        Content {
+            title: "2027년 울산 소상공인 판로 지원".into(),
+            category: Some("내수".into()),
+            window_kind: Some(WindowKind::Always),
+            apply_method: "offline".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_console_and_imports_break_the_same_rules() {
+        let mut c = content();
+        c.eligibility.owner_age_min = Some(60);
+        c.eligibility.owner_age_max = Some(39);
+        c.apply_url = Some("javascript:alert(1)".into());
+        c.target_types = vec!["소상공인".into(), "외계인".into()];
+        let mut console = FieldErrors::new();
+        check(&c, Origin::Console, &mut console);
+        let fields: Vec<&str> = console.iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["targets", "owner_age_max", "apply_url"]);
+
+        // An import keeps the record and empties what broke the rules.
+        let warnings = for_import(&mut c).expect("kept");
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert_eq!(c.target_types, ["소상공인"]);
+        assert_eq!(
+            (c.eligibility.owner_age_min, c.eligibility.owner_age_max),
+            (None, None)
+        );
+        assert_eq!(c.apply_url, None);
+        let mut again = FieldErrors::new();
+        check(&c, Origin::Import, &mut again);
+        assert!(again.is_empty(), "{:?}", again.iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn what_only_a_form_must_have_is_not_asked_of_an_import() {
+        let mut c = content();
+        c.category = None;
+        c.window_kind = Some(WindowKind::Dated);
+        c.apply_method = "external".into();
+        let mut console = FieldErrors::new();
+        check(&c, Origin::Console, &mut console);
+        assert!(console.has("category") && console.has("apply_end") && console.has("apply_url"));
+        assert_eq!(for_import(&mut c), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn an_import_without_a_title_is_rejected_with_the_reason() {
+        let mut c = content();
+        c.title = "  ".into();
+        assert_eq!(for_import(&mut c), Err("제목을 입력해 주세요.".to_string()));
     }
 }

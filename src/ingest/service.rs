@@ -396,14 +396,13 @@ fn to_content(
         _ => None,
     };
     let e = &rec.eligibility;
-    let category = rec.category.clone().filter(|c| reference::is_category(c));
-    Ok(Content {
+    let mut content = Content {
         title: rec.title.clone(),
         summary: rec.summary.clone(),
         body_html: rec.body_html.clone(),
         exec_agency_id: exec.filter(|x| Some(x) != owner.as_ref()),
         owner_agency_id: owner,
-        category,
+        category: rec.category.clone(),
         subcategories: rec.subcategories.clone(),
         target_types: rec.target_types.clone(),
         nationwide: rec.nationwide,
@@ -433,7 +432,15 @@ fn to_content(
         apply_note: rec.apply_note.clone(),
         contacts: rec.contacts.clone(),
         sub_programs: Vec::new(),
-    })
+    };
+    // The one content check (`announcements::rules`): no title rejects the record; any
+    // other breach empties the field and is logged, and the record is kept.
+    let warnings =
+        crate::announcements::rules::for_import(&mut content).map_err(AppError::BadRequest)?;
+    for w in warnings {
+        tracing::info!(source_id = %rec.source_id, warning = %w, "imported record adjusted");
+    }
+    Ok(content)
 }
 
 fn linked_attachments(
