@@ -20,6 +20,7 @@ pub mod messages;
 pub mod model;
 pub mod profile;
 pub mod push;
+pub mod request;
 pub mod schedule;
 pub mod send;
 pub mod sms;

@@ -131,15 +131,53 @@ pub struct DetailView {
     pub contacts: Option<String>,
     pub owner: Option<crate::accounts::Agency>,
     pub exec: Option<crate::accounts::Agency>,
-    pub sub_programs: Vec<serde_json::Value>,
-    pub attachments: Vec<serde_json::Value>,
-    pub sources: Vec<serde_json::Value>,
-    pub revisions: Vec<serde_json::Value>,
+    pub sub_programs: Vec<SubProgramView>,
+    pub attachments: Vec<AttachmentView>,
+    pub sources: Vec<SourceView>,
+    pub revisions: Vec<RevisionView>,
     pub published: String,
     pub updated: String,
     pub revision: i32,
     pub view_count: i64,
     pub share_url: String,
+}
+
+/// One sub-program (세부사업) as the detail page lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubProgramView {
+    pub name: String,
+    pub scale: String,
+    /// "3억 원", or empty.
+    pub budget: String,
+    pub description: String,
+}
+
+/// An attachment: stored here (`/attachments/{id}`) or a link to the source's copy.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentView {
+    pub name: String,
+    pub href: String,
+    pub external: bool,
+    /// "1.2 MB" / "34 KB", when known.
+    pub size: Option<String>,
+}
+
+/// Where an imported announcement came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceView {
+    pub label: String,
+    pub url: Option<String>,
+    pub source_id: String,
+}
+
+/// A published correction and its field-level changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionView {
+    pub revision: i32,
+    pub reason: String,
+    /// KST, "2026.12.06 14:30".
+    pub at: String,
+    pub changes: Vec<FieldChange>,
 }
 
 pub fn detail_view(
@@ -172,25 +210,54 @@ pub fn detail_view(
         .collect();
     let subs = store::sub_programs_of(conn, &a.id)?
         .into_iter()
-        .map(|s| serde_json::json!({"name": s.name, "scale": s.scale, "budget": budget_label(s.budget_won), "description": s.description}))
+        .map(|s| SubProgramView {
+            budget: budget_label(s.budget_won),
+            name: s.name,
+            scale: s.scale,
+            description: s.description,
+        })
         .collect();
     let attachments = store::attachments_of(conn, &a.id)?
         .into_iter()
         .map(|f| {
-            let href = if f.stored_name.is_some() { format!("/attachments/{}", f.id) } else { f.url.clone().unwrap_or_default() };
-            let size = f.size_bytes.map(|b| if b >= 1024 * 1024 { format!("{:.1} MB", b as f64 / 1048576.0) } else { format!("{} KB", (b + 1023) / 1024) });
-            serde_json::json!({"name": f.file_name, "href": href, "external": f.stored_name.is_none(), "size": size})
+            let href = if f.stored_name.is_some() {
+                format!("/attachments/{}", f.id)
+            } else {
+                f.url.clone().unwrap_or_default()
+            };
+            let size = f.size_bytes.map(|b| {
+                if b >= 1024 * 1024 {
+                    format!("{:.1} MB", b as f64 / 1048576.0)
+                } else {
+                    format!("{} KB", (b + 1023) / 1024)
+                }
+            });
+            AttachmentView {
+                external: f.stored_name.is_none(),
+                name: f.file_name,
+                href,
+                size,
+            }
         })
         .collect();
     let sources = store::sources_of(conn, &a.id)?
         .into_iter()
-        .map(|s| serde_json::json!({"label": s.source_label(), "url": s.source_url, "source_id": s.source_id}))
+        .map(|s| SourceView {
+            label: s.source_label().to_string(),
+            url: s.source_url,
+            source_id: s.source_id,
+        })
         .collect();
     let revisions = store::revisions_of(conn, &a.id)?
         .into_iter()
         .map(|r| {
             let changes: Vec<FieldChange> = serde_json::from_str(&r.diff).unwrap_or_default();
-            serde_json::json!({"revision": r.revision, "reason": r.reason, "at": format_kst(r.created_at, "%Y.%m.%d %H:%M"), "changes": changes})
+            RevisionView {
+                revision: r.revision,
+                reason: r.reason,
+                at: format_kst(r.created_at, "%Y.%m.%d %H:%M"),
+                changes,
+            }
         })
         .collect();
     let (dday, class) = dday(a, now);

@@ -87,10 +87,7 @@ pub fn routes(r: &mut Routes) {
         );
 }
 
-/// The most regions (시도 and 시군구) one subscription may name.
-pub const MAX_REGIONS: usize = 50;
-/// The most KSIC codes one subscription may name.
-pub const MAX_KSIC: usize = 20;
+pub use crate::alerts::request::{MAX_KSIC, MAX_REGIONS};
 
 #[derive(Deserialize)]
 pub(super) struct CsrfOnly {
