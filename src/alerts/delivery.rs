@@ -422,9 +422,13 @@ pub fn find_by_code(conn: &mut DbConnection, code: &str) -> AppResult<Option<Del
         .optional()?)
 }
 
-pub fn list_status(conn: &mut DbConnection, status: &str, limit: i64) -> AppResult<Vec<Delivery>> {
+pub fn list_status(
+    conn: &mut DbConnection,
+    status: DeliveryStatus,
+    limit: i64,
+) -> AppResult<Vec<Delivery>> {
     Ok(deliveries::table
-        .filter(deliveries::status.eq(status))
+        .filter(deliveries::status.eq(status.as_str()))
         .order(deliveries::created_at.desc())
         .limit(limit)
         .select(Delivery::as_select())

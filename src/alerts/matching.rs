@@ -429,7 +429,10 @@ fn changed_messages(
     let told: Vec<(Option<String>, Option<String>, String, String)> = deliveries::table
         .filter(deliveries::announcement_id.eq(&a.id))
         .filter(deliveries::kind.eq("new"))
-        .filter(deliveries::status.eq_any(["sent", "digested"]))
+        .filter(deliveries::status.eq_any([
+            super::delivery::DeliveryStatus::Sent.as_str(),
+            super::delivery::DeliveryStatus::Digested.as_str(),
+        ]))
         .select((
             deliveries::user_id,
             deliveries::subscription_id,

@@ -88,8 +88,8 @@ pub(super) async fn admin_deliveries(
         .db(|conn| {
             Ok((
                 delivery::counts(conn)?,
-                delivery::list_status(conn, "dead", 100)?,
-                delivery::list_status(conn, "queued", 20)?,
+                delivery::list_status(conn, delivery::DeliveryStatus::Dead, 100)?,
+                delivery::list_status(conn, delivery::DeliveryStatus::Queued, 20)?,
             ))
         })
         .await?;
