@@ -27,7 +27,7 @@ pub fn queue_reminders(
     let horizon = now + Duration::days(31);
     let rows: Vec<(String, String, Option<String>, Option<NaiveDateTime>)> = bookmarks::table
         .inner_join(announcements::table)
-        .filter(announcements::status.eq("published"))
+        .filter(announcements::status.eq(crate::announcements::model::Status::Published.as_str()))
         .filter(announcements::apply_end.gt(now))
         .filter(announcements::apply_end.le(horizon))
         .select((

@@ -315,35 +315,38 @@ macro_rules! filtered {
         let f: &ListFilter = $f;
         let now: NaiveDateTime = $now;
         let mut q = announcements::table.into_boxed();
-        q = match f.status {
-            StatusFilter::Open => q
-                .filter(announcements::status.eq("published"))
-                .filter(
-                    announcements::apply_start
-                        .is_null()
-                        .or(announcements::apply_start.le(now)),
-                )
-                .filter(
-                    announcements::apply_end
-                        .is_null()
-                        .or(announcements::apply_end.ge(now)),
+        q =
+            match f.status {
+                StatusFilter::Open => q
+                    .filter(announcements::status.eq(Status::Published.as_str()))
+                    .filter(
+                        announcements::apply_start
+                            .is_null()
+                            .or(announcements::apply_start.le(now)),
+                    )
+                    .filter(
+                        announcements::apply_end
+                            .is_null()
+                            .or(announcements::apply_end.ge(now)),
+                    ),
+                StatusFilter::Upcoming => q.filter(
+                    announcements::status
+                        .eq(Status::Forecast.as_str())
+                        .or(announcements::status
+                            .eq(Status::Published.as_str())
+                            .and(announcements::apply_start.gt(now))),
                 ),
-            StatusFilter::Upcoming => q.filter(
-                announcements::status
-                    .eq("forecast")
-                    .or(announcements::status
-                        .eq("published")
-                        .and(announcements::apply_start.gt(now))),
-            ),
-            StatusFilter::Closed => q.filter(
-                announcements::status.eq("closed").or(announcements::status
-                    .eq("published")
-                    .and(announcements::apply_end.lt(now))),
-            ),
-            StatusFilter::All => {
-                q.filter(announcements::status.eq_any(["published", "forecast", "closed"]))
-            }
-        };
+                StatusFilter::Closed => q.filter(
+                    announcements::status
+                        .eq(Status::Closed.as_str())
+                        .or(announcements::status
+                            .eq(Status::Published.as_str())
+                            .and(announcements::apply_end.lt(now))),
+                ),
+                StatusFilter::All => q.filter(announcements::status.eq_any(
+                    [Status::Published, Status::Forecast, Status::Closed].map(|s| s.as_str()),
+                )),
+            };
         if let Some(c) = &f.category {
             q = q.filter(announcements::category.eq(c.clone()));
         }
@@ -430,7 +433,7 @@ pub fn open_counts_by_category(
     now: NaiveDateTime,
 ) -> AppResult<HashMap<String, i64>> {
     let rows: Vec<(Option<String>, i64)> = announcements::table
-        .filter(announcements::status.eq("published"))
+        .filter(announcements::status.eq(Status::Published.as_str()))
         .filter(
             announcements::apply_end
                 .is_null()
@@ -451,7 +454,7 @@ pub fn open_counts_by_owner(
     now: NaiveDateTime,
 ) -> AppResult<HashMap<String, i64>> {
     let rows: Vec<(Option<String>, i64)> = announcements::table
-        .filter(announcements::status.eq("published"))
+        .filter(announcements::status.eq(Status::Published.as_str()))
         .filter(
             announcements::apply_end
                 .is_null()
@@ -540,7 +543,7 @@ pub fn views_by_day(
 /// Published announcements whose deadline has passed (the scheduler's safety sweep).
 pub fn overdue_published(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<String>> {
     Ok(announcements::table
-        .filter(announcements::status.eq("published"))
+        .filter(announcements::status.eq(Status::Published.as_str()))
         .filter(announcements::apply_end.lt(now))
         .select(announcements::id)
         .load(conn)?)
@@ -549,7 +552,7 @@ pub fn overdue_published(conn: &mut DbConnection, now: NaiveDateTime) -> AppResu
 /// Scheduled announcements whose publish time has passed.
 pub fn due_scheduled(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<String>> {
     Ok(announcements::table
-        .filter(announcements::status.eq("scheduled"))
+        .filter(announcements::status.eq(Status::Scheduled.as_str()))
         .filter(announcements::publish_at.le(now))
         .select(announcements::id)
         .load(conn)?)

@@ -146,7 +146,16 @@ pub fn reindex(state: &AppState, progress: &mut dyn FnMut(usize)) -> AppResult<u
     // UUID v7, ordered by creation time, so the newest id is the fence.
     let fence = crate::jobs::newest_id(&mut conn, IndexAnnouncement::KIND)?;
     let ids: Vec<String> = announcements::table
-        .filter(announcements::status.eq_any(["published", "forecast", "closed"]))
+        .filter(
+            announcements::status.eq_any(
+                [
+                    crate::announcements::model::Status::Published,
+                    crate::announcements::model::Status::Forecast,
+                    crate::announcements::model::Status::Closed,
+                ]
+                .map(|s| s.as_str()),
+            ),
+        )
         .order(announcements::id.asc())
         .select(announcements::id)
         .load(&mut conn)?;
