@@ -923,7 +923,7 @@ function demoAccounts() {
   // e.g. "  editor@demo.jiwon.kr        EY1lEGdrmuboih   (editor)"
   const found = {};
   const plain = text.replace(/\x1b\[[0-9;]*m/g, '');
-  for (const m of plain.matchAll(/^\s+(\S+@\S+)\s+(\S+)\s+\((editor|operator)\)\s*$/gm)) {
+  for (const m of plain.matchAll(/^\s+(\S+@\S+)\s+(\S+)\s+\((editor|operator|owner)\)\s*$/gm)) {
     found[m[3]] = { email: m[1], password: m[2] };
   }
   const missing = ['editor', 'operator'].filter((r) => !found[r]);
@@ -1162,6 +1162,30 @@ async function agencyFlow() {
   await ctx.close().catch(() => {});
 }
 
+// Journeys in tests/e2e/journeys/*.js, run in name order. Each module exports
+// `async run(kit)`; the kit is this script's shared checks, so a journey's lines are counted
+// in the one summary like the rest.
+async function journeys() {
+  const dir = path.join(__dirname, 'journeys');
+  let files = [];
+  try {
+    files = fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
+  } catch (_) {
+    return;
+  }
+  const kit = {
+    BASE_URL, MOBILE, HANGUL, check, need, log, norm, launch, watch, screenshot, expectHttp,
+    expectKoreanPage, runAxe, overflow, tapTargets, labelledControls, tabThrough, phoneChecks,
+    clickAndWaitOn, mailFromOutbox, mailText, onServer, businessNumber, demoAccounts, kstToday,
+  };
+  for (const f of files) {
+    log(`# journey ${f}`);
+    await check(`journey ${f} ran to its end`, async () => {
+      await require(path.join(dir, f)).run(kit);
+    });
+  }
+}
+
 async function main() {
   fs.mkdirSync(SHOT_DIR, { recursive: true });
   log(`# e2e smoke test against ${BASE_URL} with ${CHROMIUM}`);
@@ -1317,6 +1341,7 @@ async function main() {
     await ownerFlow(mobile, launched ? desktop : null);
   }
   await agencyFlow();
+  await journeys();
 
   await check('browser: no JS errors, console errors or failed requests', async () => {
     need(launched, 'a browser');
@@ -1341,7 +1366,7 @@ function cleanup() {
   }
 }
 
-const WATCHDOG_MS = Number(process.env.E2E_TIMEOUT_MS || 240000);
+const WATCHDOG_MS = Number(process.env.E2E_TIMEOUT_MS || 600000);
 const watchdog = setTimeout(() => {
   failed += 1;
   log(`not ok - whole run finished within ${WATCHDOG_MS} ms: watchdog fired`);
