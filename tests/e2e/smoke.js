@@ -1169,7 +1169,8 @@ async function journeys() {
   const dir = path.join(__dirname, 'journeys');
   let files = [];
   try {
-    files = fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
+    const only = process.env.E2E_JOURNEY || '';
+    files = fs.readdirSync(dir).filter((f) => f.endsWith('.js') && f.includes(only)).sort();
   } catch (_) {
     return;
   }
@@ -1189,6 +1190,12 @@ async function journeys() {
 async function main() {
   fs.mkdirSync(SHOT_DIR, { recursive: true });
   log(`# e2e smoke test against ${BASE_URL} with ${CHROMIUM}`);
+  if (process.env.E2E_JOURNEY) {
+    // while working on one journey: E2E_JOURNEY=owner-home runs only the journeys whose file
+    // name contains it (never set by scripts/test.sh)
+    await journeys();
+    return;
+  }
 
   const state = {};
   let desktop;
