@@ -1085,3 +1085,82 @@ fn the_subscription_page_is_for_owners_only() {
     me.login(&email, PW);
     assert_eq!(me.get("/me/subscriptions").status, 200);
 }
+
+/// Issue 11, 1: an alert made from a search alerts for what that search finds. The owner
+/// searches "소상공인 지원" in 울산 and takes "이 조건으로 새 공고 알림 받기" as offered; of
+/// two new 울산 programs the one the same search lists (its words apart, "지원" only in the
+/// text) reaches them, the one it does not list doesn't.
+#[test]
+fn an_alert_made_from_a_search_hears_of_what_the_search_lists() {
+    let Some(sink) = SmtpSink::start("alert from a search") else {
+        return;
+    };
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(sink.url()));
+    let (_, email) = owner(&app, |_| {});
+    let me = app.client();
+    me.login(&email, PW);
+    let search = "/announcements?q=%EC%86%8C%EC%83%81%EA%B3%B5%EC%9D%B8+%EC%A7%80%EC%9B%90&region=31";
+    let listing = me.get(search);
+    assert_eq!(listing.status, 200);
+    let link = regex::Regex::new(r#"href="(/alerts/new\?[^"]+)">이 조건으로 새 공고 알림 받기"#)
+        .unwrap()
+        .captures(&listing.body)
+        .map(|c| html_escape::decode_html_entities(&c[1]).to_string())
+        .expect("the listing offers an alert for its search");
+    let form = me.get(&link);
+    assert_eq!(input_value(&form.body, "keywords"), "소상공인 지원");
+    assert!(is_checked(&form.body, "region", "31000"));
+    let name = input_value(&form.body, "name");
+    let r = subscribe(
+        &me,
+        &[
+            ("name", name.as_str()),
+            ("mode", "custom"),
+            ("region", "31000"),
+            ("keywords", "소상공인 지원"),
+            ("frequency", "instant"),
+            ("channel", "email"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text().chars().take(800).collect::<String>());
+
+    let staff = staff_client(&app);
+    // The words apart and in another order; "지원" only in the body.
+    let heard = publish(
+        &app,
+        &staff,
+        &[
+            ("title", "2027년 울산 소상공인 배달앱 수수료 사업"),
+            ("summary", "울산 소상공인의 배달앱 수수료 부담을 덜어 드립니다."),
+            ("body", "배달앱 중개 수수료의 절반을 지원합니다."),
+        ],
+    );
+    // 울산, 지원, but not for 소상공인 in any word search reads.
+    let unheard = publish(
+        &app,
+        &staff,
+        &[
+            ("title", "2027년 울산 수출 바우처 지원"),
+            ("summary", "울산 수출 중소기업의 해외 마케팅 비용"),
+            ("body", "해외 전시회 참가비를 지원합니다."),
+            ("targets", "중소기업"),
+        ],
+    );
+    app.tick();
+    let listed = me.get(search).text();
+    assert!(listed.contains("배달앱 수수료 사업"), "the search lists the first");
+    let second = listed.find("울산 수출 바우처 지원").map(|i| &listed[i.saturating_sub(300)..(i + 300).min(listed.len())]);
+    assert!(second.is_none(), "and not the second: {second:?}");
+    assert_eq!(sink.wait_for(1, Duration::from_secs(10)), 1);
+    app.tick();
+    std::thread::sleep(Duration::from_millis(300));
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1, "{:?}", mails.iter().map(|m| &m.subject).collect::<Vec<_>>());
+    assert!(mails[0].subject.contains("배달앱 수수료 사업"), "{}", mails[0].subject);
+    assert!(mails[0].text.contains("키워드: 소상공인 지원"), "{}", mails[0].text);
+    let alerted: Vec<Option<String>> = deliveries::table
+        .select(deliveries::announcement_id)
+        .load(&mut app.conn())
+        .unwrap();
+    assert!(alerted.contains(&Some(heard)) && !alerted.contains(&Some(unheard)));
+}

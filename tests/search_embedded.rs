@@ -364,3 +364,89 @@ fn real_bizinfo_records() {
         }
     }
 }
+
+/// An alert keyword hears of exactly what the same words find in search: for every query of
+/// the relevance set (`search-eval/queries.json`), the spaced and unspaced forms of some, and
+/// owners' everyday words, the documents the engine lists (all of them) and the documents
+/// `search::matcher` says an alert keyword matches are the same set — on the real bizinfo
+/// records. The only allowed difference is the engine's count-based relaxation (a rare
+/// compound split in two when it finds fewer than three documents), which can only add.
+#[test]
+fn alert_keywords_match_what_search_lists() {
+    use jiwon::search::matcher::{DocText, Matcher};
+    let docs = bizinfo_docs();
+    let engine = EmbeddedIndex::in_memory(config());
+    engine
+        .rebuild(&mut docs.clone().into_iter(), &mut |_| {})
+        .unwrap();
+    let texts: Vec<DocText> = docs.iter().map(DocText::of).collect();
+    let eval: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("search-eval/queries.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut queries: Vec<String> = eval
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["query"].as_str().unwrap().to_string())
+        .collect();
+    for q in [
+        "소상공인 지원",
+        "소상공인지원",
+        "지원 소상공인",
+        "식당",
+        "가게",
+        "장사",
+        "폐업",
+        "대출",
+        "marketting",
+        "경영안정자금",
+    ] {
+        queries.push(q.to_string());
+    }
+    let (mut same, mut relaxed, mut total_listed) = (0, 0, 0);
+    for q in &queries {
+        let listed: std::collections::BTreeSet<String> = engine
+            .search(&SearchQuery {
+                q: q.clone(),
+                limit: 1000,
+                ..Default::default()
+            })
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        let m = Matcher::new(q);
+        let alerted: std::collections::BTreeSet<String> = docs
+            .iter()
+            .zip(&texts)
+            .filter(|(_, t)| m.matches(t))
+            .map(|(d, _)| d.id.clone())
+            .collect();
+        total_listed += listed.len();
+        if listed == alerted {
+            same += 1;
+            continue;
+        }
+        let missed: Vec<&String> = alerted.difference(&listed).collect();
+        assert!(
+            missed.is_empty() && alerted.len() < 3,
+            "{q:?}: search lists {} documents, an alert keyword matches {} ({} matched but not listed, {} listed but not matched)",
+            listed.len(),
+            alerted.len(),
+            missed.len(),
+            listed.difference(&alerted).count()
+        );
+        relaxed += 1;
+    }
+    println!(
+        "alert keywords vs search on {} real records: {} queries, {same} identical sets, {relaxed} where only search's rare-compound relaxation added documents; {total_listed} listings compared",
+        docs.len(),
+        queries.len()
+    );
+    assert!(same >= queries.len() - 5, "too many relaxed queries: {relaxed}");
+}

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::announcements::model::Eligibility;
+use crate::search::matcher::{DocText, Matcher};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Criteria {
@@ -50,8 +51,8 @@ pub struct Facts {
     pub nationwide: bool,
     pub targets: Vec<String>,
     pub eligibility: Eligibility,
-    /// Lower-cased title + summary + body text, for keywords.
-    pub text: String,
+    /// The searchable text as search tokenizes it, for keywords.
+    pub doc: DocText,
 }
 
 /// Why a criteria matched, one part per dimension (rendered as "지역: 울산").
@@ -88,7 +89,10 @@ impl Criteria {
         norm(&mut self.regions, false);
         norm(&mut self.ksic, false);
         for k in &mut self.keywords {
-            *k = crate::search::korean::normalize(k);
+            *k = crate::search::korean::normalize(k)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
         }
         norm(&mut self.keywords, true);
         norm(&mut self.targets, false);
@@ -184,7 +188,12 @@ impl Criteria {
             why.push(Because::Industry(hit.clone()));
         }
         if !self.keywords.is_empty() {
-            let hit = self.keywords.iter().find(|k| f.text.contains(k.as_str()))?;
+            // Each keyword is a query, decided as search decides it: every word, in any
+            // order, with search's particles, spacing and synonyms.
+            let hit = self
+                .keywords
+                .iter()
+                .find(|k| Matcher::new(k).matches(&f.doc))?;
             why.push(Because::Keyword(hit.clone()));
         }
         if !self.targets.is_empty() {
@@ -293,7 +302,10 @@ mod tests {
             nationwide: false,
             targets: vec!["소상공인".into()],
             eligibility: Eligibility::default(),
-            text: "울산 소상공인 경영안정자금".into(),
+            doc: DocText::of(&crate::search::SearchDoc {
+                title: "울산 소상공인 경영안정자금".into(),
+                ..Default::default()
+            }),
         }
     }
 

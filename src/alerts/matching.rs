@@ -20,6 +20,7 @@ use super::store;
 use crate::announcements::model::{Announcement, Status};
 use crate::announcements::store as ann_store;
 use crate::clock::to_kst;
+use crate::search::matcher::DocText;
 use crate::db::schema::{
     announcement_regions, bookmarks, criteria_terms, deliveries, ksic, regions,
     subscription_criteria, subscriptions, users,
@@ -36,14 +37,8 @@ pub fn facts_of(conn: &mut DbConnection, a: &Announcement) -> AppResult<Facts> {
             announcement_regions::sido_code,
         ))
         .load(conn)?;
-    // The same Korean normalization as search, so a keyword typed as 신재생 finds 신ㆍ재생.
-    let text = crate::search::korean::normalize(&format!(
-        "{} {} {}",
-        a.title,
-        a.summary,
-        crate::text::html_to_text(&a.body_html)
-    ))
-    .to_lowercase();
+    // Keywords are decided on the text search indexes, tokenized as search tokenizes it.
+    let doc = DocText::of(&crate::search::service::doc_for(conn, a)?);
     Ok(Facts {
         category: a.category.clone(),
         subcategories: a.subcategory_list(),
@@ -51,7 +46,7 @@ pub fn facts_of(conn: &mut DbConnection, a: &Announcement) -> AppResult<Facts> {
         nationwide: a.nationwide,
         targets: a.target_list(),
         eligibility: a.eligibility(),
-        text,
+        doc,
     })
 }
 

@@ -149,6 +149,15 @@ pub fn check(
     let criteria = input.criteria();
     if criteria.keywords.iter().any(|k| k.chars().count() > 40) || criteria.keywords.len() > 10 {
         errors.set("keywords", "키워드는 10개까지, 각 40자 이내로 적어 주세요.");
+    } else if let Some(k) = criteria
+        .keywords
+        .iter()
+        .find(|k| crate::search::matcher::Matcher::new(k).is_empty())
+    {
+        errors.set(
+            "keywords",
+            format!("키워드 '{k}'에는 찾을 글자나 숫자가 없습니다. 단어로 적어 주세요."),
+        );
     }
     let profile_mode = owner.is_some() && input.mode == "profile";
     if !profile_mode && criteria.is_empty() {

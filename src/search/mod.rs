@@ -8,7 +8,9 @@ pub mod embedded;
 pub mod jobs;
 pub mod korean;
 pub mod listing;
+pub mod matcher;
 pub mod meili;
+pub mod query;
 pub mod service;
 pub mod web;
 

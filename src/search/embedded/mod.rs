@@ -87,21 +87,11 @@ const BODY_SNIPPET_CHARS: usize = 1500;
 const SNIPPET_CHARS: usize = 120;
 /// How far into a summary a snippet's match is looked for (characters).
 const SNIPPET_SOURCE_CHARS: usize = 2000;
-/// Weight of a synonym relative to the word typed.
-const SYNONYM_WEIGHT: f32 = 0.7;
-/// Weight of a split compound (예비창업패키지 → 예비창업 + 패키지) relative to the word.
-const SPLIT_WEIGHT: f32 = 0.5;
 /// When a query finds fewer documents than this, its long compounds matching fewer
 /// documents than this are also tried split in two.
 const SPLIT_BELOW: usize = 3;
 /// Weight of a typo match relative to an exact one.
 const TYPO_WEIGHT: f32 = 0.3;
-/// Boosts by position in `searchableAttributes` (title first).
-const FIELD_BOOSTS: [f32; 8] = [8.0, 4.0, 3.0, 2.5, 2.0, 1.75, 1.5, 1.0];
-/// Query words considered (the rest is ignored).
-const MAX_QUERY_WORDS: usize = 16;
-/// Characters of one query word considered (a pasted paragraph is not a phrase query).
-const MAX_QUERY_WORD_CHARS: usize = 32;
 
 fn internal(e: impl std::fmt::Display) -> SearchError {
     SearchError::Internal(e.to_string())
