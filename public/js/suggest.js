@@ -26,3 +26,10 @@
     }, 200);
   });
 })();
+
+// The listing's filters: collapsed behind "필터 (N)" on a phone, simply open on a wide
+// screen (CSS does it where ::details-content is supported; this covers the rest).
+(function () {
+  var box = document.getElementById("filters-box");
+  if (box && window.matchMedia && window.matchMedia("(min-width: 700px)").matches) box.open = true;
+})();

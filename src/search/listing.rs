@@ -24,6 +24,55 @@ pub struct FacetValue {
     pub active: bool,
 }
 
+/// An applied filter as a removable chip: "지역: 울산", and the link without it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chip {
+    pub label: String,
+    pub href: String,
+}
+
+/// The filters a listing applies, each with the link that removes it (the search words are
+/// in the search box, not a chip).
+pub fn active_chips(
+    query: &ListQuery,
+    filter: &ListFilter,
+    agency: Option<&crate::accounts::Agency>,
+) -> Vec<Chip> {
+    let mut chips = Vec::new();
+    let mut chip = |key: &str, label: String| {
+        chips.push(Chip {
+            label,
+            href: format!("/announcements?{}", query.with(key, None)),
+        })
+    };
+    if let Some(c) = &filter.category {
+        chip("category", format!("분야: {c}"));
+    }
+    if let Some(r) = &filter.region {
+        let name = crate::reference::sido_name(r).unwrap_or(r.as_str());
+        chip("region", format!("지역: {name}"));
+    }
+    if let Some(t) = &filter.target {
+        chip("target", format!("대상: {t}"));
+    }
+    if filter.agency.is_some() {
+        let name = agency.map_or("선택한 기관", |a| a.name.as_str());
+        chip("agency", format!("기관: {name}"));
+    }
+    if let Some(d) = filter.due_days {
+        chip("due", format!("마감: {d}일 이내"));
+    }
+    if filter.status != StatusFilter::Open {
+        let label = match filter.status {
+            StatusFilter::Upcoming => "접수 예정·예고",
+            StatusFilter::Closed => "마감",
+            _ => "마감 포함 전체",
+        };
+        chip("status", format!("상태: {label}"));
+    }
+    chips
+}
+
 /// Everything a listing needs, from the engine or (degraded) the database.
 pub struct Listing {
     pub filter: ListFilter,

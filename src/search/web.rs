@@ -60,6 +60,8 @@ async fn listing(
     ctx.insert("due", &filter.due_days);
     ctx.insert("notes", &listing.notes);
     ctx.insert("agency", &listing.agency);
+    let chips = super::listing::active_chips(&query, filter, listing.agency.as_ref());
+    ctx.insert("chips", &chips);
     let groups: Vec<serde_json::Value> = [
         ("category", "분야"),
         ("region", "지역"),
