@@ -1099,7 +1099,8 @@ fn an_alert_made_from_a_search_hears_of_what_the_search_lists() {
     let (_, email) = owner(&app, |_| {});
     let me = app.client();
     me.login(&email, PW);
-    let search = "/announcements?q=%EC%86%8C%EC%83%81%EA%B3%B5%EC%9D%B8+%EC%A7%80%EC%9B%90&region=31";
+    let search =
+        "/announcements?q=%EC%86%8C%EC%83%81%EA%B3%B5%EC%9D%B8+%EC%A7%80%EC%9B%90&region=31";
     let listing = me.get(search);
     assert_eq!(listing.status, 200);
     let link = regex::Regex::new(r#"href="(/alerts/new\?[^"]+)">이 조건으로 새 공고 알림 받기"#)
@@ -1122,7 +1123,12 @@ fn an_alert_made_from_a_search_hears_of_what_the_search_lists() {
             ("channel", "email"),
         ],
     );
-    assert_eq!(r.status, 303, "{}", r.text().chars().take(800).collect::<String>());
+    assert_eq!(
+        r.status,
+        303,
+        "{}",
+        r.text().chars().take(800).collect::<String>()
+    );
 
     let staff = staff_client(&app);
     // The words apart and in another order; "지원" only in the body.
@@ -1131,7 +1137,10 @@ fn an_alert_made_from_a_search_hears_of_what_the_search_lists() {
         &staff,
         &[
             ("title", "2027년 울산 소상공인 배달앱 수수료 사업"),
-            ("summary", "울산 소상공인의 배달앱 수수료 부담을 덜어 드립니다."),
+            (
+                "summary",
+                "울산 소상공인의 배달앱 수수료 부담을 덜어 드립니다.",
+            ),
             ("body", "배달앱 중개 수수료의 절반을 지원합니다."),
         ],
     );
@@ -1148,16 +1157,34 @@ fn an_alert_made_from_a_search_hears_of_what_the_search_lists() {
     );
     app.tick();
     let listed = me.get(search).text();
-    assert!(listed.contains("배달앱 수수료 사업"), "the search lists the first");
-    let second = listed.find("울산 수출 바우처 지원").map(|i| &listed[i.saturating_sub(300)..(i + 300).min(listed.len())]);
+    assert!(
+        listed.contains("배달앱 수수료 사업"),
+        "the search lists the first"
+    );
+    let second = listed
+        .find("울산 수출 바우처 지원")
+        .map(|i| &listed[i.saturating_sub(300)..(i + 300).min(listed.len())]);
     assert!(second.is_none(), "and not the second: {second:?}");
     assert_eq!(sink.wait_for(1, Duration::from_secs(10)), 1);
     app.tick();
     std::thread::sleep(Duration::from_millis(300));
     let mails = sink.messages();
-    assert_eq!(mails.len(), 1, "{:?}", mails.iter().map(|m| &m.subject).collect::<Vec<_>>());
-    assert!(mails[0].subject.contains("배달앱 수수료 사업"), "{}", mails[0].subject);
-    assert!(mails[0].text.contains("키워드: 소상공인 지원"), "{}", mails[0].text);
+    assert_eq!(
+        mails.len(),
+        1,
+        "{:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert!(
+        mails[0].subject.contains("배달앱 수수료 사업"),
+        "{}",
+        mails[0].subject
+    );
+    assert!(
+        mails[0].text.contains("키워드: 소상공인 지원"),
+        "{}",
+        mails[0].text
+    );
     let alerted: Vec<Option<String>> = deliveries::table
         .select(deliveries::announcement_id)
         .load(&mut app.conn())

@@ -448,5 +448,8 @@ fn alert_keywords_match_what_search_lists() {
         docs.len(),
         queries.len()
     );
-    assert!(same >= queries.len() - 5, "too many relaxed queries: {relaxed}");
+    assert!(
+        same >= queries.len() - 5,
+        "too many relaxed queries: {relaxed}"
+    );
 }

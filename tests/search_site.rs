@@ -330,3 +330,106 @@ fn anonymous_listings_are_kept_rendered_for_a_few_seconds_only() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     assert_eq!(count(&public.get(q).body), 1);
 }
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Issue 11, 7 and 8 on the real records: owners' everyday words find programs, a query
+/// typed without spaces finds what the spaced one finds, a mistyped word is offered the
+/// nearest known word (only when it finds something), and applied filters are chips that
+/// each take one filter away behind one "필터 (N)" button.
+#[test]
+fn everyday_words_spacing_nearest_words_and_filter_chips() {
+    let app = TestApp::spawn();
+    app.import(&data_file("bizinfo_2026.json"));
+    app.import(&data_file("kstartup_2026.json"));
+    app.reindex();
+    let c = app.client();
+    let all = |q: &str| c.get(&format!("/announcements?status=all&q={}", enc(q)));
+
+    // 식당 and 음식점 are one set of words (음식점, 외식, 요식업, 식당).
+    let restaurant = all("식당");
+    assert!(count(&restaurant.body) > 0, "식당 finds programs");
+    assert_eq!(count(&restaurant.body), count(&all("음식점").body));
+    assert!(restaurant.body.contains("<mark>"));
+    // Everyday words lead to the programs' own words.
+    for (word, one_of) in [
+        ("가게", &["점포", "상가", "소상공인"][..]),
+        ("장사", &["소상공인", "자영업", "점포"][..]),
+        (
+            "폐업",
+            &["재기", "재창업", "희망리턴", "폐업", "사업정리"][..],
+        ),
+        ("대출", &["융자", "정책자금", "대출", "보증"][..]),
+        ("월세", &["임대료", "임차료", "월세"][..]),
+    ] {
+        let r = all(word);
+        assert!(count(&r.body) > 0, "{word} finds nothing");
+        let marked: Vec<String> = regex::Regex::new(r"<mark>([^<]+)</mark>")
+            .unwrap()
+            .captures_iter(&r.body)
+            .map(|m| m[1].to_string())
+            .collect();
+        assert!(
+            marked.iter().any(|m| one_of.iter().any(|w| m.contains(w))),
+            "{word}: marked {marked:?}"
+        );
+    }
+
+    // Typed without spaces: the same programs.
+    for (spaced, joined) in [
+        ("소상공인 지원", "소상공인지원"),
+        ("온라인 판로", "온라인판로"),
+        ("청년 창업", "청년창업"),
+    ] {
+        let a = count(&all(spaced).body);
+        assert!(a > 0, "{spaced}");
+        assert_eq!(a, count(&all(joined).body), "{spaced} / {joined}");
+    }
+
+    // A mistyped word: nothing found, the nearest word offered with what it finds.
+    let typo = all("식땅");
+    assert_eq!(count(&typo.body), 0);
+    typo.assert_contains("조건에 맞는 공고가 없습니다");
+    let offered = regex::Regex::new(r#"<a href="([^"]+)">식당 \((\d+)건\)</a>"#)
+        .unwrap()
+        .captures(&typo.body)
+        .map(|m| (m[1].replace("&amp;", "&"), m[2].parse::<i64>().unwrap()))
+        .expect("식당 is offered for 식땅");
+    assert_eq!(offered.1, count(&restaurant.body));
+    assert_eq!(
+        count(&c.get(&offered.0).body),
+        offered.1,
+        "the link finds what it says"
+    );
+    // A word that is nobody's typo is not "corrected".
+    let none = all("우주선");
+    assert_eq!(count(&none.body), 0);
+    assert!(
+        !none.body.contains("건)</a>"),
+        "nothing offered that finds nothing"
+    );
+
+    // Filters: one button with how many apply; each chip removes its own filter.
+    let filtered = c.get("/announcements?category=%EC%B0%BD%EC%97%85&region=31&due=30");
+    filtered.assert_contains("<summary>필터 (3)</summary>");
+    let chips: Vec<(String, String)> =
+        regex::Regex::new(r#"<a class="chip" href="([^"]+)">([^<]+)<"#)
+            .unwrap()
+            .captures_iter(&filtered.body)
+            .map(|m| (m[2].to_string(), m[1].replace("&amp;", "&")))
+            .collect();
+    let labels: Vec<&str> = chips.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(labels, ["분야: 창업", "지역: 울산", "마감: 30일 이내"]);
+    let without_region = &chips[1].1;
+    assert!(without_region.contains("category=") && without_region.contains("due=30"));
+    assert!(!without_region.contains("region="));
+    let r = c.get(without_region);
+    r.assert_contains("<summary>필터 (2)</summary>");
+    assert!(count(&r.body) >= count(&filtered.body));
+    // No filter, no count and no chips.
+    let plain = c.get("/announcements");
+    plain.assert_contains("<summary>필터</summary>");
+    assert!(!plain.body.contains("class=\"chip\""));
+}

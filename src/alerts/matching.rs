@@ -20,13 +20,13 @@ use super::store;
 use crate::announcements::model::{Announcement, Status};
 use crate::announcements::store as ann_store;
 use crate::clock::to_kst;
-use crate::search::matcher::DocText;
 use crate::db::schema::{
     announcement_regions, bookmarks, criteria_terms, deliveries, ksic, regions,
     subscription_criteria, subscriptions, users,
 };
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::search::matcher::DocText;
 
 /// The facts of an announcement that criteria are evaluated against.
 pub fn facts_of(conn: &mut DbConnection, a: &Announcement) -> AppResult<Facts> {

@@ -368,6 +368,50 @@ pub fn despaced(s: &str) -> String {
         .collect()
 }
 
+/// Hangul syllables spelled out in their jamo (`식당` → ㅅㅣㄱㄷㅏㅇ as conjoining jamo), so
+/// that distances count the letters people mistype; other characters stay as they are.
+pub fn jamo(s: &str) -> Vec<char> {
+    let mut out = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        if is_syllable(c) {
+            let i = c as u32 - 0xAC00;
+            let (l, v, t) = (i / (21 * 28), (i % (21 * 28)) / 28, i % 28);
+            out.extend(char::from_u32(0x1100 + l));
+            out.extend(char::from_u32(0x1161 + v));
+            if t > 0 {
+                out.extend(char::from_u32(0x11A7 + t));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Optimal-string-alignment distance (a swap of neighbours counts one).
+pub fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,6 +474,16 @@ mod tests {
         let toks = analyze("소상공인 온라인", true);
         let cross = toks.iter().find(|t| t.text == "인온").unwrap();
         assert_eq!(&"소상공인 온라인"[cross.from..cross.to], "인 온");
+    }
+
+    #[test]
+    fn jamo_distance() {
+        let d = |a: &str, b: &str| edit_distance(&jamo(a), &jamo(b));
+        assert_eq!(d("식땅", "식당"), 1);
+        assert_eq!(d("소상공닌", "소상공인"), 1);
+        assert_eq!(d("창업", "창업"), 0);
+        assert_eq!(d("AI", "IA"), 1);
+        assert!(d("수출", "창업") > 2);
     }
 
     #[test]

@@ -224,29 +224,75 @@ pub fn run_listing(
 /// (text, href)
 pub type Link = (String, String);
 
-/// Ways out of an empty result: synonyms of the query and each filter removed.
-pub fn zero_result_help(query: &ListQuery, filter: &ListFilter) -> (Vec<Link>, Vec<Link>) {
+/// Ways out of an empty result: other words for the query — the nearest known words to a
+/// mistyped one (식땅 → 식당), synonyms, each word left out, other spacing — each shown
+/// only when it finds something, with how much; and each filter removed.
+pub fn zero_result_help(
+    state: &AppState,
+    query: &ListQuery,
+    filter: &ListFilter,
+) -> (Vec<Link>, Vec<Link>) {
     let mut spelling = Vec::new();
-    if let (Some(q), Ok(cfg)) = (&filter.q, super::config::SearchConfig::load()) {
-        for (word, alts) in &cfg.synonyms {
-            if q.contains(word.as_str()) {
-                for alt in alts.iter().take(2) {
-                    let suggestion = q.replace(word.as_str(), alt);
-                    if !spelling
+    if let Some(q) = &filter.q {
+        let words: Vec<String> = crate::search::korean::split_words(q)
+            .into_iter()
+            .map(|w| crate::search::korean::strip_particle(w).to_string())
+            .collect();
+        let mut candidates: Vec<String> = Vec::new();
+        for w in &words {
+            for near in crate::search::query::nearest_words(w, 3) {
+                candidates.push(
+                    words
                         .iter()
-                        .any(|(s, _): &(String, String)| *s == suggestion)
-                    {
-                        let href = format!("/announcements?{}", query.with("q", Some(&suggestion)));
-                        spelling.push((suggestion, href));
-                    }
+                        .map(|x| if x == w { near.as_str() } else { x.as_str() })
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+            }
+        }
+        if let Ok(cfg) = super::config::SearchConfig::load() {
+            for (word, alts) in &cfg.synonyms {
+                if q.contains(word.as_str()) {
+                    candidates.extend(alts.iter().take(2).map(|alt| q.replace(word.as_str(), alt)));
                 }
             }
         }
-        // Spacing variant: the query with its spaces removed, or split into words.
+        if words.len() >= 2 {
+            for skip in 0..words.len() {
+                let rest: Vec<&str> = words
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != skip)
+                    .map(|(_, w)| w.as_str())
+                    .collect();
+                candidates.push(rest.join(" "));
+            }
+        }
+        // Spacing variant: the query with its spaces removed.
         let joined: String = q.split_whitespace().collect();
         if joined != *q {
-            let href = format!("/announcements?{}", query.with("q", Some(&joined)));
-            spelling.push((joined, href));
+            candidates.push(joined);
+        }
+        let now = state.now();
+        let mut tried = std::collections::HashSet::new();
+        for c in candidates {
+            if spelling.len() >= 5 || tried.len() >= 12 {
+                break;
+            }
+            if c.trim().is_empty() || c == *q || !tried.insert(c.clone()) {
+                continue;
+            }
+            let mut f = filter.clone();
+            f.q = Some(c.clone());
+            f.page = 1;
+            f.per_page = 1;
+            let Ok(found) = super::service::find(state, &f, false, now) else {
+                break;
+            };
+            if found.total > 0 && found.relaxed_q.is_none() {
+                let href = format!("/announcements?{}", query.with("q", Some(&c)));
+                spelling.push((format!("{c} ({}건)", found.total), href));
+            }
         }
     }
     spelling.truncate(5);

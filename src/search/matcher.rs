@@ -10,7 +10,7 @@
 //! that uses its index's counts (a rare compound tried split in two when almost nothing
 //! matches): an alert is decided before anything else is known.
 
-use super::korean::{analyze, normalize};
+use super::korean::{analyze, edit_distance, normalize};
 use super::query::{shared_settings, Plan, QWord};
 use super::SearchDoc;
 
@@ -29,7 +29,8 @@ impl DocText {
         let toks = |s: &str, joined: bool| -> Vec<String> {
             analyze(s, joined).into_iter().map(|t| t.text).collect()
         };
-        let many = |v: &[String]| -> Vec<Vec<String>> { v.iter().map(|s| toks(s, false)).collect() };
+        let many =
+            |v: &[String]| -> Vec<Vec<String>> { v.iter().map(|s| toks(s, false)).collect() };
         let category: Vec<String> = d.category.iter().cloned().collect();
         let plain = vec![
             vec![toks(&d.title, false)],
@@ -55,7 +56,9 @@ impl DocText {
                 .flatten()
                 .any(|x| x == t || (w.typos > 0 && within(x, t, w.typos as usize)));
         }
-        values.chain(self.joined.iter()).any(|v| phrase_in(v, &w.toks))
+        values
+            .chain(self.joined.iter())
+            .any(|v| phrase_in(v, &w.toks))
     }
 }
 
@@ -63,32 +66,11 @@ fn phrase_in(toks: &[String], phrase: &[String]) -> bool {
     toks.windows(phrase.len()).any(|w| w == phrase)
 }
 
-/// Optimal-string-alignment distance of `a` and `b` is at most `max` (a transposition
-/// counts one, as in the engine's fuzzy terms).
+/// Within `max` edits (a transposition counts one, as in the engine's fuzzy terms).
 fn within(a: &str, b: &str, max: usize) -> bool {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > max {
-        return false;
-    }
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for j in 0..=b.len() {
-        d[0][j] = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()] <= max
+    a.len().abs_diff(b.len()) <= max && edit_distance(&a, &b) <= max
 }
 
 /// One query, planned once, to test documents against.
@@ -137,7 +119,10 @@ mod tests {
 
     #[test]
     fn every_word_in_any_order_and_field() {
-        let d = doc("2026년 울산 소상공인 경영안정 지원사업", "점포 임차료를 지원합니다");
+        let d = doc(
+            "2026년 울산 소상공인 경영안정 지원사업",
+            "점포 임차료를 지원합니다",
+        );
         assert!(Matcher::new("소상공인 지원").matches(&d));
         assert!(Matcher::new("지원 소상공인").matches(&d));
         // particles as search strips them; a word found only in the body still counts

@@ -2,16 +2,18 @@
 //! use (`search::matcher`): words are cut as `korean::split_words` does, lose their particles
 //! (`korean::strip_particle`) and stop words, gather their synonyms (multi-word keys compared
 //! de-spaced) and get their typo allowance. A Hangul compound typed without spaces that the
-//! word list (`search-config/words.txt`) cuts into known words also matches as those words
-//! (소상공인지원 → 소상공인 + 지원, at [`SPLIT_WEIGHT`]), so it finds what the spaced query
-//! finds. The engine adds one relaxation of its own, with its index's counts
+//! word list (`search-config/words.txt`) cuts into known words is searched as those words
+//! (소상공인지원 → 소상공인 지원), so it finds what the spaced query finds, and the
+//! whole-query bonus ranks documents that write it together first. The engine adds one relaxation of its own, with its index's counts
 //! (`embedded::query`): a rare compound tried split in two.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::search::config::SearchConfig;
-use crate::search::korean::{analyze, despaced, is_syllable, split_words, strip_particle};
+use crate::search::korean::{
+    analyze, despaced, edit_distance, is_syllable, jamo, split_words, strip_particle,
+};
 
 /// Weight of a synonym relative to the word typed.
 pub(crate) const SYNONYM_WEIGHT: f32 = 0.7;
@@ -41,7 +43,7 @@ fn known_words() -> &'static HashSet<String> {
 
 /// `소상공인지원사업` → `[소상공인, 지원, 사업]`: the fewest known words (two syllables or
 /// more each) that spell a Hangul word of four syllables or more exactly; `None` when they
-/// don't, or when the word is one known word only.
+/// don't.
 pub fn compound_parts(word: &str) -> Option<Vec<String>> {
     let chars: Vec<char> = word.chars().collect();
     if chars.len() < 4 || !chars.iter().all(|c| is_syllable(*c)) {
@@ -57,6 +59,9 @@ pub fn compound_parts(word: &str) -> Option<Vec<String>> {
             let Some((parts, _)) = best[start] else {
                 continue;
             };
+            if start == 0 && end == n {
+                continue; // the word itself: cut it or leave it
+            }
             let part: String = chars[start..end].iter().collect();
             if words.contains(&part) && best[end].is_none_or(|(p, _)| parts + 1 < p) {
                 best[end] = Some((parts + 1, start));
@@ -76,6 +81,36 @@ pub fn compound_parts(word: &str) -> Option<Vec<String>> {
     }
     out.reverse();
     Some(out)
+}
+
+/// Known words (the word list and every synonym) nearest to `word` by jamo edits — at most
+/// one edit for words of up to three syllables, two beyond — closest first. For a query
+/// that found nothing: "식땅" → 식당.
+pub fn nearest_words(word: &str, n: usize) -> Vec<String> {
+    let target = jamo(&word.to_lowercase());
+    let syllables = word.chars().count();
+    let max = if syllables <= 3 { 1 } else { 2 };
+    let settings = shared_settings();
+    let mut found: Vec<(usize, &str)> = known_words()
+        .iter()
+        .map(String::as_str)
+        .chain(settings.synonym_words())
+        .filter(|w| *w != word)
+        .filter_map(|w| {
+            let j = jamo(&w.to_lowercase());
+            (j.len().abs_diff(target.len()) <= max)
+                .then(|| edit_distance(&j, &target))
+                .filter(|d| (1..=max).contains(d))
+                .map(|d| (d, w))
+        })
+        .collect();
+    found.sort();
+    found.dedup_by(|a, b| a.1 == b.1);
+    found
+        .into_iter()
+        .take(n)
+        .map(|(_, w)| w.to_string())
+        .collect()
 }
 
 /// The settings of `search-config/announcements.json`, prepared once for planning queries
@@ -119,6 +154,7 @@ pub(crate) struct Settings {
     /// (searchable field name, boost)
     pub(crate) fields: Vec<(String, f32)>,
     synonyms: HashMap<String, Vec<Vec<String>>>,
+    synonym_words: Vec<String>,
     max_key_words: usize,
     stop_words: HashSet<String>,
     typo: (bool, usize, usize),
@@ -127,6 +163,11 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
+    /// Every synonym key and value as written (for suggestions).
+    pub(crate) fn synonym_words(&self) -> impl Iterator<Item = &str> {
+        self.synonym_words.iter().map(String::as_str)
+    }
+
     pub(crate) fn new(config: &SearchConfig) -> Settings {
         let fields = config
             .searchable
@@ -153,9 +194,18 @@ impl Settings {
             .and_then(|f| f.get("maxValuesPerFacet"))
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(100) as usize;
+        let mut synonym_words: Vec<String> = config
+            .synonyms
+            .iter()
+            .flat_map(|(k, v)| std::iter::once(k).chain(v))
+            .cloned()
+            .collect();
+        synonym_words.sort();
+        synonym_words.dedup();
         Settings {
             fields,
             synonyms,
+            synonym_words,
             // Keys are compared de-spaced: "디지털 전환" (two query words) hits "디지털전환".
             max_key_words: 4,
             stop_words: config.stop_words.iter().map(|w| w.to_lowercase()).collect(),
@@ -188,6 +238,9 @@ impl Settings {
     }
 
     pub(crate) fn plan(&self, q: &str) -> Option<Plan> {
+        // A compound typed without spaces is searched as its known words (each with its
+        // synonyms), so it finds what the spaced query finds; the whole-query bonus below
+        // still ranks the documents that write it together first.
         let mut words: Vec<String> = split_words(q)
             .into_iter()
             .take(MAX_QUERY_WORDS)
@@ -196,8 +249,19 @@ impl Settings {
                     Some((b, _)) => &w[..b],
                     None => w,
                 };
-                strip_particle(w).to_lowercase()
+                // A known word or a compound of known words keeps what looks like a particle
+                // (온라인판로 is 온라인 + 판로, not 온라인판 + 로); otherwise the particle goes.
+                let w = w.to_lowercase();
+                compound_parts(&w).unwrap_or_else(|| {
+                    if known_words().contains(&w) {
+                        return vec![w];
+                    }
+                    let stripped = strip_particle(&w).to_string();
+                    compound_parts(&stripped).unwrap_or_else(|| vec![stripped])
+                })
             })
+            .flatten()
+            .take(MAX_QUERY_WORDS)
             .filter(|w| !analyze(w, false).is_empty())
             .collect();
         let content: Vec<String> = words
@@ -244,21 +308,6 @@ impl Settings {
                     });
                 }
             }
-            if span == 1 {
-                if let Some(parts) = compound_parts(&words[i]) {
-                    let ws: Vec<QWord> = parts
-                        .iter()
-                        .filter_map(|w| self.qword(w))
-                        .map(|w| QWord { typos: 0, ..w })
-                        .collect();
-                    if ws.len() >= 2 && !alts.iter().any(|a| a.words == ws) {
-                        alts.push(Alt {
-                            words: ws,
-                            weight: SPLIT_WEIGHT,
-                        });
-                    }
-                }
-            }
             groups.push(alts);
             i += span;
         }
@@ -274,7 +323,6 @@ impl Settings {
         Some(Plan { groups, bonus })
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -331,5 +379,40 @@ mod tests {
         let plan = settings.plan(&long).unwrap();
         assert!(plan.groups.len() <= MAX_QUERY_WORDS);
         assert!(plan.words().all(|w| w.toks.len() < MAX_QUERY_WORD_CHARS));
+    }
+}
+
+#[cfg(test)]
+mod compound_tests {
+    use super::*;
+
+    #[test]
+    fn compounds_typed_without_spaces_are_cut_into_known_words() {
+        assert_eq!(
+            compound_parts("온라인판로"),
+            Some(vec!["온라인".to_string(), "판로".to_string()])
+        );
+        assert_eq!(
+            compound_parts("소상공인지원"),
+            Some(vec!["소상공인".to_string(), "지원".to_string()])
+        );
+        assert_eq!(compound_parts("판로"), None);
+        assert_eq!(compound_parts("우주선발사"), None);
+        let words = |q: &str| -> Vec<String> {
+            shared_settings()
+                .plan(q)
+                .unwrap()
+                .groups
+                .iter()
+                .map(|g| {
+                    g[0].words
+                        .iter()
+                        .map(|w| w.toks.join("+"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect()
+        };
+        assert_eq!(words("온라인판로"), words("온라인 판로"));
     }
 }

@@ -38,7 +38,12 @@ async fn listing(
     let query = query.into_inner();
     let st = state.clone();
     let q2 = query.clone();
-    let listing = web::block(move || run_listing(&st, &q2, PER_PAGE, true)).await??;
+    let (listing, help) = web::block(move || {
+        let listing = run_listing(&st, &q2, PER_PAGE, true)?;
+        let help = (listing.total == 0).then(|| zero_result_help(&st, &q2, &listing.filter));
+        AppResult::Ok((listing, help))
+    })
+    .await??;
     let filter = &listing.filter;
     let pages = ((listing.total + PER_PAGE - 1) / PER_PAGE).max(1);
     let mut ctx = page(user.as_ref(), None);
@@ -82,8 +87,7 @@ async fn listing(
     ctx.insert("due_facets", &listing.due);
     ctx.insert("degraded", &listing.degraded);
     ctx.insert("relaxed_q", &listing.relaxed_q);
-    if listing.total == 0 {
-        let (spelling, loosen) = zero_result_help(&query, filter);
+    if let Some((spelling, loosen)) = help {
         ctx.insert("spelling", &spelling);
         ctx.insert("loosen", &loosen);
     }

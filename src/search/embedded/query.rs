@@ -5,10 +5,10 @@ use tantivy::collector::Count;
 use tantivy::query::Query;
 use tantivy::Searcher;
 
-pub(super) use crate::search::query::{Alt, Plan, QWord, Settings};
 use super::{EmbeddedIndex, SPLIT_BELOW};
-use crate::search::query::SPLIT_WEIGHT;
 use crate::search::korean::is_syllable;
+use crate::search::query::SPLIT_WEIGHT;
+pub(super) use crate::search::query::{Alt, Plan, QWord, Settings};
 
 impl EmbeddedIndex {
     /// Like Meilisearch's word splitting: a Hangul compound of four syllables or more that
@@ -57,4 +57,3 @@ impl EmbeddedIndex {
         changed
     }
 }
-
