@@ -354,6 +354,7 @@ fn everyday_words_spacing_nearest_words_and_filter_chips() {
     assert_eq!(count(&restaurant.body), count(&all("음식점").body));
     assert!(restaurant.body.contains("<mark>"));
     // Everyday words lead to the programs' own words.
+    let mark = regex::Regex::new(r"<mark>([^<]+)</mark>").unwrap();
     for (word, one_of) in [
         ("가게", &["점포", "상가", "소상공인"][..]),
         ("장사", &["소상공인", "자영업", "점포"][..]),
@@ -366,8 +367,7 @@ fn everyday_words_spacing_nearest_words_and_filter_chips() {
     ] {
         let r = all(word);
         assert!(count(&r.body) > 0, "{word} finds nothing");
-        let marked: Vec<String> = regex::Regex::new(r"<mark>([^<]+)</mark>")
-            .unwrap()
+        let marked: Vec<String> = mark
             .captures_iter(&r.body)
             .map(|m| m[1].to_string())
             .collect();

@@ -244,7 +244,7 @@ impl Settings {
         let mut words: Vec<String> = split_words(q)
             .into_iter()
             .take(MAX_QUERY_WORDS)
-            .map(|w| {
+            .flat_map(|w| {
                 let w = match w.char_indices().nth(MAX_QUERY_WORD_CHARS) {
                     Some((b, _)) => &w[..b],
                     None => w,
@@ -260,7 +260,6 @@ impl Settings {
                     compound_parts(&stripped).unwrap_or_else(|| vec![stripped])
                 })
             })
-            .flatten()
             .take(MAX_QUERY_WORDS)
             .filter(|w| !analyze(w, false).is_empty())
             .collect();

@@ -144,7 +144,10 @@ pub fn run_all(engine: &dyn SearchIndex) -> Vec<(String, Result<(), String>)> {
         ("stop words are ignored", stop_words),
         ("synonyms in both directions", synonyms),
         ("multi-word synonym key", multi_word_synonym),
-        ("everyday words and compounds typed together", everyday_words),
+        (
+            "everyday words and compounds typed together",
+            everyday_words,
+        ),
         ("latin typo tolerance", latin_typos),
         ("ranking: compound and title first", ranking),
         ("filter: category", filter_category),
@@ -404,10 +407,17 @@ fn synonyms(e: &dyn SearchIndex) -> Result<(), String> {
 /// spaces finds what the spaced one finds.
 fn everyday_words(e: &dyn SearchIndex) -> Result<(), String> {
     has_all(&search_ids(e, "가게")?, &["t-40"], "가게 → 점포")?;
-    has_all(&search_ids(e, "장사")?, &["t-04", "t-05"], "장사 → 소상공인")?;
+    has_all(
+        &search_ids(e, "장사")?,
+        &["t-04", "t-05"],
+        "장사 → 소상공인",
+    )?;
     has_all(&search_ids(e, "월세")?, &["t-22"], "월세 → 임차료")?;
     has_all(&search_ids(e, "대출")?, &["t-18", "t-33"], "대출 → 융자")?;
-    for (apart, together) in [("청년 창업", "청년창업"), ("소상공인 마케팅", "소상공인마케팅")] {
+    for (apart, together) in [
+        ("청년 창업", "청년창업"),
+        ("소상공인 마케팅", "소상공인마케팅"),
+    ] {
         let a = search_ids(e, apart)?;
         ensure(!a.is_empty(), format!("{apart}: no results"))?;
         let b = search_ids(e, together)?;
