@@ -187,11 +187,6 @@ impl Eligibility {
         Ok(self.describe_with(&|c| names.get(c).cloned()))
     }
 
-    /// Human-readable lines in Korean, with KSIC codes as codes (see [`Self::describe_with`]).
-    pub fn describe(&self) -> Vec<String> {
-        self.describe_with(&|_| None)
-    }
-
     /// Human-readable lines in Korean, for the announcement page, the console's preview and
     /// corrections: limits through [`limit_label`], money through [`format_won`], and each
     /// KSIC code by the name `ksic_name` gives it ("음식점 및 주점업(56)").
