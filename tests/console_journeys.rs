@@ -182,6 +182,8 @@ fn scheduling_is_confirmed_in_kst_and_the_forms_show_the_saved_time() {
         .assert_contains("12월 8일 (화) 오전 9:00 KST 게시 예정");
     c.get(&format!("/console/announcements/{id}/edit"))
         .assert_contains("12월 8일 (화) 오전 9:00 KST 게시 예정");
+    c.get("/console/audit")
+        .assert_contains("12월 8일 (화) 오전 9:00 KST 게시 예정");
     // An afternoon time reads 오후.
     let r = c.post_form(
         &format!("/console/announcements/{id}/schedule"),

@@ -524,7 +524,7 @@ pub fn schedule(
             "announcement.schedule",
             "announcement",
             id,
-            &format!("{} 게시 예약", format_kst(publish_at, "%Y-%m-%d %H:%M KST")),
+            &format!("{} 게시 예정", crate::clock::format_kst_moment(publish_at)),
             now,
         )
     })
