@@ -69,6 +69,17 @@ pub(crate) fn plain_to_html(text: &str) -> String {
     out
 }
 
+/// Whether a body the console was given is HTML rather than Markdown: it begins with a
+/// tag, as imported bodies (which the edit form shows as they are) do. Kept as HTML, such
+/// a body renders exactly as before.
+pub fn is_html_body(body: &str) -> bool {
+    static LEADING_TAG: Lazy<Regex> = Lazy::new(|| {
+        Regex::new(r"^\s*<[A-Za-z][A-Za-z0-9]*[\s/>]")
+            .unwrap_or_else(|e| panic!("LEADING_TAG: {e}"))
+    });
+    LEADING_TAG.is_match(body)
+}
+
 /// Renders the console's body Markdown as HTML, for [`sanitize_html`] to clean (raw HTML
 /// in the Markdown passes through to it, so a `<script>` never survives, and an HTML body
 /// pasted in keeps its structure). Plain text reads as written: paragraphs at blank
@@ -217,6 +228,8 @@ mod tests {
             !html.contains("javascript:") && !html.contains("onerror"),
             "{html}"
         );
+        assert!(is_html_body("  <p>문단</p>") && is_html_body("<table>"));
+        assert!(!is_html_body("# 제목\n<p>x</p>") && !is_html_body("<3 고마워요"));
         // An HTML body (an import's, pasted in) keeps its structure.
         let imported = "<p>지원 내용</p><ul><li>입점</li></ul><table><tr><td>1</td></tr></table>";
         let html = sanitize_html(&markdown_to_html(imported));

@@ -623,8 +623,13 @@ pub fn validate(
     let mut content = Content {
         title,
         summary,
-        body_html: crate::text::markdown_to_html(&body),
-        body_markdown: Some(body).filter(|b| !b.trim().is_empty()),
+        // Markdown, unless the body is HTML (an imported body shown for editing).
+        body_html: if crate::text::is_html_body(&body) {
+            body.clone()
+        } else {
+            crate::text::markdown_to_html(&body)
+        },
+        body_markdown: Some(body).filter(|b| !b.trim().is_empty() && !crate::text::is_html_body(b)),
         owner_agency_id: Some(own_agency_id.to_string()),
         exec_agency_id: None,
         category,
