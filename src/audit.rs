@@ -32,6 +32,35 @@ pub trait Actor {
     fn agency_id(&self) -> Option<&str>;
 }
 
+/// Every action code the log holds, with the words the console shows for it.
+pub const LABELS: &[(&str, &str)] = &[
+    ("announcement.create", "공고 초안 작성"),
+    ("announcement.forecast", "예고 게시"),
+    ("announcement.edit", "공고 내용 수정"),
+    ("announcement.schedule", "게시 예약"),
+    ("announcement.publish", "게시"),
+    ("announcement.correct", "정정 공고"),
+    ("announcement.close", "마감"),
+    ("announcement.unpublish", "게시 취소"),
+    ("attachment.upload", "첨부파일 올림"),
+    ("attachment.delete", "첨부파일 삭제"),
+    ("staff.invite", "직원 초대"),
+    ("staff.join", "직원 가입"),
+    ("staff.role", "직원 역할 변경"),
+    ("staff.remove", "직원 내보냄"),
+    ("staff.disable", "계정 사용 중지"),
+    ("agency.add", "기관 등록"),
+];
+
+/// The Korean words for an action code; a code without them shows as "기타 작업".
+pub fn label(action: &str) -> &'static str {
+    LABELS
+        .iter()
+        .find(|(code, _)| *code == action)
+        .map(|(_, label)| *label)
+        .unwrap_or("기타 작업")
+}
+
 /// Record an action by a signed-in person.
 pub fn record(
     conn: &mut DbConnection,
@@ -108,4 +137,35 @@ pub fn for_agency(
         .limit(limit)
         .select(AuditEntry::as_select())
         .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every action code written anywhere in the source has its Korean label.
+    #[test]
+    fn every_action_code_in_the_source_has_a_label() {
+        let code = regex::Regex::new(r#""((?:announcement|attachment|staff|agency)\.[a-z_]+)""#)
+            .expect("regex");
+        let mut found = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("audit.rs")
+                {
+                    let text = std::fs::read_to_string(&path).expect("read");
+                    found.extend(code.captures_iter(&text).map(|c| c[1].to_string()));
+                }
+            }
+        }
+        assert!(found.len() > 10, "the codes are found: {found:?}");
+        for c in found {
+            assert_ne!(super::label(&c), "기타 작업", "no label for {c}");
+        }
+    }
 }

@@ -91,3 +91,52 @@ pub fn format_kst(utc: NaiveDateTime, fmt: &str) -> String {
     let dt: DateTime<FixedOffset> = kst().from_utc_datetime(&utc);
     dt.format(fmt).to_string()
 }
+
+/// A moment as Koreans read it, in KST: "12월 8일 (화) 오전 9:00 KST" — the one way the
+/// console states a publication time.
+pub fn format_kst_moment(utc: NaiveDateTime) -> String {
+    use chrono::{Datelike, Timelike};
+    let t = to_kst(utc);
+    let day =
+        ["월", "화", "수", "목", "금", "토", "일"][t.weekday().num_days_from_monday() as usize];
+    let (half, hour) = match t.hour() {
+        0 => ("오전", 12),
+        h @ 1..=11 => ("오전", h),
+        12 => ("오후", 12),
+        h => ("오후", h - 12),
+    };
+    format!(
+        "{}월 {}일 ({day}) {half} {hour}:{:02} KST",
+        t.month(),
+        t.day(),
+        t.minute()
+    )
+}
+
+#[cfg(test)]
+mod moment_tests {
+    use super::*;
+
+    #[test]
+    fn a_moment_reads_in_kst_with_weekday_and_half_day() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
+        // 2026-12-08 00:00 UTC is 09:00 KST, a Tuesday.
+        assert_eq!(
+            format_kst_moment(at("2026-12-08 00:00")),
+            "12월 8일 (화) 오전 9:00 KST"
+        );
+        assert_eq!(
+            format_kst_moment(at("2026-12-08 05:30")),
+            "12월 8일 (화) 오후 2:30 KST"
+        );
+        // Midnight and noon in KST.
+        assert_eq!(
+            format_kst_moment(at("2026-12-07 15:00")),
+            "12월 8일 (화) 오전 12:00 KST"
+        );
+        assert_eq!(
+            format_kst_moment(at("2026-12-08 03:00")),
+            "12월 8일 (화) 오후 12:00 KST"
+        );
+    }
+}

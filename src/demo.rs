@@ -199,6 +199,7 @@ pub fn populate(state: &AppState) -> AppResult<Demo> {
             title: "2027년 소상공인 온라인 판로 지원사업 참여기업 모집 (데모 초안)".into(),
             summary: "온라인 쇼핑몰 입점, 라이브커머스, 상세페이지 제작을 지원합니다.".into(),
             body_html: "<p>소상공인의 온라인 판로 개척을 위해 아래와 같이 참여기업을 모집합니다.</p><ul><li>온라인 쇼핑몰 입점 지원</li><li>라이브커머스 방송 지원</li></ul>".into(),
+            body_markdown: None,
             owner_agency_id: Some(agency.id.clone()),
             exec_agency_id: None,
             category: Some("내수".into()),

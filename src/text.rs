@@ -69,6 +69,51 @@ pub(crate) fn plain_to_html(text: &str) -> String {
     out
 }
 
+/// Whether a body the console was given is HTML rather than Markdown: it begins with a
+/// tag, as imported bodies (which the edit form shows as they are) do. Kept as HTML, such
+/// a body renders exactly as before.
+pub fn is_html_body(body: &str) -> bool {
+    static LEADING_TAG: Lazy<Regex> = Lazy::new(|| {
+        Regex::new(r"^\s*<[A-Za-z][A-Za-z0-9]*[\s/>]")
+            .unwrap_or_else(|e| panic!("LEADING_TAG: {e}"))
+    });
+    LEADING_TAG.is_match(body)
+}
+
+/// Renders the console's body Markdown as HTML, for [`sanitize_html`] to clean (raw HTML
+/// in the Markdown passes through to it, so a `<script>` never survives, and an HTML body
+/// pasted in keeps its structure). Plain text reads as written: paragraphs at blank
+/// lines, a line break at each line end. Headings start at `<h3>` (`#` → h3, `##` → h4),
+/// under the page's own h1 and h2; tables are GitHub-style.
+pub fn markdown_to_html(markdown: &str) -> String {
+    use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+    let demote = |l: HeadingLevel| match l {
+        HeadingLevel::H1 => HeadingLevel::H3,
+        HeadingLevel::H2 => HeadingLevel::H4,
+        HeadingLevel::H3 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    };
+    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|e| match e {
+        Event::SoftBreak => Event::HardBreak,
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level: demote(level),
+            id,
+            classes,
+            attrs,
+        }),
+        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(demote(level))),
+        e => e,
+    });
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events);
+    out
+}
+
 static SCRIPT_STYLE_RE: Lazy<Regex> = Lazy::new(|| {
     Regex::new(r"(?is)<(script|style)\b[^>]*>.*?</(script|style)\s*>|<!--.*?-->")
         .unwrap_or_else(|e| panic!("SCRIPT_STYLE_RE: {e}"))
@@ -158,6 +203,39 @@ mod tests {
         assert_eq!(
             sanitize_html("첫 줄\r\n둘째 <줄> & R&amp;D\n\n새 문단"),
             "<p>첫 줄<br>둘째 &lt;줄&gt; &amp; R&amp;D</p><p>새 문단</p>"
+        );
+    }
+
+    #[test]
+    fn markdown_bodies_render_and_are_sanitized() {
+        let md = "# 지원 내용\n\n- **온라인** 입점\n- [신청](https://example.go.kr)\n\n첫 줄\n둘째 줄\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror=alert(1)>";
+        let html = sanitize_html(&markdown_to_html(md));
+        assert!(html.contains("<h3>지원 내용</h3>"), "{html}");
+        assert!(
+            html.contains("<li><strong>온라인</strong> 입점</li>"),
+            "{html}"
+        );
+        assert!(html.contains("href=\"https://example.go.kr\""), "{html}");
+        assert!(
+            html.contains("첫 줄<br>"),
+            "a line end is a line break: {html}"
+        );
+        assert!(
+            !html.contains("<script") && !html.contains("alert(1)</"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("javascript:") && !html.contains("onerror"),
+            "{html}"
+        );
+        assert!(is_html_body("  <p>문단</p>") && is_html_body("<table>"));
+        assert!(!is_html_body("# 제목\n<p>x</p>") && !is_html_body("<3 고마워요"));
+        // An HTML body (an import's, pasted in) keeps its structure.
+        let imported = "<p>지원 내용</p><ul><li>입점</li></ul><table><tr><td>1</td></tr></table>";
+        let html = sanitize_html(&markdown_to_html(imported));
+        assert!(
+            html.contains("<ul><li>입점</li></ul>") && html.contains("<td>1</td>"),
+            "{html}"
         );
     }
 

@@ -600,6 +600,7 @@ fn content(title: &str, agency: &Agency, now: NaiveDateTime) -> Content {
         title: title.to_string(),
         summary: "권한 시험용 공고".into(),
         body_html: "<p>본문</p>".into(),
+        body_markdown: None,
         owner_agency_id: Some(agency.id.clone()),
         category: Some("내수".into()),
         nationwide: true,

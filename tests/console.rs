@@ -112,6 +112,9 @@ fn invalid_form_rerenders_with_korean_errors_and_saves_nothing() {
             ("ksic_include", "99999"),
             ("owner_age_min", "abc"),
             ("summary", "이 요약은 남아 있어야 합니다"),
+            // A forecast is public at once, so the whole check runs (a draft saves as it
+            // is: tests/console_journeys.rs).
+            ("intent", "forecast"),
         ],
     );
     let r = c.post_form("/console/announcements", &form);
@@ -173,7 +176,7 @@ fn lifecycle_create_edit_publish_correct_close() {
     page.assert_contains("쇼핑몰 입점");
     page.assert_contains("3억 원");
     page.assert_contains("대표자 만 19세 이상");
-    page.assert_contains("KSIC");
+    page.assert_contains("음식점 및 주점업(56)");
     assert!(
         !page.body.contains("<script>alert(1)</script>"),
         "script must be sanitized away"
@@ -277,11 +280,11 @@ fn lifecycle_create_edit_publish_correct_close() {
     // The audit log has every step, with who did it.
     let audit = c.get("/console/audit");
     for action in [
-        "announcement.create",
-        "announcement.edit",
-        "announcement.publish",
-        "announcement.correct",
-        "announcement.close",
+        "공고 초안 작성",
+        "공고 내용 수정",
+        "게시",
+        "정정 공고",
+        "마감",
     ] {
         audit.assert_contains(action);
     }
@@ -337,9 +340,10 @@ fn publishing_needs_a_deadline_and_unpublish_hides_it() {
         &format!("/console/announcements/{id2}/publish"),
         &[("csrf_token", &csrf)],
     );
-    assert_eq!(r.status, 303);
-    let page = c.get(r.location());
-    page.assert_contains("접수 마감일이 이미 지났습니다");
+    // Refused at the form, the reason at the deadline field.
+    assert_eq!(r.status, 422);
+    r.assert_contains("접수 마감일이 이미 지났습니다");
+    r.assert_contains("href=\"#i-apply_end\"");
     assert_eq!(public.get(&format!("/announcements/{id2}")).status, 404);
 }
 

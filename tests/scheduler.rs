@@ -67,7 +67,7 @@ fn scheduled_publication_survives_a_restart_and_closes_at_the_deadline() {
     assert_eq!(r.status, 303);
     assert_eq!(status_of(&app, &id), "scheduled");
     c.get(&format!("/console/announcements/{id}"))
-        .assert_contains("2026-11-25 09:00 (KST) 게시 예약");
+        .assert_contains("11월 25일 (수) 오전 9:00 KST 게시 예정");
     let public = app.client();
     assert_eq!(public.get(&format!("/announcements/{id}")).status, 404);
 

@@ -256,6 +256,7 @@ pub(crate) fn bench_content(
         body_html: "<p>소상공인의 온라인 판로 개척을 위해 참여기업을 모집합니다.</p>\
                     <ul><li>쇼핑몰 입점 지원</li><li>라이브커머스 방송 지원</li></ul>"
             .into(),
+        body_markdown: None,
         owner_agency_id: agency,
         exec_agency_id: None,
         category: Some(category.into()),

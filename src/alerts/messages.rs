@@ -63,11 +63,10 @@ pub fn announcement_message(
         let detail = d.detail_json();
         m.subject = format!("[지원] 공고 정정: {}", a.title);
         m.heading = "관심 공고의 내용이 바뀌었습니다".into();
-        // Revision 1 is the original; the first correction is revision 2.
-        let nth = rest.parse::<i32>().map(|r| r - 1).unwrap_or(1);
+        let nth = crate::announcements::model::correction_label(rest.parse::<i32>().unwrap_or(2))
+            .unwrap_or_else(|| "정정".into());
         m.intro.push(format!(
-            "정정 {}차 사유: {}",
-            nth,
+            "{nth} 사유: {}",
             detail.get("reason").and_then(|v| v.as_str()).unwrap_or("")
         ));
         m.changes = detail

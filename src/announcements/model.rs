@@ -47,6 +47,9 @@ pub struct Announcement {
     /// Whether the owner agency said so itself (posted or edited it, or an import named
     /// it). Another agency's staff naming it as owner leaves this false.
     pub owner_confirmed: bool,
+    /// The Markdown the console's editor typed (`body_html` is rendered from it); `None`
+    /// for bodies that came as HTML (imports).
+    pub body_markdown: Option<String>,
 }
 
 impl Announcement {
@@ -115,6 +118,13 @@ impl Status {
             Status::Archived => "archived",
         }
     }
+    /// Not yet published: a draft, a scheduled or a forecast announcement — what the
+    /// console edits in place, and may publish or schedule.
+    pub fn is_unpublished(&self) -> bool {
+        matches!(self, Status::Draft | Status::Scheduled | Status::Forecast)
+    }
+
+    /// The one label of each state, everywhere (console tabs, lists, pages).
     pub fn label(&self) -> &'static str {
         match self {
             Status::Draft => "작성 중",
@@ -163,40 +173,73 @@ pub struct Eligibility {
 }
 
 impl Eligibility {
-    /// Human-readable lines in Korean, for the announcement page.
-    pub fn describe(&self) -> Vec<String> {
+    /// Its lines with each KSIC code named from the reference table (11th KSIC).
+    pub fn describe_named(
+        &self,
+        conn: &mut crate::db::DbConnection,
+    ) -> crate::error::AppResult<Vec<String>> {
+        let mut names = std::collections::HashMap::new();
+        for code in self.ksic_include.iter().chain(&self.ksic_exclude) {
+            if let Some(k) = crate::reference::find_ksic(conn, code)? {
+                names.insert(code.clone(), k.name);
+            }
+        }
+        Ok(self.describe_with(&|c| names.get(c).cloned()))
+    }
+
+    /// Human-readable lines in Korean, for the announcement page, the console's preview and
+    /// corrections: limits through [`limit_label`], money through [`format_won`], and each
+    /// KSIC code by the name `ksic_name` gives it ("음식점 및 주점업(56)").
+    pub fn describe_with(&self, ksic_name: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
         let mut out = Vec::new();
+        let industries = |codes: &[String]| -> String {
+            codes
+                .iter()
+                .map(|c| match ksic_name(c) {
+                    Some(name) => format!("{name}({c})"),
+                    None => format!("KSIC {c}"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         if !self.ksic_include.is_empty() {
-            out.push(format!("대상 업종(KSIC): {}", self.ksic_include.join(", ")));
+            out.push(format!("대상 업종: {}", industries(&self.ksic_include)));
         }
         if !self.ksic_exclude.is_empty() {
-            out.push(format!("제외 업종(KSIC): {}", self.ksic_exclude.join(", ")));
+            out.push(format!("제외 업종: {}", industries(&self.ksic_exclude)));
         }
-        match (self.business_age_min_years, self.business_age_max_years) {
-            (Some(a), Some(b)) => out.push(format!("업력 {a}년 이상 {b}년 미만")),
-            (Some(a), None) => out.push(format!("업력 {a}년 이상")),
-            (None, Some(b)) => out.push(format!("업력 {b}년 미만")),
-            _ => {}
+        let num = |v: Option<i32>| v.map(i64::from);
+        if let Some(l) = limit_label(
+            num(self.business_age_min_years),
+            num(self.business_age_max_years),
+            "년",
+            Upper::Below,
+        ) {
+            out.push(format!("업력 {l}"));
         }
         match self.preliminary_founders {
             Some(true) => out.push("예비창업자 신청 가능".into()),
             Some(false) => out.push("예비창업자 제외".into()),
             None => {}
         }
-        match (self.employees_min, self.employees_max) {
-            (Some(a), Some(b)) => out.push(format!("상시근로자 {a}명 이상 {b}명 이하")),
-            (Some(a), None) => out.push(format!("상시근로자 {a}명 이상")),
-            (None, Some(b)) => out.push(format!("상시근로자 {b}명 이하")),
-            _ => {}
+        if let Some(l) = limit_label(
+            num(self.employees_min),
+            num(self.employees_max),
+            "명",
+            Upper::AtMost,
+        ) {
+            out.push(format!("상시근로자 {l}"));
         }
         if let Some(r) = self.revenue_max_won {
             out.push(format!("연 매출 {} 이하", format_won(r)));
         }
-        match (self.owner_age_min, self.owner_age_max) {
-            (Some(a), Some(b)) => out.push(format!("대표자 만 {a}세 이상 {b}세 이하")),
-            (Some(a), None) => out.push(format!("대표자 만 {a}세 이상")),
-            (None, Some(b)) => out.push(format!("대표자 만 {b}세 이하")),
-            _ => {}
+        if let Some(l) = limit_label(
+            num(self.owner_age_min),
+            num(self.owner_age_max),
+            "세",
+            Upper::AtMost,
+        ) {
+            out.push(format!("대표자 만 {l}"));
         }
         match self.owner_gender.as_deref() {
             Some("female") => out.push("여성 대표자".into()),
@@ -212,15 +255,64 @@ impl Eligibility {
     }
 }
 
-/// 1,500,000,000 → "15억 원"; 30,000,000 → "3,000만 원".
-pub fn format_won(won: i64) -> String {
-    if won >= 100_000_000 && won % 100_000_000 == 0 {
-        format!("{}억 원", group(won / 100_000_000))
-    } else if won >= 10_000 && won % 10_000 == 0 {
-        format!("{}만 원", group(won / 10_000))
-    } else {
-        format!("{} 원", group(won))
+/// The one name of a correction, everywhere (console, public page, audit log, emails):
+/// revision 1 is the original, revision 2 is "정정 1차". `None` for the original.
+pub fn correction_label(revision: i32) -> Option<String> {
+    (revision > 1).then(|| format!("정정 {}차", revision - 1))
+}
+
+/// Whether an upper limit counts itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upper {
+    /// "N명 이하": N is allowed.
+    AtMost,
+    /// "N년 미만": up to but not N (업력 상한, as K-Startup's bands and the form say).
+    Below,
+}
+
+/// The one way a limit reads (console preview, public page, cards): "5명 이상",
+/// "10명 이하", "5명 이상 10명 이하", "3년 미만"; numbers grouped ("1,000명 이하").
+/// `None` without a limit.
+pub fn limit_label(min: Option<i64>, max: Option<i64>, unit: &str, upper: Upper) -> Option<String> {
+    let upper_word = match upper {
+        Upper::AtMost => "이하",
+        Upper::Below => "미만",
+    };
+    match (min, max) {
+        (Some(a), Some(b)) if a == b && upper == Upper::AtMost => {
+            Some(format!("{}{unit}", group(a)))
+        }
+        (Some(a), Some(b)) => Some(format!(
+            "{}{unit} 이상 {}{unit} {upper_word}",
+            group(a),
+            group(b)
+        )),
+        (Some(a), None) => Some(format!("{}{unit} 이상", group(a))),
+        (None, Some(b)) => Some(format!("{}{unit} {upper_word}", group(b))),
+        (None, None) => None,
     }
+}
+
+/// Money as Koreans write it, the one formatter of amounts: 50,000,000 → "5,000만 원",
+/// 150,000,000 → "1억 5,000만 원", 1,500,000,000 → "15억 원", 3,500 → "3,500원",
+/// 123,456,789 → "1억 2,345만 6,789원".
+pub fn format_won(won: i64) -> String {
+    let sign = if won < 0 { "-" } else { "" };
+    let w = won.unsigned_abs() as i64;
+    let (eok, man, rest) = (w / 100_000_000, w / 10_000 % 10_000, w % 10_000);
+    let mut parts = Vec::new();
+    if eok > 0 {
+        parts.push(format!("{}억", group(eok)));
+    }
+    if man > 0 {
+        parts.push(format!("{}만", group(man)));
+    }
+    if rest > 0 || parts.is_empty() {
+        parts.push(format!("{}원", group(rest)));
+    } else if let Some(last) = parts.last_mut() {
+        last.push_str(" 원");
+    }
+    format!("{sign}{}", parts.join(" "))
 }
 
 pub fn group(n: i64) -> String {
@@ -312,4 +404,62 @@ pub struct FieldChange {
     pub old: String,
     pub new: String,
     pub material: bool,
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_as_koreans_write_it() {
+        assert_eq!(format_won(50_000_000), "5,000만 원");
+        assert_eq!(format_won(150_000_000), "1억 5,000만 원");
+        assert_eq!(format_won(1_500_000_000), "15억 원");
+        assert_eq!(format_won(300_000_000), "3억 원");
+        assert_eq!(format_won(3_500), "3,500원");
+        assert_eq!(format_won(123_456_789), "1억 2,345만 6,789원");
+        assert_eq!(format_won(1_000_000_000_000), "10,000억 원");
+        assert_eq!(format_won(0), "0원");
+    }
+
+    #[test]
+    fn limits_read_the_same_way() {
+        assert_eq!(
+            limit_label(None, Some(10), "명", Upper::AtMost).as_deref(),
+            Some("10명 이하")
+        );
+        assert_eq!(
+            limit_label(Some(5), None, "명", Upper::AtMost).as_deref(),
+            Some("5명 이상")
+        );
+        assert_eq!(
+            limit_label(Some(5), Some(1000), "명", Upper::AtMost).as_deref(),
+            Some("5명 이상 1,000명 이하")
+        );
+        assert_eq!(
+            limit_label(None, Some(3), "년", Upper::Below).as_deref(),
+            Some("3년 미만")
+        );
+        assert_eq!(limit_label(None, None, "명", Upper::AtMost), None);
+        let e = Eligibility {
+            ksic_include: vec!["56".into(), "47912".into()],
+            business_age_max_years: Some(7),
+            employees_max: Some(5),
+            revenue_max_won: Some(150_000_000),
+            owner_age_min: Some(19),
+            owner_age_max: Some(39),
+            ..Default::default()
+        };
+        let names = |c: &str| (c == "56").then(|| "음식점 및 주점업".to_string());
+        assert_eq!(
+            e.describe_with(&names),
+            [
+                "대상 업종: 음식점 및 주점업(56), KSIC 47912",
+                "업력 7년 미만",
+                "상시근로자 5명 이하",
+                "연 매출 1억 5,000만 원 이하",
+                "대표자 만 19세 이상 39세 이하",
+            ]
+        );
+    }
 }

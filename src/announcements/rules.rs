@@ -16,13 +16,68 @@ use crate::web::form::{FieldErrors, Form};
 /// The announcement form's multi-valued fields.
 pub const MULTI: &[&str] = &["subcategories", "targets", "regions", "sigungu"];
 
+/// The form's fields, top to bottom: every list of problems follows it, so the error
+/// summary's links go down the form in the order a person meets the fields.
+pub const FORM_ORDER: &[&str] = &[
+    "reason",
+    "title",
+    "summary",
+    "body",
+    "agency_role",
+    "partner_agency",
+    "category",
+    "subcategories",
+    "targets",
+    "regions",
+    "sigungu",
+    "ksic_include",
+    "ksic_exclude",
+    "biz_age_min",
+    "biz_age_max",
+    "employees_min",
+    "employees_max",
+    "owner_age_min",
+    "owner_age_max",
+    "revenue_max",
+    "preliminary",
+    "sole_proprietor",
+    "owner_gender",
+    "eligibility_text",
+    "window_kind",
+    "apply_start",
+    "apply_end",
+    "apply_end_time",
+    "window_note",
+    "apply_method",
+    "apply_url",
+    "apply_note",
+    "contacts",
+    "sub_programs",
+];
+
+/// How much a save asks of the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Save {
+    /// A draft saves as it is: only what it takes to store it (a title, lengths, values
+    /// of the form's own types — a number, a date, a code from the reference lists).
+    Draft,
+    /// Public now or later (a forecast, a scheduled or corrected announcement): the
+    /// whole check, [`check`].
+    Full,
+}
+
 /// Values of a stored announcement, for the edit form.
 pub fn form_from_content(c: &Content, own_agency_id: &str, partner: Option<String>) -> Form {
     let mut f = Form::default();
     let mut set = |k: &str, v: String| f.set(k, v);
     set("title", c.title.clone());
     set("summary", c.summary.clone());
-    set("body", c.body_html.clone());
+    set(
+        "body",
+        c.body_markdown
+            .clone()
+            .unwrap_or_else(|| c.body_html.clone()),
+    );
     let role = if c.exec_agency_id.as_deref() == Some(own_agency_id)
         && c.owner_agency_id.as_deref() != Some(own_agency_id)
     {
@@ -188,17 +243,7 @@ pub enum Origin {
 /// (the form could not parse it) keeps it.
 pub fn check(c: &Content, origin: Origin, errors: &mut FieldErrors) {
     let console = origin == Origin::Console;
-    if c.title.trim().is_empty() {
-        errors.add("title", "제목을 입력해 주세요.");
-    } else if c.title.chars().count() > 200 {
-        errors.add("title", "제목은 200자 이하로 입력해 주세요.");
-    }
-    if c.summary.chars().count() > 1000 {
-        errors.add("summary", "요약은 1,000자 이하로 입력해 주세요.");
-    }
-    if c.body_html.len() > 200_000 {
-        errors.add("body", "본문이 너무 깁니다(200KB 이하).");
-    }
+    check_storable(c, errors);
     match &c.category {
         Some(cat) if !reference::is_category(cat) => {
             errors.add("category", "목록에 있는 분야를 선택해 주세요.");
@@ -267,9 +312,40 @@ pub fn check(c: &Content, origin: Origin, errors: &mut FieldErrors) {
         ),
         _ => {}
     }
+}
+
+/// What any saved announcement, even a draft, must be: a title, and no field longer
+/// than it can be stored.
+pub fn check_storable(c: &Content, errors: &mut FieldErrors) {
+    if c.title.trim().is_empty() {
+        errors.add("title", "제목을 입력해 주세요.");
+    } else if c.title.chars().count() > 200 {
+        errors.add("title", "제목은 200자 이하로 입력해 주세요.");
+    }
+    if c.summary.chars().count() > 1000 {
+        errors.add("summary", "요약은 1,000자 이하로 입력해 주세요.");
+    }
+    if c.body_html.len() > 200_000 {
+        errors.add("body", "본문이 너무 깁니다(200KB 이하).");
+    }
     if c.sub_programs.len() > 50 {
         errors.add("sub_programs", "세부사업은 50개까지 입력할 수 있습니다.");
     }
+}
+
+/// What keeps a saved announcement from going public (scheduling or publishing it at
+/// `at`): the whole check, a region (or 전국), and a deadline still ahead — in the
+/// form's order, each at its field.
+pub fn publish_problems(c: &Content, at: chrono::NaiveDateTime) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    check(c, Origin::Console, &mut errors);
+    if !c.nationwide && c.region_codes.is_empty() {
+        errors.add("regions", "지역을 고르거나 전국으로 지정해 주세요.");
+    }
+    if c.window_kind == Some(WindowKind::Dated) && c.apply_end.is_some_and(|end| end < at) {
+        errors.add("apply_end", "접수 마감일이 이미 지났습니다.");
+    }
+    errors.ordered(FORM_ORDER)
 }
 
 /// The same check for an imported record. A record without a title cannot be an
@@ -324,10 +400,12 @@ pub fn for_import(c: &mut Content) -> Result<Vec<String>, String> {
     Ok(warnings)
 }
 
+/// Parse the form and check it as `save` asks; the problems come in the form's order.
 pub fn validate(
     conn: &mut DbConnection,
     f: &Form,
     own_agency_id: &str,
+    save: Save,
 ) -> AppResult<Result<Validated, FieldErrors>> {
     let mut errors = FieldErrors::new();
     let title = f
@@ -468,8 +546,10 @@ pub fn validate(
     };
 
     // Window.
+    // The form always sends these two choices; a request without them means the default.
     let window_kind = match WindowKind::parse(f.get("window_kind")) {
         Some(k) => k,
+        None if f.get("window_kind").is_empty() => WindowKind::Dated,
         None => {
             errors.set("window_kind", "접수 방식을 선택해 주세요.");
             WindowKind::Dated
@@ -495,6 +575,7 @@ pub fn validate(
 
     let apply_method = match f.get("apply_method") {
         m @ ("external" | "offline" | "portal") => m.to_string(),
+        "" => "external".into(),
         _ => {
             errors.set("apply_method", "신청 방법을 선택해 주세요.");
             "external".into()
@@ -542,7 +623,13 @@ pub fn validate(
     let mut content = Content {
         title,
         summary,
-        body_html: body,
+        // Markdown, unless the body is HTML (an imported body shown for editing).
+        body_html: if crate::text::is_html_body(&body) {
+            body.clone()
+        } else {
+            crate::text::markdown_to_html(&body)
+        },
+        body_markdown: Some(body).filter(|b| !b.trim().is_empty() && !crate::text::is_html_body(b)),
         owner_agency_id: Some(own_agency_id.to_string()),
         exec_agency_id: None,
         category,
@@ -563,9 +650,12 @@ pub fn validate(
     };
     // The same rules as imports and the API; a field the form could not parse keeps
     // that message.
-    check(&content, Origin::Console, &mut errors);
+    match save {
+        Save::Full => check(&content, Origin::Console, &mut errors),
+        Save::Draft => check_storable(&content, &mut errors),
+    }
     if !errors.is_empty() {
-        return Ok(Err(errors));
+        return Ok(Err(errors.ordered(FORM_ORDER)));
     }
     content.summary = if summary_given {
         content.summary.trim().to_string()

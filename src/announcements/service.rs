@@ -18,6 +18,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
 use crate::jobs;
+use crate::web::form::FieldErrors;
 
 /// Who an announcement would reach if published now, as the console shows it (people,
 /// subscriptions, per channel). Alerts provides it; `AppState::reach` holds it, so this
@@ -38,6 +39,8 @@ pub struct Content {
     pub title: String,
     pub summary: String,
     pub body_html: String,
+    /// The Markdown `body_html` was rendered from (the console), or `None` (imports).
+    pub body_markdown: Option<String>,
     pub owner_agency_id: Option<String>,
     pub exec_agency_id: Option<String>,
     pub category: Option<String>,
@@ -159,6 +162,7 @@ fn apply_content(
     a.title = c.title.clone();
     a.summary = c.summary.clone();
     a.body_html = sanitize_html(&c.body_html);
+    a.body_markdown = c.body_markdown.clone();
     a.owner_agency_id = c.owner_agency_id.clone();
     a.exec_agency_id = c.exec_agency_id.clone();
     a.category = c.category.clone();
@@ -207,6 +211,7 @@ pub fn content_of(conn: &mut DbConnection, a: &Announcement) -> AppResult<Conten
         title: a.title.clone(),
         summary: a.summary.clone(),
         body_html: a.body_html.clone(),
+        body_markdown: a.body_markdown.clone(),
         owner_agency_id: a.owner_agency_id.clone(),
         exec_agency_id: a.exec_agency_id.clone(),
         category: a.category.clone(),
@@ -275,6 +280,7 @@ pub fn blank(
         created_at: now,
         updated_at: now,
         owner_confirmed: true,
+        body_markdown: None,
     }
 }
 
@@ -392,30 +398,20 @@ pub fn edit(
     })
 }
 
-/// Problems that block publication, in Korean (empty when it can be published).
+/// What keeps `a` from going public at `at`, at its fields in the form's order
+/// ([`rules::publish_problems`] on the stored content; empty when it can be published).
 pub fn publish_problems(
     conn: &mut DbConnection,
     a: &Announcement,
-    now: NaiveDateTime,
-) -> AppResult<Vec<String>> {
-    let mut out = Vec::new();
-    if a.title.trim().is_empty() {
-        out.push("제목이 없습니다.".to_string());
-    }
-    if a.category.is_none() {
-        out.push("분야를 선택해야 합니다.".into());
-    }
-    if !a.nationwide && store::region_codes(conn, &a.id)?.is_empty() {
-        out.push("지역을 선택하거나 전국으로 지정해야 합니다.".into());
-    }
-    if a.window_kind() == WindowKind::Dated {
-        match a.apply_end {
-            None => out.push("접수 마감일이 없습니다.".into()),
-            Some(end) if end < now => out.push("접수 마감일이 이미 지났습니다.".into()),
-            _ => {}
-        }
-    }
-    Ok(out)
+    at: NaiveDateTime,
+) -> AppResult<FieldErrors> {
+    Ok(super::rules::publish_problems(&content_of(conn, a)?, at))
+}
+
+/// The problems as one Korean sentence, for a refusal.
+fn refusal(problems: &FieldErrors) -> AppError {
+    let messages: Vec<&str> = problems.iter().map(|(_, m)| m).collect();
+    AppError::BadRequest(messages.join(" "))
 }
 
 /// Publish now (a draft, a scheduled one, or a forecast that becomes the real call).
@@ -437,7 +433,7 @@ pub fn publish_now(
         }
         let problems = publish_problems(conn, &a, now)?;
         if !problems.is_empty() {
-            return Err(AppError::BadRequest(problems.join(" ")));
+            return Err(refusal(&problems));
         }
         mark_published(conn, a, now)?;
         audit::record(
@@ -508,7 +504,7 @@ pub fn schedule(
         }
         let problems = publish_problems(conn, &a, publish_at)?;
         if !problems.is_empty() {
-            return Err(AppError::BadRequest(problems.join(" ")));
+            return Err(refusal(&problems));
         }
         a.status = Status::Scheduled.as_str().into();
         a.publish_at = Some(publish_at);
@@ -528,7 +524,7 @@ pub fn schedule(
             "announcement.schedule",
             "announcement",
             id,
-            &format!("{} 게시 예약", format_kst(publish_at, "%Y-%m-%d %H:%M KST")),
+            &format!("{} 게시 예정", crate::clock::format_kst_moment(publish_at)),
             now,
         )
     })
@@ -729,7 +725,12 @@ fn record_revision(
         conn,
         "announcement.correct",
         &a.id,
-        &format!("정정 {}차: {} ({})", a.revision, reason, summary.join(", ")),
+        &format!(
+            "{}: {} ({})",
+            super::model::correction_label(a.revision).unwrap_or_default(),
+            reason,
+            summary.join(", ")
+        ),
         a.owner_agency_id.as_deref(),
         now,
     )?;
@@ -841,8 +842,8 @@ pub fn diff(conn: &mut DbConnection, old: &Content, new: &Content) -> AppResult<
         (
             "eligibility",
             "신청 자격",
-            old.eligibility.describe().join(" · "),
-            new.eligibility.describe().join(" · "),
+            old.eligibility.describe_named(conn)?.join(" · "),
+            new.eligibility.describe_named(conn)?.join(" · "),
             true,
         ),
         (

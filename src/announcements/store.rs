@@ -303,11 +303,14 @@ pub struct ListFilter {
 }
 
 fn like_pattern(word: &str) -> String {
-    let escaped = word
-        .replace('\\', "\\\\")
+    format!("%{}%", escape_like(word).to_lowercase())
+}
+
+/// `word` with LIKE's wildcards escaped (escape character `\`).
+fn escape_like(word: &str) -> String {
+    word.replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{}%", escaped.to_lowercase())
+        .replace('_', "\\_")
 }
 
 macro_rules! filtered {
@@ -475,9 +478,19 @@ pub fn list_for_agency(
     conn: &mut DbConnection,
     agency_id: &str,
     status: Option<&str>,
+    search: Option<&str>,
     page: i64,
     per_page: i64,
 ) -> AppResult<(Vec<Announcement>, i64)> {
+    // An id (as pasted from an address) finds that announcement; otherwise every word
+    // of the search is in the title, in any order.
+    let search = search.map(str::trim).filter(|q| !q.is_empty());
+    let by_id =
+        search.filter(|q| q.len() == 36 && q.chars().all(|c| c.is_ascii_hexdigit() || c == '-'));
+    let words: Vec<String> = match (search, by_id) {
+        (Some(q), None) => q.split_whitespace().take(8).map(escape_like).collect(),
+        _ => Vec::new(),
+    };
     let base = || {
         let mut q = announcements::table
             .filter(
@@ -488,6 +501,12 @@ pub fn list_for_agency(
             .into_boxed();
         if let Some(s) = status {
             q = q.filter(announcements::status.eq(s.to_string()));
+        }
+        if let Some(id) = by_id {
+            q = q.filter(announcements::id.eq(id.to_string()));
+        }
+        for w in &words {
+            q = q.filter(announcements::title.like(format!("%{w}%")).escape('\\'));
         }
         q
     };
@@ -565,4 +584,14 @@ pub fn set_owner_confirmed(conn: &mut DbConnection, id: &str, confirmed: bool) -
         .set(announcements::owner_confirmed.eq(confirmed))
         .execute(conn)?;
     Ok(())
+}
+
+/// How many people saved the announcement (관심 공고), for the console's confirmation
+/// pages: what an action does to them is said with their number.
+pub fn bookmark_count(conn: &mut DbConnection, id: &str) -> AppResult<i64> {
+    use crate::db::schema::bookmarks;
+    Ok(bookmarks::table
+        .filter(bookmarks::announcement_id.eq(id))
+        .count()
+        .get_result(conn)?)
 }

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use serde::Serialize;
 
-use super::model::{Announcement, FieldChange, Status};
+use super::model::{correction_label, Announcement, FieldChange, Status};
 use super::store::{self, ListFilter, Sort, StatusFilter};
 use super::view::{budget_label, cards, dday, filter_options, window_label};
 use crate::accounts::page;
@@ -138,6 +138,8 @@ pub struct DetailView {
     pub published: String,
     pub updated: String,
     pub revision: i32,
+    /// "정정 2차" when corrected ([`correction_label`]).
+    pub correction: Option<String>,
     pub view_count: i64,
     pub share_url: String,
 }
@@ -174,6 +176,8 @@ pub struct SourceView {
 #[derive(Debug, Clone, Serialize)]
 pub struct RevisionView {
     pub revision: i32,
+    /// "정정 1차" ([`correction_label`]).
+    pub label: String,
     pub reason: String,
     /// KST, "2026.12.06 14:30".
     pub at: String,
@@ -253,6 +257,7 @@ pub fn detail_view(
         .map(|r| {
             let changes: Vec<FieldChange> = serde_json::from_str(&r.diff).unwrap_or_default();
             RevisionView {
+                label: correction_label(r.revision).unwrap_or_default(),
                 revision: r.revision,
                 reason: r.reason,
                 at: format_kst(r.created_at, "%Y.%m.%d %H:%M"),
@@ -274,7 +279,7 @@ pub fn detail_view(
         targets: a.target_list(),
         regions,
         nationwide: a.nationwide,
-        eligibility: elig.describe(),
+        eligibility: elig.describe_named(conn)?,
         eligibility_text: elig.text.clone(),
         window: window_label(a),
         window_note: a.window_note.clone(),
@@ -300,6 +305,7 @@ pub fn detail_view(
             .unwrap_or_default(),
         updated: format_kst(a.updated_at, "%Y.%m.%d %H:%M"),
         revision: a.revision,
+        correction: correction_label(a.revision),
         view_count: a.view_count,
         share_url: format!("{}/announcements/{}", base_url.trim_end_matches('/'), a.id),
     })

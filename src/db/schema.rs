@@ -126,6 +126,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         owner_confirmed -> Bool,
+        body_markdown -> Nullable<Text>,
     }
 }
 

@@ -400,6 +400,7 @@ fn to_content(
         title: rec.title.clone(),
         summary: rec.summary.clone(),
         body_html: rec.body_html.clone(),
+        body_markdown: None,
         exec_agency_id: exec.filter(|x| Some(x) != owner.as_ref()),
         owner_agency_id: owner,
         category: rec.category.clone(),

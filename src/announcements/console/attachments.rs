@@ -8,6 +8,7 @@ use futures_util::StreamExt;
 use crate::accounts::{Csrf, CurrentUser};
 use crate::announcements::editing;
 use crate::announcements::model::Attachment;
+use crate::announcements::store;
 use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
 use crate::web::redirect;
@@ -202,4 +203,46 @@ pub(super) async fn delete_attachment(
         let _ = std::fs::remove_file(state.config.upload_dir.join(name));
     }
     Ok(redirect(&format!("/console/announcements/{id}")))
+}
+
+/// Deleting a file asks once: it is gone from the announcement page at once, cannot be
+/// undone, and nobody is told (it is not a correction).
+pub(super) async fn delete_attachment_confirm(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let staff = user.require_edit()?;
+    let (id, aid) = path.into_inner();
+    let own = staff.agency.id.clone();
+    let ann_id = id.clone();
+    let (a, file) = state
+        .db(move |conn| {
+            let a = owned(conn, &ann_id, &own)?;
+            let f = store::find_attachment(conn, &aid)?.ok_or(AppError::NotFound)?;
+            if f.announcement_id != a.id {
+                return Err(AppError::NotFound);
+            }
+            Ok((a, f))
+        })
+        .await?;
+    let public = a.is_public();
+    let c = super::manage::Confirm {
+        heading: "첨부파일을 삭제할까요?".into(),
+        subject: format!("{} — {}", file.file_name, a.title),
+        effects: vec![
+            if public {
+                "공고 페이지에서 이 파일이 바로 사라지고, 받아 두지 않은 사람은 더 내려받을 수 없습니다.".to_string()
+            } else {
+                "이 파일을 공고에서 지웁니다.".to_string()
+            },
+            "삭제한 파일은 되살릴 수 없습니다. 고친 파일은 새로 올려 주세요.".into(),
+        ],
+        told: "파일 삭제는 정정 공고가 아니어서 누구에게도 안내가 가지 않습니다. 내용이 바뀐 파일이라면 정정 공고로 알려 주세요.".into(),
+        action: format!("/console/announcements/{id}/attachments/{}/delete", file.id),
+        button: "삭제".into(),
+        back: format!("/console/announcements/{id}"),
+    };
+    super::manage::render_confirm(&state, &user, &csrf, &c)
 }

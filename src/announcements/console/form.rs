@@ -16,7 +16,7 @@ use crate::web::{redirect, render_status};
 use crate::AppState;
 
 use super::owned;
-use crate::announcements::rules::{form_from_content, validate, MULTI};
+use crate::announcements::rules::{form_from_content, validate, Save, FORM_ORDER, MULTI};
 
 fn form_context(ctx: &mut tera::Context, conn: &mut DbConnection) -> AppResult<()> {
     let cats: Vec<serde_json::Value> = CATEGORIES
@@ -128,11 +128,13 @@ pub(super) async fn create(
     let values = Form::parse(&body, MULTI)?;
     csrf.verify(values.get("csrf_token"))?;
     let forecast = values.get("intent") == "forecast";
+    // A draft saves as it is; a forecast is public at once, so it is checked whole.
+    let save = if forecast { Save::Full } else { Save::Draft };
     let own = staff.agency.id.clone();
     let now = state.now();
     let (vals, actor) = (values.clone(), user.clone());
     let result = state
-        .db(move |conn| match validate(conn, &vals, &own)? {
+        .db(move |conn| match validate(conn, &vals, &own, save)? {
             Err(errors) => Ok(Err(errors)),
             Ok(v) => editing::create(conn, v, &own, forecast, &actor, now).map(Ok),
         })
@@ -160,7 +162,9 @@ pub(super) async fn create(
 }
 
 fn summary_json(a: &Announcement) -> serde_json::Value {
-    serde_json::json!({"id": a.id, "title": a.title, "status": a.status, "status_label": a.status().label(), "revision": a.revision})
+    serde_json::json!({"id": a.id, "title": a.title, "status": a.status, "status_label": a.status().label(), "revision": a.revision,
+        "next_correction": crate::announcements::model::correction_label(a.revision + 1),
+        "publish_at": a.publish_at.map(crate::clock::format_kst_moment)})
 }
 
 pub(super) async fn load_for_form(
@@ -234,7 +238,13 @@ pub(super) async fn edit(
     let result = state
         .db(move |conn| {
             let a = owned(conn, &aid, &own)?;
-            match validate(conn, &vals, &own)? {
+            // A scheduled or forecast announcement is (or will be) public: checked whole.
+            let save = if a.status() == Status::Draft {
+                Save::Draft
+            } else {
+                Save::Full
+            };
+            match validate(conn, &vals, &own, save)? {
                 Err(errors) => Ok(Err((errors, a))),
                 Ok(v) => {
                     editing::edit(conn, &a, v, &own, &actor, now)?;
@@ -306,7 +316,7 @@ pub(super) async fn correct(
         .db(move |conn| {
             let a = owned(conn, &aid, &own)?;
             let reason = vals.get("reason").to_string();
-            let mut validated = validate(conn, &vals, &own)?;
+            let mut validated = validate(conn, &vals, &own, Save::Full)?;
             if reason.is_empty() || reason.chars().count() > 500 {
                 let msg = if reason.is_empty() {
                     "정정 사유를 입력해 주세요."
@@ -316,6 +326,7 @@ pub(super) async fn correct(
                 match &mut validated {
                     Err(errors) => {
                         errors.set("reason", msg);
+                        *errors = std::mem::take(errors).ordered(FORM_ORDER);
                     }
                     Ok(_) => {
                         let mut errors = FieldErrors::new();
@@ -355,4 +366,29 @@ pub(super) async fn correct(
             .await
         }
     }
+}
+
+/// Publishing or scheduling was refused for the content: the edit form with each
+/// problem at its field, the summary in the form's order (422).
+pub(super) async fn show_problems(
+    state: &AppState,
+    user: &CurrentUser,
+    csrf: &Csrf,
+    staff: &Staff,
+    id: &str,
+    problems: FieldErrors,
+) -> AppResult<HttpResponse> {
+    let (a, values) = load_for_form(state, staff, id.to_string()).await?;
+    render_form(
+        state,
+        user,
+        csrf,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "edit",
+        format!("/console/announcements/{id}/edit"),
+        values,
+        problems,
+        Some(summary_json(&a)),
+    )
+    .await
 }

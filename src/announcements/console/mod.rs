@@ -10,7 +10,7 @@ use super::store;
 use crate::accounts::page;
 use crate::accounts::{Csrf, CurrentUser};
 use crate::audit;
-use crate::clock::format_kst;
+use crate::clock::{format_kst, format_kst_moment};
 use crate::error::AppResult;
 use crate::web::render;
 use crate::web::routes::{Access, Object, Routes};
@@ -20,9 +20,11 @@ mod attachments;
 mod form;
 mod manage;
 
-use attachments::{delete_attachment, upload};
+use attachments::{delete_attachment, delete_attachment_confirm, upload};
 use form::{correct, correct_form, create, edit, edit_form, new_form};
-use manage::{close, manage, publish, publish_confirm, schedule, unpublish};
+use manage::{
+    close, close_confirm, manage, publish, publish_confirm, schedule, unpublish, unpublish_confirm,
+};
 
 pub fn routes(r: &mut Routes) {
     let any_role = Access::Staff.on(Object::Announcement);
@@ -43,9 +45,20 @@ pub fn routes(r: &mut Routes) {
         )
         .post("/console/announcements/{id}/publish", publish, editors)
         .post("/console/announcements/{id}/schedule", schedule, editors)
+        .get(
+            "/console/announcements/{id}/unpublish",
+            unpublish_confirm,
+            editors,
+        )
         .post("/console/announcements/{id}/unpublish", unpublish, editors)
+        .get("/console/announcements/{id}/close", close_confirm, editors)
         .post("/console/announcements/{id}/close", close, editors)
         .post("/console/announcements/{id}/attachments", upload, editors)
+        .get(
+            "/console/announcements/{announcement}/attachments/{id}/delete",
+            delete_attachment_confirm,
+            Access::StaffEdit.on(Object::Attachment),
+        )
         .post(
             "/console/announcements/{announcement}/attachments/{id}/delete",
             delete_attachment,
@@ -65,6 +78,8 @@ pub(crate) use crate::announcements::editing::owned;
 #[derive(Deserialize)]
 struct IndexQuery {
     status: Option<String>,
+    /// Words of the title, or an announcement's id.
+    q: Option<String>,
     page: Option<i64>,
 }
 
@@ -80,16 +95,24 @@ async fn index(
     let agency_id = staff.agency.id.clone();
     let now = state.now();
     let st = status.clone();
+    let search: String =
+        q.q.as_deref()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(100)
+            .collect();
+    let sq = search.clone();
     let (rows, total) = state
         .db(move |conn| {
-            let (rows, total) = store::list_for_agency(conn, &agency_id, st.as_deref(), page_no, 30)?;
+            let (rows, total) = store::list_for_agency(conn, &agency_id, st.as_deref(), Some(&sq), page_no, 30)?;
             let items: Vec<serde_json::Value> = rows
                 .iter()
                 .map(|a| {
                     serde_json::json!({
                         "id": a.id, "title": a.title, "status": a.status, "status_label": a.status().label(),
                         "window": super::view::window_label(a), "updated": format_kst(a.updated_at, "%Y.%m.%d %H:%M"),
-                        "publish_at": a.publish_at.map(|t| format_kst(t, "%Y.%m.%d %H:%M")),
+                        "publish_at": a.publish_at.map(format_kst_moment),
                         "origin": a.origin, "revision": a.revision,
                         "dday": super::view::dday(a, now).0,
                     })
@@ -105,16 +128,21 @@ async fn index(
     ctx.insert("items", &rows);
     ctx.insert("total", &total);
     ctx.insert("status", &status);
+    ctx.insert("q", &search);
     ctx.insert("page", &page_no);
     ctx.insert("pages", &((total + 29) / 30).max(1));
-    let tabs: Vec<(&str, &str)> = vec![
-        ("", "전체"),
-        ("draft", "작성 중"),
-        ("scheduled", "게시 예약"),
-        ("forecast", "예고"),
-        ("published", "게시 중"),
-        ("closed", "마감"),
-    ];
+    let mut tabs: Vec<(&str, &str)> = vec![("", "전체")];
+    tabs.extend(
+        [
+            Status::Draft,
+            Status::Scheduled,
+            Status::Forecast,
+            Status::Published,
+            Status::Closed,
+        ]
+        .iter()
+        .map(|s| (s.as_str(), s.label())),
+    );
     ctx.insert("tabs", &tabs);
     render(&state, "console/index.html", &ctx)
 }
@@ -131,7 +159,7 @@ async fn audit_page(
         .await?;
     let rows: Vec<serde_json::Value> = entries
         .iter()
-        .map(|e| serde_json::json!({"at": format_kst(e.created_at, "%Y.%m.%d %H:%M:%S"), "actor": e.actor_label, "action": e.action, "target_kind": e.target_kind, "target_id": e.target_id, "detail": e.detail}))
+        .map(|e| serde_json::json!({"at": format_kst(e.created_at, "%Y.%m.%d %H:%M:%S"), "actor": e.actor_label, "action": audit::label(&e.action), "target_kind": e.target_kind, "target_id": e.target_id, "detail": e.detail}))
         .collect();
     let mut ctx = page(Some(&user), Some(&csrf));
     ctx.insert("agency", &staff.agency);
