@@ -82,7 +82,7 @@ pub(super) async fn home(
 }
 
 /// How many fitting programs the home lists; the rest are one link away.
-const HOME_FITS: usize = 20;
+const HOME_FITS: usize = 10;
 
 /// "내게 맞는 공고" on the owner's home: the best `HOME_FITS` of all that fit.
 #[derive(Serialize)]
