@@ -168,7 +168,7 @@ fn the_home_ranks_fitting_programs_with_why_and_what_to_check() {
         ],
     );
     // Nationwide, closing sooner than the 울산 one: first among equals.
-    let nationwide = publish(
+    publish(
         &staff,
         &[
             ("title", "전국 소상공인 온라인 진출 지원"),
@@ -243,7 +243,6 @@ fn the_home_ranks_fitting_programs_with_why_and_what_to_check() {
     owner
         .get(&format!("/announcements/{sido}"))
         .assert_contains("확인 필요: 매출 기준");
-    let _ = nationwide;
     // An anonymous visitor sees no such box.
     assert!(!app
         .client()

@@ -211,7 +211,13 @@ pub(super) async fn ksic_suggest(
         .iter()
         .map(|k| json!({"code": k.code, "name": k.name}))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "ksic": items })))
+    // Reference data: the same answer for everyone until the next release.
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "public, max-age=3600",
+        ))
+        .json(json!({ "ksic": items })))
 }
 
 #[derive(Deserialize)]
