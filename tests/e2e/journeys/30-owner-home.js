@@ -47,6 +47,20 @@ async function run(kit) {
   const ctx2 = await launch('owner-intent', { viewport: MOBILE });
   const p2 = watch(ctx2.pages()[0] || (await ctx2.newPage()));
   try {
+    await check('anonymous home: choosing 울산 in the region form localizes the home, remembered', async () => {
+      const resp = await p2.goto(`${BASE_URL}/`, { waitUntil: 'load' });
+      await expectKoreanPage(p2, resp, 'GET /');
+      await p2.selectOption('#home-region', '31');
+      await clickAndWait(p2, p2.locator('.home-region button[type="submit"]'));
+      if (new URL(p2.url()).pathname !== '/') throw new Error(`the region form went to ${p2.url()}`);
+      await p2.goto(`${BASE_URL}/`, { waitUntil: 'load' });
+      const h = norm(await p2.locator('#h-myregion').innerText());
+      if (!h.includes('울산')) throw new Error(`the home is not localized after a reload: "${h}"`);
+      s.region = true;
+      return h;
+    });
+    await phoneChecks(p2, 'home-localized', s.region);
+
     await check('intent: a visitor taps 관심 공고로 저장 → the login page says why', async () => {
       const resp = await p2.goto(`${BASE_URL}/announcements`, { waitUntil: 'load' });
       await expectKoreanPage(p2, resp, 'GET /announcements');
