@@ -134,7 +134,7 @@ pub fn for_owner(
                 .map(|fit| (a, fit))
         })
         .collect();
-    fits.sort_by(|(_, x), (_, y)| y.score.cmp(&x.score));
+    fits.sort_by_key(|(_, fit)| std::cmp::Reverse(fit.score));
     Ok(fits)
 }
 
