@@ -252,6 +252,41 @@ fn the_home_ranks_fitting_programs_with_why_and_what_to_check() {
 }
 
 #[test]
+fn a_program_for_small_businesses_fits_by_the_owner_s_size() {
+    let app = TestApp::spawn();
+    let staff = staff_client(&app);
+    // The console form's default target is 소상공인 only.
+    let id = publish(
+        &staff,
+        &[
+            ("title", "울산 소상공인 배달 지원"),
+            ("apply_end", "2026-12-20"),
+        ],
+    );
+    let owner_of = |employees: i32| {
+        let (_, email) = app.owner_with(PW, |p| {
+            p.region_code = Some("31140".into());
+            p.ksic_code = Some("56111".into());
+            p.employees = Some(employees);
+        });
+        let c = app.client();
+        c.login(&email, PW);
+        c
+    };
+    let small = owner_of(3).get("/me");
+    small.assert_contains("지역: 울산 · 대상: 소상공인");
+    assert!(!small.body.contains("확인 필요"));
+    // 12 people in a restaurant is not a 소상공인 (fewer than 5): listed, with the doubt.
+    let larger = owner_of(12);
+    let me = larger.get("/me");
+    me.assert_contains("울산 소상공인 배달 지원");
+    me.assert_contains("확인 필요: 소상공인 기준");
+    larger
+        .get(&format!("/announcements/{id}"))
+        .assert_contains("확인 필요: 소상공인 기준");
+}
+
+#[test]
 fn an_owner_without_a_profile_is_asked_to_fill_it_in() {
     let app = TestApp::spawn();
     let staff = staff_client(&app);

@@ -6,7 +6,9 @@
 //! [`Criteria::evaluate`], then the hard eligibility by [`profile::assess`]. This module
 //! only puts their answers into words and ranks them: an exact 시군구 beats the whole
 //! 시도, which beats 전국; a stated industry or eligibility the profile meets adds, one
-//! the profile cannot answer subtracts; among equals the deadline closest first.
+//! the profile cannot answer subtracts, and so does a program only for 소상공인 when the
+//! business is larger ([`profile::is_small_business`]; one that is small adds); among
+//! equals the deadline closest first.
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -24,6 +26,9 @@ use crate::error::AppResult;
 /// The most open announcements the home ranks (a 시도's open programs plus the
 /// nationwide ones are a few hundred in the real data).
 const CANDIDATES: i64 = 5_000;
+
+/// The target type small businesses are (`reference::TARGET_TYPES`).
+const SMALL_BUSINESS: &str = "소상공인";
 
 /// Why an announcement fits a profile, and what the profile cannot tell.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -74,6 +79,20 @@ pub fn assess(
             Because::Industry(k) if stated_industry => {
                 fit.score += 2;
                 fit.reasons.push(format!("업종: {}", labels.industry(k)));
+            }
+            _ => {}
+        }
+    }
+    // Programs for 소상공인, for a business that is one by its size.
+    if facts.targets.iter().any(|t| t == SMALL_BUSINESS) {
+        match profile::is_small_business(p) {
+            Some(true) => {
+                fit.score += 1;
+                fit.reasons.push(format!("대상: {SMALL_BUSINESS}"));
+            }
+            Some(false) if facts.targets.len() == 1 => {
+                fit.score -= 1;
+                fit.unsure.push(format!("{SMALL_BUSINESS} 기준"));
             }
             _ => {}
         }

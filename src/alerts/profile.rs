@@ -157,6 +157,23 @@ pub fn assess(p: &OwnerProfile, e: &Eligibility, today: NaiveDate) -> Vec<Check>
     out
 }
 
+/// Is the business a 소상공인 by its size (소상공인기본법: fewer than 10 regular workers in
+/// mining, manufacturing, construction and transport — KSIC sections B, C, F, H — and
+/// fewer than 5 elsewhere)? `None` when the profile does not say how many.
+pub fn is_small_business(p: &OwnerProfile) -> Option<bool> {
+    let n = p.employees?;
+    let section = p
+        .ksic_code
+        .as_deref()
+        .and_then(super::criteria::ksic_section);
+    let limit = if matches!(section, Some("B" | "C" | "F" | "H")) {
+        10
+    } else {
+        5
+    };
+    Some(n < limit)
+}
+
 /// The first stated criterion this profile fails, in Korean; `None` when nothing known
 /// about the owner rules them out.
 pub fn ineligible(p: &OwnerProfile, e: &Eligibility, today: NaiveDate) -> Option<String> {
@@ -223,6 +240,20 @@ mod tests {
         e.owner_age_max = Some(39);
         p.birth_year = Some(1980);
         assert!(ineligible(&p, &e, today).is_some());
+    }
+
+    #[test]
+    fn small_business_by_size_and_industry() {
+        let mut p = OwnerProfile::new("u", chrono::NaiveDateTime::default());
+        assert_eq!(is_small_business(&p), None);
+        p.employees = Some(4);
+        p.ksic_code = Some("56111".into());
+        assert_eq!(is_small_business(&p), Some(true));
+        p.employees = Some(7);
+        assert_eq!(is_small_business(&p), Some(false));
+        // Manufacturing counts up to 9.
+        p.ksic_code = Some("10711".into());
+        assert_eq!(is_small_business(&p), Some(true));
     }
 
     #[test]
