@@ -207,9 +207,12 @@ pub(super) async fn ksic_suggest(
     let found = state
         .db(move |conn| crate::reference::search_ksic(conn, &words, KSIC_CHOICES))
         .await?;
-    let items: Vec<_> = found
-        .iter()
-        .map(|k| json!({"code": k.code, "name": k.name}))
+    let items: Vec<KsicItem> = found
+        .into_iter()
+        .map(|k| KsicItem {
+            code: k.code,
+            name: k.name,
+        })
         .collect();
     // Reference data: the same answer for everyone until the next release.
     Ok(HttpResponse::Ok()
@@ -218,6 +221,13 @@ pub(super) async fn ksic_suggest(
             "public, max-age=3600",
         ))
         .json(json!({ "ksic": items })))
+}
+
+/// One suggestion: `{"code": "56111", "name": "한식 일반 음식점업"}`.
+#[derive(Serialize)]
+struct KsicItem {
+    code: String,
+    name: String,
 }
 
 #[derive(Deserialize)]
@@ -282,13 +292,7 @@ pub(super) async fn render_profile(
     }
     ctx.insert("ksic_hint", &ksic_hint);
     ctx.insert("ksic_name", &ksic_name);
-    ctx.insert(
-        "ksic_choices",
-        &ksic_choices
-            .iter()
-            .map(|k| json!({"code": k.code, "name": k.name}))
-            .collect::<Vec<_>>(),
-    );
+    ctx.insert("ksic_choices", &ksic_choices);
     ctx.insert("saved", &saved);
     ctx.insert(
         "revenue_bands",
