@@ -36,6 +36,15 @@ async function run(kit) {
       return `${whys.length} shown; first: ${whys[0]}`;
     });
     await phoneChecks(page, 'owner-home', s.home);
+    await check('owner home: the first program\'s page says why it fits (내 사업과 맞는지)', async () => {
+      need(s.home, 'the owner home');
+      await clickAndWait(page, page.locator('.fit-list a.ann-link').first());
+      const box = norm(await page.locator('.fit-box').innerText());
+      if (!/맞는 이유 .*지역: /.test(box)) throw new Error(`no reasons on the announcement page: "${box}"`);
+      s.detail = true;
+      return box.slice(0, 100);
+    });
+    await phoneChecks(page, 'announcement-fit', s.detail);
   } finally {
     await ctx1.close();
   }
