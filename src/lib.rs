@@ -56,12 +56,16 @@ pub struct AppState {
     /// Who an announcement would reach if published now (the console's publish
     /// confirmation): alert matching, set here so announcements need not import alerts.
     pub reach: announcements::service::ReachFn,
+    /// Why an announcement fits a signed-in owner (its page): alerts' profile matching,
+    /// set here like `reach`.
+    pub fit: announcements::service::FitFn,
 }
 
 /// The accounts hooks, filled by the domains above accounts.
 pub fn account_hooks() -> accounts::Hooks {
     accounts::Hooks {
         login_refusal: owners::login_refusal,
+        carry_out: alerts::subscriptions::carry_out,
         queue_email: |conn, mail, now| {
             alerts::delivery::queue_account_email(
                 conn,
@@ -100,6 +104,7 @@ impl AppState {
         Ok(AppState {
             account_hooks: account_hooks(),
             reach: alerts::matching::reach,
+            fit: alerts::fit::for_announcement,
             keys,
             channels,
             pool,

@@ -5,6 +5,7 @@
 //! `require_edit()`, `require_admin()`, `require_operator()`).
 
 pub mod admin;
+pub mod intent;
 pub mod model;
 pub mod password;
 pub mod staff;
@@ -42,6 +43,14 @@ pub struct Hooks {
     /// Queue an account email (kind, unique key, template detail) in the caller's
     /// transaction.
     pub queue_email: staff::QueueEmail,
+    /// Do what a visitor meant before signing in (`intent`); where to go then, or
+    /// `None` when it does not apply (not an owner, announcement gone).
+    pub carry_out: fn(
+        &mut DbConnection,
+        &str,
+        &intent::Intent,
+        chrono::NaiveDateTime,
+    ) -> AppResult<Option<String>>,
 }
 
 /// One account email for [`Hooks::queue_email`].

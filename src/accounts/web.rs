@@ -51,6 +51,8 @@ pub fn routes(r: &mut Routes) {
 struct NextQuery {
     next: Option<String>,
     notice: Option<String>,
+    /// A signed `intent::Intent`: what the visitor was doing when sent here.
+    intent: Option<String>,
 }
 
 async fn login_form(
@@ -62,7 +64,16 @@ async fn login_form(
     ctx.insert("next", &safe_next(q.next.as_deref()));
     ctx.insert("notice", &q.notice);
     ctx.insert("email", "");
+    insert_intent(&state, &mut ctx, q.intent.as_deref());
     render(&state, "accounts/login.html", &ctx)
+}
+
+/// The login page's reason and hidden field for a signed intent (nothing for a token
+/// that does not verify).
+fn insert_intent(state: &AppState, ctx: &mut tera::Context, token: Option<&str>) {
+    let found = super::intent::read(&state.keys, token, state.now());
+    ctx.insert("intent", &found.as_ref().map(|(_, t)| t.clone()));
+    ctx.insert("intent_reason", &found.map(|(i, _)| i.reason()));
 }
 
 #[derive(Deserialize)]
@@ -71,6 +82,7 @@ struct LoginForm {
     password: String,
     csrf_token: String,
     next: Option<String>,
+    intent: Option<String>,
 }
 
 fn session_cookie(state: &AppState, token: String, max_age_days: i64) -> Cookie<'static> {
@@ -160,6 +172,7 @@ async fn login(
             ctx.insert("next", &next);
             ctx.insert("email", &email);
             ctx.insert("error", "이메일 또는 비밀번호가 올바르지 않습니다.");
+            insert_intent(&state, &mut ctx, form.intent.as_deref());
             return render_status(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -180,6 +193,7 @@ async fn login(
         ctx.insert("email", &email);
         ctx.insert("error", msg);
         ctx.insert("unverified", &true);
+        insert_intent(&state, &mut ctx, form.intent.as_deref());
         return render_status(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -192,10 +206,18 @@ async fn login(
     let hash = session.hash();
     let now = state.now();
     let uid = user.id.clone();
-    state
-        .db(move |conn| store::create_session(conn, &hash, &uid, now))
+    let intent = super::intent::read(&state.keys, form.intent.as_deref(), now).map(|(i, _)| i);
+    let carry_out = state.account_hooks.carry_out;
+    let back = state
+        .db(move |conn| {
+            store::create_session(conn, &hash, &uid, now)?;
+            match intent {
+                Some(i) => carry_out(conn, &uid, &i, now),
+                None => Ok(None),
+            }
+        })
         .await?;
-    session.redirect(&state, &next)
+    session.redirect(&state, back.as_deref().unwrap_or(&next))
 }
 
 #[derive(Deserialize)]

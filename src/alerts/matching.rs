@@ -50,6 +50,39 @@ pub fn facts_of(conn: &mut DbConnection, a: &Announcement) -> AppResult<Facts> {
     })
 }
 
+/// The facts of many announcements at once (one query for their regions per 500),
+/// without the keyword text: for criteria without keywords, as a business profile's
+/// (`alerts::fit`).
+pub fn facts_without_text(conn: &mut DbConnection, rows: &[Announcement]) -> AppResult<Vec<Facts>> {
+    let mut regions: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let ids: Vec<&str> = rows.iter().map(|a| a.id.as_str()).collect();
+    for chunk in ids.chunks(500) {
+        let found: Vec<(String, String, String)> = announcement_regions::table
+            .filter(announcement_regions::announcement_id.eq_any(chunk))
+            .select((
+                announcement_regions::announcement_id,
+                announcement_regions::region_code,
+                announcement_regions::sido_code,
+            ))
+            .load(conn)?;
+        for (id, code, sido) in found {
+            regions.entry(id).or_default().push((code, sido));
+        }
+    }
+    Ok(rows
+        .iter()
+        .map(|a| Facts {
+            category: a.category.clone(),
+            subcategories: a.subcategory_list(),
+            regions: regions.remove(&a.id).unwrap_or_default(),
+            nationwide: a.nationwide,
+            targets: a.target_list(),
+            eligibility: a.eligibility(),
+            doc: DocText::default(),
+        })
+        .collect())
+}
+
 /// Every stored criteria that matches, with why. Only criteria filed under one of the
 /// announcement's terms are read.
 /// (criteria id, criteria, why it matched).
@@ -121,6 +154,22 @@ impl Labels {
             .into_iter()
             .collect();
         Ok(Labels { regions, ksic })
+    }
+
+    /// "울산 남구" for a 시군구 code, "울산" for a 시도 code; the code itself if unknown.
+    pub fn region(&self, code: &str) -> String {
+        self.regions
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    /// The KSIC name of a code ("한식 일반 음식점업"); the code itself if unknown.
+    pub fn industry(&self, code: &str) -> String {
+        self.ksic
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
     }
 
     pub fn explain(&self, why: &[Because], profile: bool) -> String {

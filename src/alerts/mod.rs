@@ -5,6 +5,7 @@
 //!
 //! - `criteria`: what a subscription asks for, its canonical form and index terms.
 //! - `profile`: an owner's business profile and the eligibility check against it.
+//! - `fit`: which open announcements fit a profile, why, and what might not (the home).
 //! - `matching`: announcement → matching criteria → deliveries (the fan-out).
 //! - `delivery`: the delivery queue: claim, send, retry, dead letters, quiet hours.
 //! - `email`, `push`, `sms`: the channels; `endpoint`: where web push may send.
@@ -14,6 +15,7 @@ pub mod criteria;
 pub mod delivery;
 pub mod email;
 pub mod endpoint;
+pub mod fit;
 pub mod jobs;
 pub mod matching;
 pub mod messages;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDateTime};
 use diesel::Connection;
 
-use super::criteria::Criteria;
+use super::criteria::{self, Criteria};
 use super::{delivery, store};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -245,4 +245,76 @@ pub fn remove_push_endpoint(
         )?;
         Ok(n)
     })
+}
+
+/// Do what a signed-out visitor meant before they signed in (`accounts::intent`): save
+/// the announcement, or subscribe to new programs like it (its 분야 and regions, email,
+/// as they come). Done once: a bookmark is kept once, and a subscription equal to one
+/// the owner has is not made again. Only for owners, and only for a public
+/// announcement; `None` otherwise. Returns the page to go back to.
+pub fn carry_out(
+    conn: &mut DbConnection,
+    user_id: &str,
+    intent: &crate::accounts::intent::Intent,
+    now: NaiveDateTime,
+) -> AppResult<Option<String>> {
+    use crate::accounts::intent::Action;
+    conn.transaction(|conn| {
+        if store::find_profile(conn, user_id)?.is_none() {
+            return Ok(None);
+        }
+        let Some(a) = crate::announcements::store::find(conn, &intent.announcement)?
+            .filter(|a| a.is_public())
+        else {
+            return Ok(None);
+        };
+        match intent.action {
+            Action::Bookmark => store::add_bookmark(conn, user_id, &a.id, now)?,
+            Action::Subscribe => {
+                let criteria = like(conn, &a)?;
+                let hash = criteria.hash();
+                let mut have = store::subscriptions_of(conn, user_id)?.into_iter();
+                if !have.any(|s| {
+                    serde_json::from_str::<Criteria>(&s.spec).is_ok_and(|c| c.hash() == hash)
+                }) {
+                    let labels = region_labels(conn)?;
+                    let name: String = describe(&labels, &criteria).chars().take(50).collect();
+                    store::subscribe(
+                        conn,
+                        store::Subscriber::Owner {
+                            user_id,
+                            source: "공고 화면에서 알림 신청",
+                        },
+                        &name,
+                        &criteria,
+                        "instant",
+                        &["email".to_string()],
+                        now,
+                    )?;
+                }
+            }
+        }
+        Ok(Some(intent.back_to()))
+    })
+}
+
+/// Criteria for "programs like this one": its 분야 and (unless nationwide) its 시도.
+fn like(
+    conn: &mut DbConnection,
+    a: &crate::announcements::model::Announcement,
+) -> AppResult<Criteria> {
+    let regions = if a.nationwide {
+        Vec::new()
+    } else {
+        crate::announcements::store::region_codes(conn, &a.id)?
+            .iter()
+            .map(|c| criteria::sido_of(c))
+            .collect()
+    };
+    Ok(Criteria {
+        categories: a.category.iter().cloned().collect(),
+        regions,
+        ..Default::default()
+    }
+    .canonical())
 }

@@ -26,6 +26,17 @@ use crate::web::form::FieldErrors;
 pub type ReachFn =
     fn(&mut DbConnection, &Announcement, &[&str], NaiveDateTime) -> AppResult<serde_json::Value>;
 
+/// How an announcement fits a signed-in owner's business profile, for its page
+/// (`{"fits", "reasons", "unsure"}` or `{"fits": false, "why"}`; `None` without a
+/// profile). Alerts provides it (`alerts::fit::for_announcement`); `AppState::fit`
+/// holds it, as with [`ReachFn`].
+pub type FitFn = fn(
+    &mut DbConnection,
+    &str,
+    &Announcement,
+    NaiveDateTime,
+) -> AppResult<Option<serde_json::Value>>;
+
 /// Queue the search-index refresh of an announcement, in the caller's transaction. The
 /// job reads the row when it runs: public → indexed, otherwise removed from the index.
 pub fn touched(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {

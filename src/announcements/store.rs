@@ -595,3 +595,23 @@ pub fn bookmark_count(conn: &mut DbConnection, id: &str) -> AppResult<i64> {
         .count()
         .get_result(conn)?)
 }
+
+/// Every announcement `f` lists (its status and filters, ignoring paging), deadline
+/// first, at most `cap`: the candidates the owner's home ranks (`alerts::fit`).
+pub fn list_all(
+    conn: &mut DbConnection,
+    f: &ListFilter,
+    now: NaiveDateTime,
+    cap: i64,
+) -> AppResult<Vec<Announcement>> {
+    Ok(filtered!(f, now)
+        .order((
+            announcements::apply_end.is_null().asc(),
+            announcements::apply_end.asc(),
+            announcements::published_at.desc(),
+            announcements::id.asc(),
+        ))
+        .limit(cap)
+        .select(Announcement::as_select())
+        .load(conn)?)
+}

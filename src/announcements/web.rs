@@ -4,7 +4,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::model::{correction_label, Announcement, FieldChange, Status};
 use super::store::{self, ListFilter, Sort, StatusFilter};
@@ -34,20 +34,60 @@ pub fn routes(r: &mut Routes) {
         );
 }
 
+/// The anonymous home's region (a 2-digit 시도 code), chosen with its small form and
+/// remembered on the device.
+const REGION_COOKIE: &str = "jiwon_region";
+
+#[derive(Deserialize)]
+struct HomeQuery {
+    /// The region form: a 시도 code, or empty for 전국.
+    region: Option<String>,
+}
+
+/// Remember (or forget, for 전국) the home's region and show the home again.
+fn choose_region(state: &AppState, region: &str) -> AppResult<HttpResponse> {
+    let mut resp = crate::web::redirect("/");
+    let mut cookie = actix_web::cookie::Cookie::build(REGION_COOKIE, region.to_string())
+        .path("/")
+        .http_only(true)
+        .secure(state.config.is_production())
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish();
+    if reference::sido_name(region).is_none() {
+        cookie.make_removal();
+    }
+    resp.add_cookie(&cookie).map_err(AppError::internal)?;
+    Ok(resp)
+}
+
 async fn home(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: Option<CurrentUser>,
+    q: web::Query<HomeQuery>,
 ) -> AppResult<HttpResponse> {
-    if let Some(hit) = crate::web::cached_public(&state, &req, user.is_some()) {
+    if let Some(r) = &q.region {
+        return choose_region(&state, r.trim());
+    }
+    let region = req
+        .cookie(REGION_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|c| reference::sido_name(c).is_some());
+    // A localized home is the visitor's own: not kept in (or served from) the shared
+    // page cache, and private to their browser.
+    let personal = user.is_some() || region.is_some();
+    if let Some(hit) = crate::web::cached_public(&state, &req, personal) {
         return Ok(hit);
     }
     let now = state.now();
+    let in_region = region.clone();
     let (closing, newest, upcoming, counts, open_total) = state
         .db(move |conn| {
             let base = ListFilter {
                 per_page: 6,
                 page: 1,
+                region: in_region,
                 ..Default::default()
             };
             let (closing, _) = store::list(
@@ -96,13 +136,12 @@ async fn home(
     ctx.insert("upcoming", &upcoming);
     ctx.insert("open_total", &open_total);
     ctx.insert("today", &format_kst(now, "%Y년 %-m월 %-d일"));
-    render_public(
-        &state,
-        &req,
-        user.is_some(),
-        "announcements/home.html",
-        &ctx,
-    )
+    ctx.insert("home_region", &region.clone().unwrap_or_default());
+    ctx.insert(
+        "home_region_name",
+        &region.as_deref().and_then(reference::sido_name),
+    );
+    render_public(&state, &req, personal, "announcements/home.html", &ctx)
 }
 
 /// Everything the announcement page shows.
@@ -311,17 +350,29 @@ pub fn detail_view(
     })
 }
 
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
 async fn detail(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: Option<CurrentUser>,
     path: web::Path<String>,
+    done: web::Query<DoneQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let now = state.now();
     let base = state.config.base_url.clone();
     let viewer_agency = user.as_ref().and_then(|u| u.user.agency_id.clone());
-    let view = state
+    // An owner (signed in, no agency) sees how the program fits their business.
+    let owner_id = user
+        .as_ref()
+        .filter(|u| u.user.agency_id.is_none() && !u.user.is_operator)
+        .map(|u| u.user.id.clone());
+    let fit_of = state.fit;
+    let (view, fit) = state
         .db(move |conn| {
             let a = store::find(conn, &id)?.ok_or(AppError::NotFound)?;
             if !a.is_public() {
@@ -334,11 +385,25 @@ async fn detail(
             } else {
                 store::increment_views(conn, &a.id, crate::clock::to_kst(now).date())?;
             }
-            detail_view(conn, &a, &base, now)
+            let fit = match &owner_id {
+                Some(uid) if a.is_public() => fit_of(conn, uid, &a, now)?,
+                _ => None,
+            };
+            Ok((detail_view(conn, &a, &base, now)?, fit))
         })
         .await?;
     let mut ctx = page(user.as_ref(), None);
     ctx.insert("a", &view);
+    ctx.insert("fit", &fit);
+    // What a sign-in with intent just did (`accounts::intent`); only said to the
+    // signed-in (an anonymous page is shared by everyone through caches).
+    ctx.insert(
+        "done",
+        &user
+            .as_ref()
+            .and(done.done.as_deref())
+            .filter(|d| matches!(*d, "bookmark" | "alert")),
+    );
     ctx.insert(
         "preview",
         &(view.status == Status::Draft.as_str() || view.status == Status::Scheduled.as_str()),

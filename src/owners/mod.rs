@@ -201,6 +201,17 @@ pub fn profile_form(p: &OwnerProfile) -> Form {
     f
 }
 
+/// The industry typed as a name ("한식", "미용") rather than a code, when nothing was
+/// picked from the offered codes: the profile form then offers the KSIC entries it
+/// matches (`reference::search_ksic`).
+pub fn ksic_name_typed(f: &Form) -> Option<&str> {
+    let typed = f.get("ksic_code");
+    let is_name = typed
+        .chars()
+        .any(|c| !c.is_ascii_alphanumeric() && !c.is_whitespace());
+    (f.get("ksic_pick").is_empty() && is_name && typed.chars().count() <= 30).then_some(typed)
+}
+
 fn parse_int(s: &str) -> Option<i64> {
     let clean: String = s.chars().filter(|c| !matches!(c, ',' | ' ')).collect();
     clean.parse::<i64>().ok()
@@ -240,8 +251,15 @@ pub fn validate_profile(
     }
     p.business_name = name.to_string();
 
-    let ksic: String = f
-        .get("ksic_code")
+    // A code typed, or one picked among the codes a name matched (`ksic_pick`, offered
+    // when a name such as "한식" was typed: see `ksic_name_typed`).
+    let picked = f.get("ksic_pick");
+    let typed = if picked.is_empty() {
+        f.get("ksic_code")
+    } else {
+        picked
+    };
+    let ksic: String = typed
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
@@ -250,6 +268,15 @@ pub fn validate_profile(
     if !ksic.is_empty() {
         if ksic.len() <= 10 && crate::reference::find_ksic(conn, &ksic)?.is_some() {
             p.ksic_code = Some(ksic);
+        } else if let Some(name) = ksic_name_typed(f) {
+            if crate::reference::search_ksic(conn, name, 1)?.is_empty() {
+                err!(
+                    "ksic_code",
+                    format!("'{name}'에 맞는 업종을 찾지 못했습니다. 다른 말로 찾아 보세요 (예: 한식, 미용, 편의점)."),
+                );
+            } else {
+                err!("ksic_code", "아래 목록에서 업종을 골라 주세요.");
+            }
         } else {
             err!(
                 "ksic_code",

@@ -6,18 +6,22 @@ use diesel::Connection;
 use serde_json::json;
 
 use super::{RESET_PASSWORD, VERIFY_EMAIL};
+use crate::accounts::intent::Intent;
 use crate::accounts::store as accounts_store;
-use crate::alerts::{delivery, store as alerts_store};
+use crate::alerts::{delivery, store as alerts_store, subscriptions};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::ids::new_id;
 
-/// Queue the verification mail (a link under `base`, valid 24 hours).
+/// Queue the verification mail (a link under `base`, valid 24 hours). `intent`: a signed
+/// `accounts::intent` token the link carries, so what the owner meant before signing up
+/// is done when they verify.
 fn queue_verification(
     conn: &mut DbConnection,
     base: &str,
     user_id: &str,
     email: &str,
+    intent: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let token = alerts_store::create_token(
@@ -34,19 +38,24 @@ fn queue_verification(
         email,
         "verify",
         &new_id(),
-        json!({"link": format!("{base}/verify/{token}")}),
+        json!({"link": match intent {
+            Some(i) => format!("{base}/verify/{token}?intent={}", urlencoding::encode(i)),
+            None => format!("{base}/verify/{token}"),
+        }}),
         now,
     )
 }
 
-/// Create an owner account and queue its verification mail. A known address gets
-/// nothing (and no error), so the answer says nothing about accounts.
+/// Create an owner account and queue its verification mail (carrying `intent`, a signed
+/// token, when the owner signed up to do something). A known address gets nothing (and
+/// no error), so the answer says nothing about accounts.
 pub fn sign_up(
     conn: &mut DbConnection,
     base: &str,
     email: &str,
     password_hash: String,
     display_name: String,
+    intent: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     conn.transaction(|conn| {
@@ -59,7 +68,7 @@ pub fn sign_up(
             display_name
         };
         let user = super::insert_owner(conn, email, password_hash, display_name, now)?;
-        queue_verification(conn, base, &user.id, email, now)
+        queue_verification(conn, base, &user.id, email, intent, now)
     })
 }
 
@@ -79,7 +88,7 @@ pub fn resend_verification(
         }
         match alerts_store::find_profile(conn, &user.id)? {
             Some(p) if p.email_verified_at.is_none() => {
-                queue_verification(conn, base, &user.id, &user.email, now)
+                queue_verification(conn, base, &user.id, &user.email, None, now)
             }
             _ => Ok(()),
         }
@@ -87,19 +96,21 @@ pub fn resend_verification(
 }
 
 /// Spend a verification link: the owner is verified and signed in (a session with
-/// `session_hash`). False when the link or the account is not good.
+/// `session_hash`), and what they meant to do before signing up (`intent`) is done.
+/// Where to go next, or `None` when the link or the account is not good.
 pub fn verify_email(
     conn: &mut DbConnection,
     token: &str,
     session_hash: &str,
+    intent: Option<&Intent>,
     now: NaiveDateTime,
-) -> AppResult<bool> {
+) -> AppResult<Option<String>> {
     conn.transaction(|conn| {
         let Some(t) = alerts_store::use_token(conn, VERIFY_EMAIL, token, now)? else {
-            return Ok(false);
+            return Ok(None);
         };
         let Some(uid) = t.user_id else {
-            return Ok(false);
+            return Ok(None);
         };
         let user = accounts_store::find_user(conn, &uid)?;
         let is_owner = alerts_store::find_profile(conn, &uid)?.is_some();
@@ -107,9 +118,13 @@ pub fn verify_email(
             Some(u) if u.active && u.agency_id.is_none() && is_owner => {
                 super::mark_verified(conn, &uid, now)?;
                 accounts_store::create_session(conn, session_hash, &uid, now)?;
-                Ok(true)
+                let back = match intent {
+                    Some(i) => subscriptions::carry_out(conn, &uid, i, now)?,
+                    None => None,
+                };
+                Ok(Some(back.unwrap_or_else(|| "/me?verified=1".into())))
             }
-            _ => Ok(false),
+            _ => Ok(None),
         }
     })
 }

@@ -295,6 +295,38 @@ pub fn find_ksic(conn: &mut DbConnection, code: &str) -> Result<Option<Ksic>, Ap
         .optional()?)
 }
 
+/// KSIC entries whose name contains `words` ("한식", "미용", "편의점"), the most
+/// specific (5-digit 세세분류) first, then by code; at most `limit`. For the profile's
+/// "industry by name".
+pub fn search_ksic(
+    conn: &mut DbConnection,
+    words: &str,
+    limit: i64,
+) -> Result<Vec<Ksic>, AppError> {
+    let words: Vec<String> = words
+        .split_whitespace()
+        .take(4)
+        .map(|w| {
+            let escaped = w
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        })
+        .collect();
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = ksic::table.into_boxed();
+    for w in &words {
+        q = q.filter(ksic::name.like(w.clone()).escape('\\'));
+    }
+    Ok(q.order((ksic::level.desc(), ksic::code.asc()))
+        .limit(limit)
+        .select(Ksic::as_select())
+        .load(conn)?)
+}
+
 /// Counts, for `/healthz` and tests.
 pub fn counts(conn: &mut DbConnection) -> Result<(i64, i64, i64), AppError> {
     Ok((

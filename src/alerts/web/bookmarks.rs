@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::accounts::intent::Action;
 use crate::accounts::page;
 use crate::accounts::{Csrf, CurrentUser};
 use crate::alerts::store;
@@ -23,10 +24,17 @@ pub(super) struct BookmarkQuery {
 
 pub(super) async fn bookmark_form(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Option<CurrentUser>,
     csrf: Csrf,
     q: web::Query<BookmarkQuery>,
 ) -> AppResult<HttpResponse> {
+    let Some(user) = user else {
+        return Ok(redirect(&super::login_with_intent(
+            &state,
+            Action::Bookmark,
+            &q.announcement,
+        )));
+    };
     let id = q.announcement.clone();
     let uid = user.user.id.clone();
     let (a, saved, days) = state

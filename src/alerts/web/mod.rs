@@ -13,6 +13,7 @@ mod subscribe;
 
 use serde::Deserialize;
 
+use crate::accounts::intent::{Action, Intent};
 use crate::web::routes::{Access, Object, Routes};
 
 use bookmarks::{add_bookmark, bookmark_form, my_bookmarks, remove_bookmark};
@@ -88,6 +89,15 @@ pub fn routes(r: &mut Routes) {
 }
 
 pub use crate::alerts::request::{MAX_KSIC, MAX_REGIONS};
+
+/// Where a signed-out visitor who meant `action` on announcement `id` is sent: the login
+/// page, which says why and carries the signed intent through sign-up
+/// (`accounts::intent`); `next` is the announcement itself.
+pub(super) fn login_with_intent(state: &crate::AppState, action: Action, id: &str) -> String {
+    let back = format!("/announcements/{}", urlencoding::encode(id));
+    let token = Intent::new(action, id, state.now()).sign(&state.keys);
+    format!("/login?next={}&intent={token}", urlencoding::encode(&back))
+}
 
 #[derive(Deserialize)]
 pub(super) struct CsrfOnly {

@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use crate::accounts::intent::Action;
 use crate::accounts::page;
 use crate::accounts::{client_ip, Csrf, CurrentUser};
 use crate::alerts::criteria::Criteria;
@@ -80,6 +81,9 @@ pub(super) struct PrefillQuery {
     category: Option<String>,
     region: Option<String>,
     target: Option<String>,
+    /// The announcement the visitor came from: a signed-out visitor is offered to log
+    /// in (or sign up) and get alerts like it (`accounts::intent`).
+    announcement: Option<String>,
 }
 
 /// The subscription form, pre-filled from a search (`/alerts/new?q=…&category=…`).
@@ -113,7 +117,13 @@ pub(super) async fn new_form(
         input.keywords = words.chars().take(100).collect();
     }
     input.name = request::suggested_name(&input);
-    let ctx = form_context(&state, user.as_ref(), &csrf, &input, &FieldErrors::new())?;
+    let mut ctx = form_context(&state, user.as_ref(), &csrf, &input, &FieldErrors::new())?;
+    if let (None, Some(id)) = (&user, clean(&q.announcement)) {
+        // The query alone: the template's escaping would turn a path's slashes into
+        // entities.
+        let to = super::login_with_intent(&state, Action::Subscribe, &id);
+        ctx.insert("login_query", to.trim_start_matches("/login?"));
+    }
     render(&state, "alerts/new.html", &ctx)
 }
 

@@ -5,9 +5,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::accounts::page;
 use crate::accounts::web::{clear_session_cookie, looks_like_email, NewSession};
 use crate::accounts::{client_ip, password, Csrf, CurrentUser};
+use crate::accounts::{intent, page};
 use crate::alerts::store as alerts_store;
 use crate::error::{AppError, AppResult};
 use crate::owners::{RESET_PASSWORD, VERIFY_EMAIL};
@@ -15,25 +15,40 @@ use crate::web::form::FieldErrors;
 use crate::web::{redirect, render};
 use crate::AppState;
 
-use super::{
-    base_url, invalid_link, is_unique_violation, render_form, CsrfOnly, EmailForm, BAD_EMAIL, HOUR,
-};
+use super::{base_url, invalid_link, is_unique_violation, render_form, EmailForm, BAD_EMAIL, HOUR};
 
 // --- sign-up ----------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub(super) struct IntentQuery {
+    /// A signed `accounts::intent` token: what the visitor meant to do.
+    intent: Option<String>,
+}
+
+/// The signed intent token, if it verifies (otherwise it is dropped, not carried).
+fn good_intent(state: &AppState, token: Option<&str>) -> Option<String> {
+    intent::read(&state.keys, token, state.now()).map(|(_, t)| t)
+}
 
 pub(super) async fn signup_form(
     state: web::Data<AppState>,
     user: Option<CurrentUser>,
     csrf: Csrf,
+    q: web::Query<IntentQuery>,
 ) -> AppResult<HttpResponse> {
     if user.is_some() {
         return Ok(redirect("/me"));
     }
+    let intent = intent::read(&state.keys, q.intent.as_deref(), state.now());
     render_form(
         &state,
         page(None, Some(&csrf)),
         "owners/signup.html",
-        json!({"email": "", "display_name": "", "agree": false}),
+        json!({
+            "email": "", "display_name": "", "agree": false,
+            "intent": intent.as_ref().map(|(_, t)| t),
+            "intent_reason": intent.as_ref().map(|(i, _)| i.reason().replace("로그인하세요", "가입하세요")),
+        }),
         &FieldErrors::new(),
     )
 }
@@ -51,6 +66,7 @@ pub(super) struct SignupForm {
     agree: Option<String>,
     #[serde(default)]
     csrf_token: String,
+    intent: Option<String>,
 }
 
 pub(super) async fn signup(
@@ -64,6 +80,7 @@ pub(super) async fn signup(
     let email = form.email.trim().to_lowercase();
     let name = form.display_name.trim().to_string();
     let agreed = form.agree.as_deref() == Some("yes");
+    let intent = good_intent(&state, form.intent.as_deref());
     let mut errors = FieldErrors::new();
     if !looks_like_email(&email) {
         errors.add("email", BAD_EMAIL);
@@ -87,7 +104,7 @@ pub(super) async fn signup(
             &state,
             page(None, Some(&csrf)),
             "owners/signup.html",
-            json!({"email": email, "display_name": name, "agree": agreed}),
+            json!({"email": email, "display_name": name, "agree": agreed, "intent": intent}),
             &errors,
         );
     }
@@ -102,7 +119,9 @@ pub(super) async fn signup(
     let base = base_url(&state);
     let sent_to = email.clone();
     let result = state
-        .db(move |conn| crate::owners::service::sign_up(conn, &base, &email, hash, name, now))
+        .db(move |conn| {
+            crate::owners::service::sign_up(conn, &base, &email, hash, name, intent.as_deref(), now)
+        })
         .await;
     match result {
         Ok(()) => {}
@@ -206,6 +225,7 @@ pub(super) async fn verify_form(
     state: web::Data<AppState>,
     csrf: Csrf,
     path: web::Path<String>,
+    q: web::Query<IntentQuery>,
 ) -> AppResult<HttpResponse> {
     let token = path.into_inner();
     let now = state.now();
@@ -216,29 +236,56 @@ pub(super) async fn verify_form(
     if valid.is_none() {
         return invalid_link(&state, &csrf, "verify");
     }
+    let intent = intent::read(&state.keys, q.intent.as_deref(), now);
     let mut ctx = page(None, Some(&csrf));
     ctx.insert("token", &token);
+    ctx.insert("intent", &intent.as_ref().map(|(_, t)| t));
+    ctx.insert(
+        "intent_action",
+        &intent.as_ref().map(|(i, _)| match i.action {
+            intent::Action::Bookmark => "관심 공고로 저장",
+            intent::Action::Subscribe => "알림 신청",
+        }),
+    );
     render(&state, "owners/verify.html", &ctx)
 }
 
+#[derive(Deserialize)]
+pub(super) struct VerifyForm {
+    #[serde(default)]
+    csrf_token: String,
+    intent: Option<String>,
+}
+
+/// Spend the link (CSRF-checked); with a signed intent, do it and go back to its
+/// announcement.
 pub(super) async fn verify(
     state: web::Data<AppState>,
     csrf: Csrf,
     path: web::Path<String>,
-    form: web::Form<CsrfOnly>,
+    q: web::Query<IntentQuery>,
+    form: web::Form<VerifyForm>,
 ) -> AppResult<HttpResponse> {
     csrf.verify(&form.csrf_token)?;
     let token = path.into_inner();
     let now = state.now();
+    let intent = intent::read(
+        &state.keys,
+        form.intent.as_deref().or(q.intent.as_deref()),
+        now,
+    )
+    .map(|(i, _)| i);
     let session = NewSession::random();
     let session_hash = session.hash();
-    let done = state
-        .db(move |conn| crate::owners::service::verify_email(conn, &token, &session_hash, now))
+    let back = state
+        .db(move |conn| {
+            crate::owners::service::verify_email(conn, &token, &session_hash, intent.as_ref(), now)
+        })
         .await?;
-    if !done {
-        return invalid_link(&state, &csrf, "verify");
+    match back {
+        Some(to) => session.redirect(&state, &to),
+        None => invalid_link(&state, &csrf, "verify"),
     }
-    session.redirect(&state, "/me?verified=1")
 }
 
 // --- password reset ---------------------------------------------------------------------

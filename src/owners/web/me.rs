@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::accounts::page;
@@ -39,11 +39,15 @@ pub(super) async fn home(
         Err(to) => return Ok(to),
     };
     let (ksic, region) = (p.ksic_code.clone(), p.region_code.clone());
-    let (ksic_name, region_name) = state
+    let now = state.now();
+    let uid = user.user.id.clone();
+    let profile = p.clone();
+    let (ksic_name, region_name, fits) = state
         .db(move |conn| {
             Ok((
                 ksic_label(conn, ksic.as_deref())?,
                 region_label(conn, region.as_deref())?,
+                fitting(conn, &uid, &profile, now)?,
             ))
         })
         .await?;
@@ -63,7 +67,67 @@ pub(super) async fn home(
     );
     ctx.insert("ksic_name", &ksic_name);
     ctx.insert("region_name", &region_name);
+    ctx.insert("has_basis", &crate::alerts::fit::has_basis(&p));
+    ctx.insert("fits", &fits.shown);
+    ctx.insert("fits_total", &fits.total);
+    ctx.insert(
+        "more_href",
+        &p.region_code
+            .as_deref()
+            .and_then(|r| r.get(0..2))
+            .map(|sido| format!("/announcements?region={sido}"))
+            .unwrap_or_else(|| "/announcements".into()),
+    );
     render(&state, "owners/home.html", &ctx)
+}
+
+/// How many fitting programs the home lists; the rest are one link away.
+const HOME_FITS: usize = 10;
+
+/// "내게 맞는 공고" on the owner's home: the best `HOME_FITS` of all that fit.
+#[derive(Serialize)]
+struct Fitting {
+    shown: Vec<FitCard>,
+    total: usize,
+}
+
+#[derive(Serialize)]
+struct FitCard {
+    #[serde(flatten)]
+    card: crate::announcements::view::Card,
+    /// "지역: 울산 남구 · 업종: 한식 일반 음식점업 · 업력 3년".
+    why: String,
+    /// "매출 기준, 업력 기준" (empty when nothing is in doubt).
+    unsure: String,
+    saved: bool,
+}
+
+fn fitting(
+    conn: &mut DbConnection,
+    user_id: &str,
+    p: &crate::alerts::model::OwnerProfile,
+    now: chrono::NaiveDateTime,
+) -> AppResult<Fitting> {
+    let all = crate::alerts::fit::for_owner(conn, p, now)?;
+    let total = all.len();
+    let top: Vec<_> = all.into_iter().take(HOME_FITS).collect();
+    let rows: Vec<_> = top.iter().map(|(a, _)| a.clone()).collect();
+    let cards = crate::announcements::view::cards(conn, &rows, now)?;
+    let saved: std::collections::HashSet<String> = alerts_store::bookmarks_of(conn, user_id)?
+        .into_iter()
+        .map(|b| b.announcement_id)
+        .collect();
+    let shown = cards
+        .into_iter()
+        .zip(top)
+        .map(|(card, (_, fit))| FitCard {
+            saved: saved.contains(&card.id),
+            card,
+            why: fit.reasons.join(" · "),
+            unsure: fit.unsure.join(", "),
+        })
+        .collect();
+    Ok(Fitting { shown, total })
 }
 
 pub(super) fn ksic_label(conn: &mut DbConnection, code: Option<&str>) -> AppResult<Option<String>> {
@@ -123,6 +187,55 @@ pub(super) async fn profile_form(
     .await
 }
 
+/// How many KSIC entries a name typed in the profile offers.
+const KSIC_CHOICES: i64 = 20;
+
+/// The hint's examples of the industry field; each passes validation
+/// (tests/owner_home.rs checks them).
+pub const KSIC_NAME_EXAMPLES: &[&str] = &["한식", "미용", "편의점"];
+pub const KSIC_CODE_EXAMPLES: &[(&str, &str)] =
+    &[("56111", "한식 일반 음식점업"), ("47", "소매업")];
+
+/// Industry by name, as you type (`/api/v1/ksic?q=한식`): the KSIC entries the name
+/// matches, for the profile's suggestion list. Without JavaScript the form offers the
+/// same entries after a submit (`render_profile`).
+pub(super) async fn ksic_suggest(
+    state: web::Data<AppState>,
+    q: web::Query<KsicQuery>,
+) -> AppResult<HttpResponse> {
+    let words: String = q.q.trim().chars().take(30).collect();
+    let found = state
+        .db(move |conn| crate::reference::search_ksic(conn, &words, KSIC_CHOICES))
+        .await?;
+    let items: Vec<KsicItem> = found
+        .into_iter()
+        .map(|k| KsicItem {
+            code: k.code,
+            name: k.name,
+        })
+        .collect();
+    // Reference data: the same answer for everyone until the next release.
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "public, max-age=3600",
+        ))
+        .json(json!({ "ksic": items })))
+}
+
+/// One suggestion: `{"code": "56111", "name": "한식 일반 음식점업"}`.
+#[derive(Serialize)]
+struct KsicItem {
+    code: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct KsicQuery {
+    #[serde(default)]
+    q: String,
+}
+
 /// The profile form (422 when `errors` has problems).
 pub(super) async fn render_profile(
     state: &AppState,
@@ -133,12 +246,18 @@ pub(super) async fn render_profile(
     saved_ksic: Option<String>,
     saved: bool,
 ) -> AppResult<HttpResponse> {
-    let (sido, sigungu, ksic_name) = state
+    let typed_name = crate::owners::ksic_name_typed(&values).map(str::to_string);
+    let (sido, sigungu, ksic_name, ksic_choices) = state
         .db(move |conn| {
+            let choices = match &typed_name {
+                Some(name) => crate::reference::search_ksic(conn, name, KSIC_CHOICES)?,
+                None => Vec::new(),
+            };
             Ok((
                 crate::reference::list_sido(conn)?,
                 crate::reference::list_sigungu(conn)?,
                 ksic_label(conn, saved_ksic.as_deref())?,
+                choices,
             ))
         })
         .await?;
@@ -159,14 +278,21 @@ pub(super) async fn render_profile(
     let mut ctx = page(Some(user), Some(csrf));
     ctx.insert("f", &values);
     ctx.insert("region_groups", &groups);
-    let mut ksic_hint = String::from(
-        "업종 요건이 있는 사업을 고르는 데 씁니다. 예: 56111 (한식 일반 음식점업), 47 (소매업).",
+    let mut ksic_hint = format!(
+        "업종 요건이 있는 사업을 고르는 데 씁니다. 업종 이름(예: {}) 또는 코드(예: {})를 입력하세요.",
+        KSIC_NAME_EXAMPLES.join(", "),
+        KSIC_CODE_EXAMPLES
+            .iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     if let Some(n) = &ksic_name {
         ksic_hint.push_str(&format!(" 저장된 업종: {n}"));
     }
     ctx.insert("ksic_hint", &ksic_hint);
     ctx.insert("ksic_name", &ksic_name);
+    ctx.insert("ksic_choices", &ksic_choices);
     ctx.insert("saved", &saved);
     ctx.insert(
         "revenue_bands",

@@ -29,7 +29,7 @@ use account::{
     forgot, forgot_form, resend, resend_form, reset, reset_form, signup, signup_form, signup_sent,
     verify, verify_form,
 };
-use me::{consents, delete, delete_form, home, profile_form, save_profile};
+use me::{consents, delete, delete_form, home, ksic_suggest, profile_form, save_profile};
 
 const HOUR: Duration = Duration::from_secs(3600);
 const KST_FORMAT: &str = "%Y년 %m월 %d일 %H:%M";
@@ -54,7 +54,8 @@ pub fn routes(r: &mut Routes) {
         .post("/me/profile", save_profile, Access::Owner)
         .get("/me/consents", consents, Access::Owner)
         .get("/me/delete", delete_form, Access::Owner)
-        .post("/me/delete", delete, Access::Owner);
+        .post("/me/delete", delete, Access::Owner)
+        .get("/api/v1/ksic", ksic_suggest, Access::Public);
 }
 
 // --- helpers ----------------------------------------------------------------------------
@@ -116,12 +117,6 @@ fn invalid_link(state: &AppState, csrf: &Csrf, kind: &str) -> AppResult<HttpResp
     ctx.insert("kind", kind);
     ctx.insert("email", "");
     render_status(state, StatusCode::GONE, "owners/link_invalid.html", &ctx)
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf_token: String,
 }
 
 #[derive(Deserialize)]
