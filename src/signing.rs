@@ -19,6 +19,9 @@ pub enum Purpose {
     CsrfForm,
     /// Unsubscribe links in mail, SMS and push.
     Unsubscribe,
+    /// The 6-digit code texted to verify a phone number, derived from its verification
+    /// row's id (`alerts::phone`), so the code itself is never stored.
+    PhoneCode,
 }
 
 impl Purpose {
@@ -27,16 +30,22 @@ impl Purpose {
             Purpose::CsrfCookie => b"jiwon/v1/csrf-cookie",
             Purpose::CsrfForm => b"jiwon/v1/csrf-form",
             Purpose::Unsubscribe => b"jiwon/v1/unsubscribe",
+            Purpose::PhoneCode => b"jiwon/v1/phone-code",
         }
     }
-    const ALL: [Purpose; 3] = [Purpose::CsrfCookie, Purpose::CsrfForm, Purpose::Unsubscribe];
+    const ALL: [Purpose; 4] = [
+        Purpose::CsrfCookie,
+        Purpose::CsrfForm,
+        Purpose::Unsubscribe,
+        Purpose::PhoneCode,
+    ];
 }
 
 /// The derived keys of the current secret and of each previous one.
 #[derive(Clone)]
 pub struct Keys {
     /// `generations[0]` is the current secret; later ones only verify.
-    generations: Vec<[[u8; 32]; 3]>,
+    generations: Vec<[[u8; 32]; 4]>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -54,7 +63,7 @@ fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     m.finalize().into_bytes().into()
 }
 
-fn derive(secret: &[u8]) -> [[u8; 32]; 3] {
+fn derive(secret: &[u8]) -> [[u8; 32]; 4] {
     Purpose::ALL.map(|p| hmac(secret, &[p.label()]))
 }
 
@@ -63,6 +72,7 @@ fn index(p: Purpose) -> usize {
         Purpose::CsrfCookie => 0,
         Purpose::CsrfForm => 1,
         Purpose::Unsubscribe => 2,
+        Purpose::PhoneCode => 3,
     }
 }
 

@@ -110,6 +110,17 @@ pub fn suggested_name(i: &SubInput) -> String {
     }
 }
 
+/// Why an owner cannot choose SMS yet (no number, or a number not verified), or `None`.
+pub fn sms_not_ready(profile: Option<&OwnerProfile>) -> Option<&'static str> {
+    match profile {
+        Some(p) if p.sms_number().is_some() => None,
+        Some(p) if p.phone.is_some() => Some(
+            "문자로 받으려면 내 사업 정보에서 휴대전화 번호 확인(문자로 받은 인증번호 입력)을 먼저 마쳐 주세요.",
+        ),
+        _ => Some("문자로 받으려면 내 사업 정보에 휴대전화 번호를 적고 인증번호로 확인해 주세요."),
+    }
+}
+
 /// Check a request from a signed-in owner (`owner_id`) or an anonymous visitor (email
 /// only): on success the subscription to save, else a Korean message at each field.
 pub fn check(
@@ -217,12 +228,10 @@ pub fn check(
         errors.set("channel", crate::alerts::CHANNEL_OFF);
     }
     if owner.is_some() {
-        let has_phone = profile.as_ref().and_then(|p| p.phone.as_ref()).is_some();
-        if input.channels.iter().any(|c| c == "sms") && !has_phone {
-            errors.set(
-                "channel",
-                "문자로 받으려면 내 사업 정보에 휴대전화 번호를 먼저 적어 주세요.",
-            );
+        if input.channels.iter().any(|c| c == "sms") {
+            if let Some(why) = sms_not_ready(profile.as_ref()) {
+                errors.set("channel", why);
+            }
         }
         if profile_mode {
             let ok = profile

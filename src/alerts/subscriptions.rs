@@ -196,9 +196,17 @@ pub fn delete(
     })
 }
 
-/// Apply a verified unsubscribe scope (`s:<id>`, `e:<user>`, `b:<user>`, `a:<email>`).
-pub fn unsubscribe(conn: &mut DbConnection, scope: &str, now: NaiveDateTime) -> AppResult<()> {
-    conn.transaction(|conn| store::apply_unsubscribe(conn, scope, now))
+/// Apply a verified unsubscribe scope (`s:<id>`, `e:<user>`, `b:<user>`, `a:<email>`,
+/// `m:<kind>:<announcement>:<recipient>`). `true` when it was already done (a used
+/// link): nothing changes then, and the page says so.
+pub fn unsubscribe(conn: &mut DbConnection, scope: &str, now: NaiveDateTime) -> AppResult<bool> {
+    conn.transaction(|conn| {
+        if store::unsubscribe_done(conn, scope)? {
+            return Ok(true);
+        }
+        store::apply_unsubscribe(conn, scope, now)?;
+        Ok(false)
+    })
 }
 
 /// Register a browser's web-push endpoint for an account, recording the consent.

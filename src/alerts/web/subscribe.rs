@@ -45,6 +45,7 @@ fn form_context(
     csrf: &Csrf,
     input: &SubInput,
     errors: &FieldErrors,
+    sms_blocker: Option<&str>,
 ) -> AppResult<tera::Context> {
     let mut ctx = page(user, Some(csrf));
     ctx.insert("form", input);
@@ -70,8 +71,25 @@ fn form_context(
     );
     ctx.insert("push_enabled", &state.channels.push.is_some());
     ctx.insert("sms_enabled", &state.channels.sms_on);
+    // Why SMS is not offered to this owner yet (no verified number), said on the form.
+    ctx.insert("sms_blocker", &sms_blocker);
     ctx.insert("email_enabled", &state.channels.email_on);
     Ok(ctx)
+}
+
+/// Why a signed-in owner cannot choose SMS yet (`request::sms_not_ready`).
+async fn sms_blocker(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+) -> AppResult<Option<&'static str>> {
+    let Some(u) = user.filter(|u| u.user.agency_id.is_none()) else {
+        return Ok(None);
+    };
+    let uid = u.user.id.clone();
+    let profile = state
+        .db(move |conn| store::find_profile(conn, &uid))
+        .await?;
+    Ok(request::sms_not_ready(profile.as_ref()))
 }
 
 #[derive(Deserialize)]
@@ -113,7 +131,15 @@ pub(super) async fn new_form(
         input.keywords = words.chars().take(100).collect();
     }
     input.name = request::suggested_name(&input);
-    let ctx = form_context(&state, user.as_ref(), &csrf, &input, &FieldErrors::new())?;
+    let blocker = sms_blocker(&state, user.as_ref()).await?;
+    let ctx = form_context(
+        &state,
+        user.as_ref(),
+        &csrf,
+        &input,
+        &FieldErrors::new(),
+        blocker,
+    )?;
     render(&state, "alerts/new.html", &ctx)
 }
 
@@ -147,7 +173,8 @@ pub(super) async fn create(
         Ok(sub) => sub,
         Err(errors) => {
             let errors = errors.ordered(SUB_FIELDS);
-            let ctx = form_context(&state, user.as_ref(), &csrf, &input, &errors)?;
+            let blocker = sms_blocker(&state, user.as_ref()).await?;
+            let ctx = form_context(&state, user.as_ref(), &csrf, &input, &errors, blocker)?;
             return render_status(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,

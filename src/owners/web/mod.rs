@@ -7,7 +7,9 @@
 //! queues nothing (the owner can use "비밀번호 찾기" or "확인 메일 다시 받기").
 
 mod account;
+mod legal;
 mod me;
+mod phone;
 
 use std::time::Duration;
 
@@ -54,7 +56,12 @@ pub fn routes(r: &mut Routes) {
         .post("/me/profile", save_profile, Access::Owner)
         .get("/me/consents", consents, Access::Owner)
         .get("/me/delete", delete_form, Access::Owner)
-        .post("/me/delete", delete, Access::Owner);
+        .post("/me/delete", delete, Access::Owner)
+        .post("/me/phone/code", phone::send_code, Access::Owner)
+        .post("/me/phone/verify", phone::verify_code, Access::Owner)
+        .get("/terms", legal::terms, Access::Public)
+        .get("/privacy", legal::privacy, Access::Public)
+        .get("/help", legal::help, Access::Public);
 }
 
 // --- helpers ----------------------------------------------------------------------------
