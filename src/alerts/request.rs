@@ -78,6 +78,32 @@ impl SubInput {
     pub fn address(&self) -> String {
         self.email.to_lowercase()
     }
+    /// The form as it shows a saved subscription (the edit page).
+    pub fn from_subscription(s: &super::model::Subscription) -> SubInput {
+        let c: Criteria = serde_json::from_str(&s.spec).unwrap_or_default();
+        SubInput {
+            name: s.name.clone(),
+            mode: if c.profile { "profile" } else { "custom" }.into(),
+            categories: c.categories.clone(),
+            regions: if c.profile {
+                Vec::new()
+            } else {
+                c.regions.clone()
+            },
+            targets: c.targets.clone(),
+            keywords: c.keywords.join(", "),
+            ksic: if c.profile {
+                String::new()
+            } else {
+                c.ksic.join(", ")
+            },
+            local_only: c.local_only,
+            frequency: s.frequency.clone(),
+            channels: s.channel_list(),
+            email: s.email.clone().unwrap_or_default(),
+            consent: true,
+        }
+    }
     pub fn criteria(&self) -> Criteria {
         Criteria {
             categories: self.categories.clone(),

@@ -215,6 +215,29 @@ pub fn subscribe(
     Ok(sub.id)
 }
 
+/// New conditions, name, frequency and channels for a subscription.
+pub fn update_subscription(
+    conn: &mut DbConnection,
+    id: &str,
+    s: &super::subscriptions::NewSubscription,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let criteria_id = criteria_id_for(conn, &s.criteria, now)?;
+    diesel::update(subscriptions::table.find(id))
+        .set((
+            subscriptions::name.eq(&s.name),
+            subscriptions::criteria_id.eq(criteria_id),
+            subscriptions::spec.eq(s.criteria.to_json()),
+            subscriptions::is_profile.eq(s.criteria.profile),
+            subscriptions::frequency.eq(&s.frequency),
+            subscriptions::channels
+                .eq(serde_json::to_string(&s.channels).map_err(AppError::internal)?),
+            subscriptions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn insert_subscription(conn: &mut DbConnection, s: &Subscription) -> AppResult<()> {
     diesel::insert_into(subscriptions::table)
         .values(s)
