@@ -477,8 +477,17 @@ fn terms_privacy_and_help_quote_the_configured_operator_and_consents_record_the_
             Some(jiwon::legal::CONSENT_VERSION.to_string())
         )]
     );
-    // A subscription's consents carry it too, and the owner sees it.
+    // A subscription's consents carry it too, and the owner sees it; the owner's alert
+    // form and profile link the privacy policy as well.
     let (_, _, me) = signed_in_owner(&app);
+    for path in ["/alerts/new", "/me/profile"] {
+        let page = me.get(path);
+        assert!(
+            page.body
+                .contains("<a href=\"/privacy\">개인정보 처리방침</a>"),
+            "{path} does not link the privacy policy"
+        );
+    }
     let r = subscribe(
         &me,
         &[
