@@ -220,9 +220,9 @@ fn a_reminder_link_stops_that_bookmarks_reminders_only() {
     visitor
         .get(&link)
         .assert_contains("'2027년 울산 소상공인 온라인 판로 지원사업' 공고의 마감 알림");
-    visitor
-        .post_form(&link, &[])
-        .assert_contains("알림을 해지했습니다");
+    let done = visitor.post_form(&link, &[]);
+    done.assert_contains("알림을 해지했습니다");
+    done.assert_contains("모든 관심 공고의 마감 알림을 끄려면");
     // Reminders as a whole stay on.
     let p = jiwon::alerts::store::find_profile(&mut app.conn(), &id)
         .expect("q")

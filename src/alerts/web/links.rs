@@ -32,6 +32,7 @@ pub(super) async fn unsubscribe_form(
     ctx.insert("done", &done);
     ctx.insert("already", &done);
     ctx.insert("only_this", &scope.starts_with("m:"));
+    ctx.insert("reminder", &scope.starts_with("m:reminder:"));
     render(&state, "alerts/unsubscribe.html", &ctx)
 }
 
@@ -94,6 +95,7 @@ pub(super) async fn unsubscribe(
     let what = describe_scope(&state, &scope).await?;
     let now = state.now();
     let only_this = scope.starts_with("m:");
+    let reminder = scope.starts_with("m:reminder:");
     let already = state
         .db(move |conn| subscriptions::unsubscribe(conn, &scope, now))
         .await?;
@@ -103,6 +105,7 @@ pub(super) async fn unsubscribe(
     ctx.insert("done", &true);
     ctx.insert("already", &already);
     ctx.insert("only_this", &only_this);
+    ctx.insert("reminder", &reminder);
     render(&state, "alerts/unsubscribe.html", &ctx)
 }
 
