@@ -59,6 +59,12 @@ pub struct Config {
     pub sms_url: Option<String>,
     pub sms_key: Option<String>,
     pub sms_sender: String,
+    /// Who runs the site, as the privacy policy, terms and help page name them
+    /// (`JIWON_OPERATOR_NAME`, `_EMAIL`, `_PHONE`, `JIWON_PRIVACY_OFFICER`).
+    pub operator_name: String,
+    pub operator_email: String,
+    pub operator_phone: String,
+    pub privacy_officer: String,
     /// Deliveries claimed per batch by a worker.
     pub delivery_batch: u32,
     /// Attempts before a delivery is dead-lettered.
@@ -265,6 +271,11 @@ impl Config {
             sms_url: var("JIWON_SMS_URL"),
             sms_key: var("JIWON_SMS_KEY"),
             sms_sender: var("JIWON_SMS_SENDER").unwrap_or_else(|| "0212345678".into()),
+            operator_name: var("JIWON_OPERATOR_NAME").unwrap_or_else(|| "지원 운영팀".into()),
+            operator_email: var("JIWON_OPERATOR_EMAIL").unwrap_or_else(|| "help@jiwon.kr".into()),
+            operator_phone: var("JIWON_OPERATOR_PHONE").unwrap_or_else(|| "02-1234-5678".into()),
+            privacy_officer: var("JIWON_PRIVACY_OFFICER")
+                .unwrap_or_else(|| "개인정보 보호책임자".into()),
             delivery_batch: parse_num("JIWON_DELIVERY_BATCH", 200)?,
             delivery_max_attempts: parse_num("JIWON_DELIVERY_MAX_ATTEMPTS", 6)?,
             previous_secret_keys,

@@ -17,6 +17,7 @@ pub mod health;
 pub mod ids;
 pub mod ingest;
 pub mod jobs;
+pub mod legal;
 pub mod logging;
 pub mod owners;
 pub mod reference;

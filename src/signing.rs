@@ -22,6 +22,9 @@ pub enum Purpose {
     /// What a signed-out visitor meant to do, carried through login and sign-up
     /// (`accounts::intent`).
     Intent,
+    /// The 6-digit code texted to verify a phone number, derived from its verification
+    /// row's id (`alerts::phone`), so the code itself is never stored.
+    PhoneCode,
 }
 
 impl Purpose {
@@ -31,13 +34,15 @@ impl Purpose {
             Purpose::CsrfForm => b"jiwon/v1/csrf-form",
             Purpose::Unsubscribe => b"jiwon/v1/unsubscribe",
             Purpose::Intent => b"jiwon/v1/intent",
+            Purpose::PhoneCode => b"jiwon/v1/phone-code",
         }
     }
-    const ALL: [Purpose; 4] = [
+    const ALL: [Purpose; 5] = [
         Purpose::CsrfCookie,
         Purpose::CsrfForm,
         Purpose::Unsubscribe,
         Purpose::Intent,
+        Purpose::PhoneCode,
     ];
 }
 
@@ -45,7 +50,7 @@ impl Purpose {
 #[derive(Clone)]
 pub struct Keys {
     /// `generations[0]` is the current secret; later ones only verify.
-    generations: Vec<[[u8; 32]; 4]>,
+    generations: Vec<[[u8; 32]; 5]>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -63,7 +68,7 @@ fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     m.finalize().into_bytes().into()
 }
 
-fn derive(secret: &[u8]) -> [[u8; 32]; 4] {
+fn derive(secret: &[u8]) -> [[u8; 32]; 5] {
     Purpose::ALL.map(|p| hmac(secret, &[p.label()]))
 }
 
@@ -73,6 +78,7 @@ fn index(p: Purpose) -> usize {
         Purpose::CsrfForm => 1,
         Purpose::Unsubscribe => 2,
         Purpose::Intent => 3,
+        Purpose::PhoneCode => 4,
     }
 }
 

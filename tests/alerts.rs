@@ -419,7 +419,10 @@ fn sms_waits_for_morning_and_its_short_link_counts_the_click() {
         c.sms_url = Some(url.clone());
         c.sms_key = Some("sms-key".into());
     });
-    let (_, email) = owner(&app, |p| p.phone = Some("01012345678".into()));
+    let (_, email) = owner(&app, |p| {
+        p.phone = Some("01012345678".into());
+        p.phone_verified_at = Some(noon_kst());
+    });
     let me = app.client();
     me.login(&email, PW);
     let r = subscribe(

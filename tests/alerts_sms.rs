@@ -488,3 +488,331 @@ fn log_sink_refuses_what_a_provider_would() {
     assert!(matches!(sender.send(&msg), Err(ChannelError::Permanent(_))));
     assert!(!dir.path().join("outbox/sms.log").exists());
 }
+
+// --- phone numbers are verified before any SMS --------------------------------------------
+
+const PW: &str = "owner password 123";
+
+/// An app whose SMS go to `provider`.
+fn app_with(provider: &FakeProvider) -> common::TestApp {
+    let url = provider.url.clone();
+    common::TestApp::spawn_with(move |c| {
+        c.sms_url = Some(url);
+        c.sms_key = Some(KEY.into());
+        c.sms_sender = SENDER.into();
+    })
+}
+
+/// A signed-in owner whose profile has `phone` saved but not verified.
+fn owner_with_unverified(app: &common::TestApp, phone: &str) -> (String, common::Client) {
+    let phone = phone.to_string();
+    let (id, email) = app.owner_with(PW, move |p| {
+        p.phone = Some(phone);
+        p.reminder_channels = "[\"email\",\"sms\"]".into();
+    });
+    let me = app.client();
+    me.login(&email, PW);
+    (id, me)
+}
+
+fn ask_code(me: &common::Client) -> common::Resp {
+    let csrf = me.csrf("/me/profile");
+    me.post_form("/me/phone/code", &[("csrf_token", &csrf)])
+}
+
+fn type_code(me: &common::Client, code: &str) -> common::Resp {
+    let csrf = me.csrf("/me/profile");
+    me.post_form("/me/phone/verify", &[("csrf_token", &csrf), ("code", code)])
+}
+
+/// The six digits of the last code text the provider received for `to`.
+fn last_code(provider: &FakeProvider, to: &str) -> String {
+    let texts: Vec<String> = provider
+        .received()
+        .iter()
+        .filter(|r| r.body["to"] == to && r.status == 200)
+        .filter_map(|r| r.body["text"].as_str().map(str::to_string))
+        .filter(|t| t.contains("인증번호"))
+        .collect();
+    let text = texts
+        .last()
+        .unwrap_or_else(|| panic!("no code texted to {to}"));
+    let digits: String = text
+        .split("인증번호 ")
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    assert_eq!(digits.len(), 6, "{text}");
+    digits
+}
+
+fn verified_at(app: &common::TestApp, id: &str) -> Option<chrono::NaiveDateTime> {
+    jiwon::alerts::store::find_profile(&mut app.conn(), id)
+        .expect("query")
+        .expect("profile")
+        .phone_verified_at
+}
+
+#[test]
+fn a_texted_code_verifies_the_number_wrong_and_expired_codes_do_not() {
+    let provider = FakeProvider::start(Some(KEY));
+    let app = app_with(&provider);
+    let (id, me) = owner_with_unverified(&app, "01012345678");
+
+    let page = me.get("/me/profile");
+    page.assert_contains("010-1234-5678 번호는 아직 확인 전이라 문자 알림을 보내지 않습니다");
+    assert!(
+        !page.body.contains("sms-sink-note"),
+        "a provider is configured: no 'not really sent' note"
+    );
+
+    let r = ask_code(&me);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), "/me/profile?code=sent#phone-verify");
+    me.get("/me/profile")
+        .assert_contains("인증번호를 보냈습니다");
+    app.tick();
+    let first = last_code(&provider, "01012345678");
+    let got = provider.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body["type"], "SMS", "a code fits one SMS");
+    // The code itself is stored nowhere: not in the verification row, not in the delivery.
+    let mut conn = app.conn();
+    use diesel::prelude::*;
+    use jiwon::db::schema::{deliveries, phone_verifications};
+    let hashes: Vec<String> = phone_verifications::table
+        .select(phone_verifications::code_hash)
+        .load(&mut conn)
+        .expect("rows");
+    assert_eq!(hashes.len(), 1);
+    assert!(!hashes[0].contains(&first));
+    let details: Vec<String> = deliveries::table
+        .select(deliveries::detail)
+        .load(&mut conn)
+        .expect("deliveries");
+    assert!(details.iter().all(|d| !d.contains(&first)), "{details:?}");
+    drop(conn);
+
+    // A wrong code: a Korean message at the field, the number still unverified.
+    let wrong = if first == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let r = type_code(&me, wrong);
+    assert_eq!(r.status, 422);
+    r.assert_contains("인증번호가 맞지 않습니다. 4번 더 입력할 수 있습니다.");
+    assert!(r.body.contains("id=\"code-error\""), "message at the field");
+    assert!(r.body.contains("href=\"#i-code\""), "and in the summary");
+    let r = type_code(&me, "12ab");
+    assert_eq!(r.status, 422);
+    r.assert_contains("숫자 6자리를 입력해 주세요");
+    assert_eq!(verified_at(&app, &id), None);
+
+    // Ten minutes later the code is no good, even typed right.
+    app.clock.advance(chrono::Duration::minutes(11));
+    let r = type_code(&me, &first);
+    assert_eq!(r.status, 422);
+    r.assert_contains("10분이 지났습니다. 인증번호를 다시 받아 주세요.");
+    assert_eq!(verified_at(&app, &id), None);
+
+    // A fresh code, typed right: verified.
+    assert_eq!(ask_code(&me).status, 303);
+    app.tick();
+    let second = last_code(&provider, "01012345678");
+    let r = type_code(&me, &second);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(verified_at(&app, &id).is_some());
+    me.get("/me/profile")
+        .assert_contains("010-1234-5678 번호를 확인했습니다");
+
+    // Changing the number un-verifies it.
+    let csrf = me.csrf("/me/profile");
+    let r = me.post_form(
+        "/me/profile",
+        &[
+            ("csrf_token", &csrf),
+            ("phone", "010-2222-3333"),
+            ("digest_hour", "8"),
+            ("daily_cap", "20"),
+            ("reminder_days", "1"),
+            ("reminder_channels", "sms"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(verified_at(&app, &id), None);
+    me.get("/me/profile")
+        .assert_contains("010-2222-3333 번호는 아직 확인 전");
+}
+
+#[test]
+fn five_wrong_guesses_void_a_code() {
+    let provider = FakeProvider::start(Some(KEY));
+    let app = app_with(&provider);
+    let (id, me) = owner_with_unverified(&app, "01012345678");
+    assert_eq!(ask_code(&me).status, 303);
+    app.tick();
+    let code = last_code(&provider, "01012345678");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..4 {
+        assert_eq!(type_code(&me, wrong).status, 422);
+    }
+    let r = type_code(&me, wrong);
+    r.assert_contains("5번 틀려 이 인증번호는 더 쓸 수 없습니다");
+    let r = type_code(&me, &code);
+    assert_eq!(r.status, 422, "the right code no longer works");
+    assert_eq!(verified_at(&app, &id), None);
+}
+
+#[test]
+fn codes_are_rate_limited_per_account_and_per_number() {
+    let provider = FakeProvider::start(Some(KEY));
+    let app = app_with(&provider);
+    let (id, me) = owner_with_unverified(&app, "01012345678");
+    // Three codes to one number in an hour, then the number is refused.
+    for _ in 0..3 {
+        assert_eq!(ask_code(&me).status, 303);
+    }
+    let r = ask_code(&me);
+    assert_eq!(r.status, 429);
+    r.assert_contains("인증번호를 너무 자주 요청하셨습니다");
+    assert!(r.body.contains("id=\"phone_code-error\""));
+
+    // Another account asking for the same number is refused too.
+    let (_, other) = owner_with_unverified(&app, "01012345678");
+    assert_eq!(ask_code(&other).status, 429);
+
+    // The first account moves to another number: its fifth request goes through, the
+    // sixth is refused (five per hour per account, refused requests counted too).
+    {
+        let mut conn = app.conn();
+        let mut p = jiwon::alerts::store::find_profile(&mut conn, &id)
+            .expect("q")
+            .expect("profile");
+        p.phone = Some("01022223333".into());
+        jiwon::alerts::store::save_profile(&mut conn, &p).expect("save");
+    }
+    assert_eq!(ask_code(&me).status, 303);
+    let r = ask_code(&me);
+    assert_eq!(r.status, 429, "sixth request of the account");
+    app.tick();
+    let texted: Vec<String> = provider
+        .received()
+        .iter()
+        .map(|r| r.body["to"].as_str().unwrap_or_default().to_string())
+        .collect();
+    // Each new code voids the one before, so only the newest of each number is texted.
+    assert_eq!(texted, ["01022223333"], "{texted:?}");
+}
+
+#[test]
+fn no_alert_or_reminder_goes_to_an_unverified_number() {
+    use diesel::prelude::*;
+    use jiwon::db::schema::deliveries;
+    let provider = FakeProvider::start(Some(KEY));
+    let app = app_with(&provider);
+    let (id, me) = owner_with_unverified(&app, "01012345678");
+    // An SMS subscription from before the number changed (the form refuses new ones).
+    let criteria = jiwon::alerts::criteria::Criteria {
+        categories: vec!["내수".into()],
+        ..Default::default()
+    }
+    .canonical();
+    jiwon::alerts::store::subscribe(
+        &mut app.conn(),
+        jiwon::alerts::store::Subscriber::Owner {
+            user_id: &id,
+            source: "test",
+        },
+        "내수",
+        &criteria,
+        "instant",
+        &["sms".to_string()],
+        app.now(),
+    )
+    .expect("subscribe");
+    // The form says why SMS is not offered, and refuses a forged choice.
+    let form = me.get("/alerts/new");
+    form.assert_contains("문자(SMS)는 아직 고를 수 없습니다");
+    assert!(common::inputs(&form.body, "channel", Some("sms")).is_empty());
+    let csrf = me.csrf("/alerts/new");
+    let r = me.post_form(
+        "/alerts",
+        &[
+            ("csrf_token", &csrf),
+            ("category", "내수"),
+            ("frequency", "instant"),
+            ("channel", "sms"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    r.assert_contains("휴대전화 번호 확인(문자로 받은 인증번호 입력)을 먼저 마쳐 주세요");
+
+    // A matching announcement closing in 6 days, bookmarked: an alert and a D-7 reminder
+    // would both be due — by email only.
+    let (_, staff_email, staff_pw) = app.staff("중소벤처기업부", "editor");
+    let staff = app.client();
+    staff.login(&staff_email, &staff_pw);
+    let ann = common::create_announcement(
+        &staff,
+        &[("apply_start", "2026-11-20"), ("apply_end", "2026-11-30")],
+    );
+    let csrf = staff.csrf(&format!("/console/announcements/{ann}"));
+    let r = staff.post_form(
+        &format!("/console/announcements/{ann}/publish"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    let csrf = me.csrf(&format!("/bookmarks/new?announcement={ann}"));
+    let r = me.post_form(
+        "/me/bookmarks",
+        &[("csrf_token", &csrf), ("announcement", &ann)],
+    );
+    assert_eq!(r.status, 303);
+    app.tick();
+    let kinds: Vec<(String, String)> = deliveries::table
+        .select((deliveries::channel, deliveries::kind))
+        .load(&mut app.conn())
+        .expect("deliveries");
+    assert!(
+        kinds.contains(&("email".into(), "reminder_d7".into())),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.iter().all(|(c, _)| c != "sms"),
+        "nothing planned on SMS: {kinds:?}"
+    );
+    assert!(provider.received().is_empty());
+
+    // Verified, the next announcement's alert is texted.
+    assert_eq!(ask_code(&me).status, 303);
+    app.tick();
+    let code = last_code(&provider, "01012345678");
+    assert_eq!(type_code(&me, &code).status, 303);
+    let second =
+        common::create_announcement(&staff, &[("title", "2027년 울산 배달앱 수수료 지원")]);
+    let csrf = staff.csrf(&format!("/console/announcements/{second}"));
+    staff.post_form(
+        &format!("/console/announcements/{second}/publish"),
+        &[("csrf_token", &csrf)],
+    );
+    app.tick();
+    let texts: Vec<String> = provider
+        .received()
+        .iter()
+        .filter_map(|r| r.body["text"].as_str().map(str::to_string))
+        .collect();
+    // The code, the new announcement, and now also the bookmark's D-7 reminder.
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.contains("배달앱 수수료 지원")),
+        "{texts:?}"
+    );
+    assert_eq!(
+        texts.iter().filter(|t| t.contains("마감 임박")).count(),
+        1,
+        "{texts:?}"
+    );
+}

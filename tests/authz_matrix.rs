@@ -1270,6 +1270,12 @@ fn post_body(
         "/alerts" => form(s, &[("name", "빈 알림")]),
         "/alerts/confirm/{token}" => form(s, &[]),
         "/me/subscriptions/{id}/delete" | "/me/bookmarks/{id}/delete" => form(s, &[]),
+        "/me/subscriptions/{id}/pause" | "/me/subscriptions/{id}/resume" => form(s, &[]),
+        // Invalid: no conditions at all (a 422 still proves the caller got in).
+        "/me/subscriptions/{id}/edit" => form(s, &[("mode", "custom"), ("channel", "email")]),
+        // The matrix's owners have no phone saved: 422, and no SMS is spent.
+        "/me/phone/code" => form(s, &[]),
+        "/me/phone/verify" => form(s, &[("code", "12")]),
         "/me/bookmarks" => form(s, &[("announcement", &id)]),
         // RFC 8058 one-click, as a mail client sends it: no token.
         "/unsubscribe/{token}" => Body::Form(vec![("List-Unsubscribe".into(), "One-Click".into())]),

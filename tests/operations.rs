@@ -442,7 +442,10 @@ fn hsts_only_in_production() {
 const PW: &str = "owner password 123";
 
 fn owner_with_phone(app: &TestApp) -> (String, String) {
-    app.owner_with(PW, |p| p.phone = Some("01012345678".into()))
+    app.owner_with(PW, |p| {
+        p.phone = Some("01012345678".into());
+        p.phone_verified_at = Some(p.updated_at);
+    })
 }
 
 #[test]

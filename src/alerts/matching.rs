@@ -316,7 +316,7 @@ pub fn plan(
                 }
                 let address = match channel.as_str() {
                     "email" => email.clone(),
-                    "sms" => profile.and_then(|p| p.phone.clone()),
+                    "sms" => profile.and_then(|p| p.sms_number()),
                     "push" => s.user_id.as_ref().map(|_| String::new()),
                     _ => None,
                 };
@@ -450,7 +450,7 @@ fn changed_messages(
         for ch in channels {
             let address = match ch.as_str() {
                 "email" => emails.get(u).cloned(),
-                "sms" => profiles.get(u).and_then(|p| p.phone.clone()),
+                "sms" => profiles.get(u).and_then(|p| p.sms_number()),
                 "push" => Some(String::new()),
                 _ => None,
             };
@@ -464,7 +464,7 @@ fn changed_messages(
                 kind: format!("changed_r{revision}"),
                 frequency: "instant".into(),
                 address,
-                reason: "관심 공고".into(),
+                reason: super::messages::REASON_BOOKMARKED.into(),
                 detail: detail.clone(),
             });
         }
@@ -484,7 +484,22 @@ fn changed_messages(
             deliveries::address,
         ))
         .load(conn)?;
+    // The alert that told them, by name, so the message can say why it came.
+    let sub_ids: Vec<String> = told.iter().filter_map(|t| t.1.clone()).collect();
+    let mut names: HashMap<String, String> = HashMap::new();
+    for chunk in sub_ids.chunks(500) {
+        names.extend(
+            subscriptions::table
+                .filter(subscriptions::id.eq_any(chunk))
+                .select((subscriptions::id, subscriptions::name))
+                .load::<(String, String)>(conn)?,
+        );
+    }
     for (user_id, subscription_id, channel, address) in told {
+        let reason = match subscription_id.as_ref().and_then(|s| names.get(s)) {
+            Some(name) => format!("{} '{name}'", super::messages::REASON_TOLD),
+            None => super::messages::REASON_TOLD.to_string(),
+        };
         out.push(NewDelivery {
             user_id,
             subscription_id,
@@ -494,11 +509,14 @@ fn changed_messages(
             kind: format!("changed_r{revision}"),
             frequency: "instant".into(),
             address,
-            reason: "알림 받은 공고".into(),
+            reason,
             detail: detail.clone(),
         });
     }
     out.retain(|d| !off.contains(&d.channel.as_str()));
+    // Whoever stopped this announcement's corrections (the way out of an earlier one).
+    let muted = store::mutes_of(conn, std::slice::from_ref(&a.id), store::MUTE_CHANGED)?;
+    out.retain(|d| !muted.contains(&(d.recipient(), a.id.clone())));
     delivery::insert_all(conn, &out, now)
 }
 

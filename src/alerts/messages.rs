@@ -28,6 +28,8 @@ pub struct Message {
     pub action_url: Option<String>,
     pub footer: String,
     pub unsubscribe_url: Option<String>,
+    /// What the way-out link says ("이 공고의 정정 알림 그만 받기").
+    pub unsubscribe_label: String,
     pub pixel_url: Option<String>,
 }
 
@@ -47,6 +49,12 @@ pub fn item(
     }
 }
 
+/// The `reason` of a correction to someone who bookmarked the announcement.
+pub const REASON_BOOKMARKED: &str = "관심 공고";
+/// The `reason` of a correction to someone an alert told of the announcement, followed
+/// by the alert's name in quotes when known.
+pub const REASON_TOLD: &str = "알림 받은 공고";
+
 /// The message for an alert about one announcement (new, changed, reminder).
 pub fn announcement_message(
     base: &str,
@@ -57,12 +65,31 @@ pub fn announcement_message(
     let it = item(base, a, agency, Some(d.reason.clone()), &d.short_code);
     let mut m = Message {
         footer: "이 메일은 지원(jiwon.kr)에서 알림을 신청하신 분께 보내드립니다.".into(),
+        unsubscribe_label: "이 알림 그만 받기".into(),
         ..Default::default()
     };
     if let Some(rest) = d.kind.strip_prefix("changed_r") {
         let detail = d.detail_json();
         m.subject = format!("[지원] 공고 정정: {}", a.title);
-        m.heading = "관심 공고의 내용이 바뀌었습니다".into();
+        // Why this person hears of it: a bookmark, or an alert that told them before.
+        if d.reason == REASON_BOOKMARKED {
+            m.heading = "관심 공고의 내용이 바뀌었습니다".into();
+            m.intro
+                .push("이 공고를 관심 공고로 저장하셨기 때문에 정정 내용을 알려 드립니다.".into());
+        } else {
+            m.heading = "알림으로 받으신 공고의 내용이 바뀌었습니다".into();
+            let which = d
+                .reason
+                .strip_prefix(REASON_TOLD)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|name| format!("{name} 알림으로 "))
+                .unwrap_or_default();
+            m.intro.push(format!(
+                "이 공고를 {which}받으셨기 때문에 정정 내용을 알려 드립니다. 관심 공고로 저장하지 않으셨어도, 이미 알려 드린 공고가 바뀌면 알려 드립니다."
+            ));
+        }
+        m.unsubscribe_label = "이 공고의 정정 알림 그만 받기".into();
         let nth = crate::announcements::model::correction_label(rest.parse::<i32>().unwrap_or(2))
             .unwrap_or_else(|| "정정".into());
         m.intro.push(format!(
@@ -89,6 +116,7 @@ pub fn announcement_message(
         m.intro.push(format!(
             "D-{days} 알림을 설정해 두셨습니다. 신청을 서둘러 주세요."
         ));
+        m.unsubscribe_label = "이 공고의 마감 알림 그만 받기".into();
     } else {
         m.subject = format!("[지원] 새 공고: {}", a.title);
         m.heading = "조건에 맞는 새 공고가 게시되었습니다".into();
@@ -119,6 +147,7 @@ pub fn digest_message(base: &str, d: &Delivery, items: Vec<Item>) -> Message {
         action_label: "내 알림 관리".into(),
         action_url: Some(format!("{base}/me/subscriptions")),
         footer: "이 메일은 지원(jiwon.kr)에서 요약 알림을 신청하신 분께 보내드립니다.".into(),
+        unsubscribe_label: "요약 알림 그만 받기".into(),
         pixel_url: Some(format!("{base}/t/o/{}.gif", d.short_code)),
         ..Default::default()
     }
@@ -208,7 +237,7 @@ pub fn to_text(m: &Message) -> String {
     out.push_str(&m.footer);
     out.push('\n');
     if let Some(u) = &m.unsubscribe_url {
-        out.push_str(&format!("이 알림 그만 받기: {u}\n"));
+        out.push_str(&format!("{}: {u}\n", m.unsubscribe_label));
     }
     out
 }

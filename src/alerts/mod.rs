@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod matching;
 pub mod messages;
 pub mod model;
+pub mod phone;
 pub mod profile;
 pub mod push;
 pub mod request;

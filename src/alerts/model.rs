@@ -30,6 +30,9 @@ pub struct OwnerProfile {
     pub reminder_days: String,
     pub reminder_channels: String,
     pub updated_at: NaiveDateTime,
+    /// When the owner typed the code texted to `phone`; `None` until then, and again
+    /// after the number changes. No SMS goes to an unverified number.
+    pub phone_verified_at: Option<NaiveDateTime>,
 }
 
 impl OwnerProfile {
@@ -50,6 +53,11 @@ impl OwnerProfile {
     }
     pub fn reminder_channel_list(&self) -> Vec<String> {
         serde_json::from_str(&self.reminder_channels).unwrap_or_else(|_| vec!["email".into()])
+    }
+    /// The number SMS may go to: the phone, once verified. Every place that plans or
+    /// sends an SMS to an owner asks this, never `phone` itself.
+    pub fn sms_number(&self) -> Option<String> {
+        self.phone_verified_at.and(self.phone.clone())
     }
 }
 
@@ -111,6 +119,8 @@ pub struct Consent {
     pub granted: bool,
     pub source: String,
     pub created_at: NaiveDateTime,
+    /// The terms and privacy policy in force when it was recorded (`legal::CONSENT_VERSION`).
+    pub policy_version: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

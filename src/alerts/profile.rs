@@ -50,6 +50,15 @@ pub fn format_business_number(digits: &str) -> String {
     }
 }
 
+/// `01012345678` → `010-1234-5678` (`0111234567` → `011-123-4567`).
+pub fn format_phone(digits: &str) -> String {
+    match digits.len() {
+        11 => format!("{}-{}-{}", &digits[0..3], &digits[3..7], &digits[7..]),
+        10 => format!("{}-{}-{}", &digits[0..3], &digits[3..6], &digits[6..]),
+        _ => digits.to_string(),
+    }
+}
+
 /// Full years between two dates.
 pub fn years_between(from: NaiveDate, to: NaiveDate) -> i32 {
     let mut y = to.year() - from.year();

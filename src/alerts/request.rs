@@ -78,6 +78,32 @@ impl SubInput {
     pub fn address(&self) -> String {
         self.email.to_lowercase()
     }
+    /// The form as it shows a saved subscription (the edit page).
+    pub fn from_subscription(s: &super::model::Subscription) -> SubInput {
+        let c: Criteria = serde_json::from_str(&s.spec).unwrap_or_default();
+        SubInput {
+            name: s.name.clone(),
+            mode: if c.profile { "profile" } else { "custom" }.into(),
+            categories: c.categories.clone(),
+            regions: if c.profile {
+                Vec::new()
+            } else {
+                c.regions.clone()
+            },
+            targets: c.targets.clone(),
+            keywords: c.keywords.join(", "),
+            ksic: if c.profile {
+                String::new()
+            } else {
+                c.ksic.join(", ")
+            },
+            local_only: c.local_only,
+            frequency: s.frequency.clone(),
+            channels: s.channel_list(),
+            email: s.email.clone().unwrap_or_default(),
+            consent: true,
+        }
+    }
     pub fn criteria(&self) -> Criteria {
         Criteria {
             categories: self.categories.clone(),
@@ -107,6 +133,17 @@ pub fn suggested_name(i: &SubInput) -> String {
         "새 공고 알림".into()
     } else {
         format!("{} 알림", parts.join(" "))
+    }
+}
+
+/// Why an owner cannot choose SMS yet (no number, or a number not verified), or `None`.
+pub fn sms_not_ready(profile: Option<&OwnerProfile>) -> Option<&'static str> {
+    match profile {
+        Some(p) if p.sms_number().is_some() => None,
+        Some(p) if p.phone.is_some() => Some(
+            "문자로 받으려면 내 사업 정보에서 휴대전화 번호 확인(문자로 받은 인증번호 입력)을 먼저 마쳐 주세요.",
+        ),
+        _ => Some("문자로 받으려면 내 사업 정보에 휴대전화 번호를 적고 인증번호로 확인해 주세요."),
     }
 }
 
@@ -226,12 +263,10 @@ pub fn check(
         errors.set("channel", crate::alerts::CHANNEL_OFF);
     }
     if owner.is_some() {
-        let has_phone = profile.as_ref().and_then(|p| p.phone.as_ref()).is_some();
-        if input.channels.iter().any(|c| c == "sms") && !has_phone {
-            errors.set(
-                "channel",
-                "문자로 받으려면 내 사업 정보에 휴대전화 번호를 먼저 적어 주세요.",
-            );
+        if input.channels.iter().any(|c| c == "sms") {
+            if let Some(why) = sms_not_ready(profile.as_ref()) {
+                errors.set("channel", why);
+            }
         }
         if profile_mode {
             let ok = profile

@@ -54,8 +54,14 @@ pub fn queue_reminders(
                 .load::<(String, String)>(conn)?,
         );
     }
+    // Reminders stopped for one announcement (the way out of an earlier reminder).
+    let ann_ids: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
+    let muted = store::mutes_of(conn, &ann_ids, store::MUTE_REMINDER)?;
     let mut out = Vec::new();
     for (user, ann, agency, end) in rows {
+        if muted.contains(&(format!("u:{user}"), ann.clone())) {
+            continue;
+        }
         let Some(end) = end else { continue };
         let days_left = (to_kst(end).date() - today).num_days();
         let profile = profiles.get(&user);
@@ -77,7 +83,7 @@ pub fn queue_reminders(
             }
             let address = match ch.as_str() {
                 "email" => emails.get(&user).cloned(),
-                "sms" => profile.and_then(|p| p.phone.clone()),
+                "sms" => profile.and_then(|p| p.sms_number()),
                 "push" => Some(String::new()),
                 _ => None,
             };

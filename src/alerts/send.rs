@@ -236,6 +236,10 @@ fn send_one(
     d: &Delivery,
     now: NaiveDateTime,
 ) -> AppResult<Outcome> {
+    if let Some(id) = d.kind.strip_prefix(super::phone::KIND_PREFIX) {
+        // Asked for a moment ago: not held by quiet hours.
+        return send_phone_code(state, conn, d, id, now);
+    }
     if in_quiet_hours(&d.channel, now) {
         return Ok(Outcome::Held(hold_until(&d.channel, now)));
     }
@@ -243,6 +247,26 @@ fn send_one(
     if is_account_mail(d) {
         let m = messages::account_message(d)?;
         return Ok(send_email(state, d, m));
+    }
+    // SMS only ever goes to a verified number: one that changed (or was never verified)
+    // since the delivery was planned gets nothing.
+    if d.channel == "sms" {
+        if let Some(u) = &d.user_id {
+            let verified = store::find_profile(conn, u)?.and_then(|p| p.sms_number());
+            if verified.as_deref() != Some(d.address.as_str()) {
+                return Ok(Outcome::Suppressed("확인되지 않은 휴대전화 번호".into()));
+            }
+        }
+    }
+    // Stopped since it was queued: this kind of message about this announcement.
+    if let (Some(kind), Some(ann)) = (store::mute_kind(&d.kind), &d.announcement_id) {
+        let recipient = match &d.user_id {
+            Some(u) => format!("u:{u}"),
+            None => format!("e:{}", d.address.to_lowercase()),
+        };
+        if store::is_muted(conn, &recipient, ann, kind)? {
+            return Ok(Outcome::Suppressed("이 공고의 이 알림 수신 거부".into()));
+        }
     }
     // The subscription may have been removed (or the channel turned off) since.
     if let Some(sid) = &d.subscription_id {
@@ -380,6 +404,37 @@ fn send_push(
         (true, _) => Outcome::Sent,
         (false, Some(e)) => Outcome::Failed(e),
         (false, None) => Outcome::Suppressed("모든 브라우저 구독이 만료됨".into()),
+    })
+}
+
+/// The verification code message: only while its code can still be typed in.
+fn send_phone_code(
+    state: &AppState,
+    conn: &mut DbConnection,
+    d: &Delivery,
+    id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Outcome> {
+    if !state.channels.offers("sms") {
+        return Ok(Outcome::Suppressed("sms 채널 꺼짐 (운영자 설정)".into()));
+    }
+    match super::phone::find(conn, id)? {
+        Some(v) if v.used_at.is_none() && v.expires_at > now => {}
+        _ => return Ok(Outcome::Suppressed("인증번호 만료".into())),
+    }
+    let text = super::phone::code_text(&super::phone::code_for(&state.keys, id));
+    let msg = OutgoingSms {
+        to: d.address.clone(),
+        sms: sms::SmsText {
+            kind: sms::SmsKind::Sms,
+            subject: None,
+            text,
+        },
+        key: d.dedupe_key.clone(),
+    };
+    Ok(match state.channels.sms.send(&msg) {
+        Ok(_) => Outcome::Sent,
+        Err(e) => Outcome::Failed(e),
     })
 }
 

@@ -9,8 +9,8 @@ use super::model::{
     AccountToken, Bookmark, Consent, CriteriaRow, OwnerProfile, PushEndpoint, Subscription,
 };
 use crate::db::schema::{
-    account_tokens, bookmarks, consents, criteria_terms, owner_profiles, push_endpoints,
-    subscription_criteria, subscriptions, users,
+    account_tokens, bookmarks, consents, criteria_terms, message_mutes, owner_profiles,
+    push_endpoints, subscription_criteria, subscriptions, users,
 };
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -215,6 +215,29 @@ pub fn subscribe(
     Ok(sub.id)
 }
 
+/// New conditions, name, frequency and channels for a subscription.
+pub fn update_subscription(
+    conn: &mut DbConnection,
+    id: &str,
+    s: &super::subscriptions::NewSubscription,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let criteria_id = criteria_id_for(conn, &s.criteria, now)?;
+    diesel::update(subscriptions::table.find(id))
+        .set((
+            subscriptions::name.eq(&s.name),
+            subscriptions::criteria_id.eq(criteria_id),
+            subscriptions::spec.eq(s.criteria.to_json()),
+            subscriptions::is_profile.eq(s.criteria.profile),
+            subscriptions::frequency.eq(&s.frequency),
+            subscriptions::channels
+                .eq(serde_json::to_string(&s.channels).map_err(AppError::internal)?),
+            subscriptions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn insert_subscription(conn: &mut DbConnection, s: &Subscription) -> AppResult<()> {
     diesel::insert_into(subscriptions::table)
         .values(s)
@@ -299,6 +322,7 @@ pub fn record_consent(
             granted,
             source: source.to_string(),
             created_at: now,
+            policy_version: Some(crate::legal::CONSENT_VERSION.to_string()),
         })
         .execute(conn)?;
     Ok(())
@@ -519,9 +543,147 @@ pub fn apply_unsubscribe(
                 stop(conn, &s)?;
             }
         }
+        Some(("m", rest)) => {
+            let Some(m) = Mute::parse(rest) else {
+                return Err(AppError::NotFound);
+            };
+            let row = MuteRow {
+                recipient: m.recipient.clone(),
+                announcement_id: m.announcement_id.clone(),
+                kind: m.kind.clone(),
+                created_at: now,
+            };
+            crate::insert_or_ignore!(conn, message_mutes::table, &row)?;
+            if let Some(user) = m.recipient.strip_prefix("u:") {
+                let channel = if m.kind == MUTE_REMINDER {
+                    "reminders"
+                } else {
+                    "corrections"
+                };
+                let source = "수신 거부 링크 (이 공고만)";
+                record_consent(conn, Some(user), None, channel, false, source, now)?;
+            }
+        }
         _ => return Err(AppError::NotFound),
     }
     Ok(())
+}
+
+/// Whether what `scope` stops is already stopped: the link was used (or the
+/// subscription is gone). The way-out page says so instead of offering the button again.
+pub fn unsubscribe_done(conn: &mut DbConnection, scope: &str) -> AppResult<bool> {
+    Ok(match scope.split_once(':') {
+        Some(("s", id)) => find_subscription(conn, id)?
+            .map(|s| s.status == "unsubscribed")
+            .unwrap_or(true),
+        Some(("e", user)) => !subscriptions_of(conn, user)?
+            .iter()
+            .any(|s| s.status != "unsubscribed" && s.channel_list().iter().any(|c| c == "email")),
+        Some(("b", user)) => find_profile(conn, user)?
+            .map(|p| p.reminder_channel_list().is_empty())
+            .unwrap_or(true),
+        Some(("a", email)) => {
+            let open: i64 = subscriptions::table
+                .filter(subscriptions::email.eq(email))
+                .filter(subscriptions::status.ne("unsubscribed"))
+                .count()
+                .get_result(conn)?;
+            open == 0
+        }
+        Some(("m", rest)) => match Mute::parse(rest) {
+            Some(m) => is_muted(conn, &m.recipient, &m.announcement_id, &m.kind)?,
+            None => false,
+        },
+        _ => false,
+    })
+}
+
+/// The mute kinds: corrections of one announcement, reminders of one bookmark.
+pub const MUTE_CHANGED: &str = "changed";
+pub const MUTE_REMINDER: &str = "reminder";
+
+/// The mute kind a delivery kind falls under (`changed_r3` → changed), if any.
+pub fn mute_kind(delivery_kind: &str) -> Option<&'static str> {
+    if delivery_kind.starts_with("changed") {
+        Some(MUTE_CHANGED)
+    } else if delivery_kind.starts_with("reminder") {
+        Some(MUTE_REMINDER)
+    } else {
+        None
+    }
+}
+
+/// A "this kind of message about this announcement" scope: `m:<kind>:<announcement>:<recipient>`
+/// (the recipient last: `u:<user>` or `e:<email>` has a colon of its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mute {
+    pub kind: String,
+    pub announcement_id: String,
+    pub recipient: String,
+}
+
+impl Mute {
+    pub fn scope(&self) -> String {
+        format!(
+            "m:{}:{}:{}",
+            self.kind, self.announcement_id, self.recipient
+        )
+    }
+    /// From what follows `m:`.
+    pub fn parse(rest: &str) -> Option<Mute> {
+        let mut it = rest.splitn(3, ':');
+        let (kind, ann, recipient) = (it.next()?, it.next()?, it.next()?);
+        if ![MUTE_CHANGED, MUTE_REMINDER].contains(&kind) || ann.is_empty() {
+            return None;
+        }
+        Some(Mute {
+            kind: kind.into(),
+            announcement_id: ann.into(),
+            recipient: recipient.into(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = message_mutes)]
+pub struct MuteRow {
+    pub recipient: String,
+    pub announcement_id: String,
+    pub kind: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn is_muted(
+    conn: &mut DbConnection,
+    recipient: &str,
+    announcement_id: &str,
+    kind: &str,
+) -> AppResult<bool> {
+    let n: i64 = message_mutes::table
+        .filter(message_mutes::recipient.eq(recipient))
+        .filter(message_mutes::announcement_id.eq(announcement_id))
+        .filter(message_mutes::kind.eq(kind))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// (recipient, announcement) pairs muted for `kind` among `announcement_ids`.
+pub fn mutes_of(
+    conn: &mut DbConnection,
+    announcement_ids: &[String],
+    kind: &str,
+) -> AppResult<std::collections::HashSet<(String, String)>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in announcement_ids.chunks(500) {
+        let rows: Vec<(String, String)> = message_mutes::table
+            .filter(message_mutes::announcement_id.eq_any(chunk))
+            .filter(message_mutes::kind.eq(kind))
+            .select((message_mutes::recipient, message_mutes::announcement_id))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 // --- leaving ----------------------------------------------------------------------------
@@ -547,6 +709,10 @@ pub fn delete_owner(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
                 .execute(conn)?;
         }
         diesel::delete(consents::table.filter(consents::user_id.eq(user_id))).execute(conn)?;
+        diesel::delete(
+            message_mutes::table.filter(message_mutes::recipient.eq(format!("u:{user_id}"))),
+        )
+        .execute(conn)?;
         diesel::delete(users::table.find(user_id)).execute(conn)?;
         Ok(())
     })

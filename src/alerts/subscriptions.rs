@@ -196,9 +196,79 @@ pub fn delete(
     })
 }
 
-/// Apply a verified unsubscribe scope (`s:<id>`, `e:<user>`, `b:<user>`, `a:<email>`).
-pub fn unsubscribe(conn: &mut DbConnection, scope: &str, now: NaiveDateTime) -> AppResult<()> {
-    conn.transaction(|conn| store::apply_unsubscribe(conn, scope, now))
+/// An owner's own subscription, or NotFound (anyone else's looks like none).
+pub fn owned(
+    conn: &mut DbConnection,
+    user_id: &str,
+    id: &str,
+) -> AppResult<super::model::Subscription> {
+    match store::find_subscription(conn, id)? {
+        Some(s) if s.user_id.as_deref() == Some(user_id) && s.status != "unsubscribed" => Ok(s),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// An owner edits one of their subscriptions: new conditions, name, frequency and
+/// channels; channels added or dropped are consent records.
+pub fn update(
+    conn: &mut DbConnection,
+    user_id: &str,
+    id: &str,
+    s: &NewSubscription,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let old = owned(conn, user_id, id)?;
+        store::update_subscription(conn, id, s, now)?;
+        let (before, after) = (old.channel_list(), &s.channels);
+        for ch in super::model::CHANNELS {
+            let (had, has) = (
+                before.iter().any(|c| c == ch),
+                after.iter().any(|c| c == ch),
+            );
+            if had != has {
+                let source = "내 알림 화면에서 수정";
+                store::record_consent(conn, Some(user_id), Some(id), ch, has, source, now)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Pause (`true`) or resume an owner's subscription. A paused one matches nothing and
+/// what it had queued is not sent; resuming brings back new announcements from then on.
+pub fn set_paused(
+    conn: &mut DbConnection,
+    user_id: &str,
+    id: &str,
+    paused: bool,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let s = owned(conn, user_id, id)?;
+        let (from, to) = if paused {
+            ("active", "paused")
+        } else {
+            ("paused", "active")
+        };
+        if s.status == from {
+            store::set_subscription_status(conn, id, to, now)?;
+        }
+        Ok(())
+    })
+}
+
+/// Apply a verified unsubscribe scope (`s:<id>`, `e:<user>`, `b:<user>`, `a:<email>`,
+/// `m:<kind>:<announcement>:<recipient>`). `true` when it was already done (a used
+/// link): nothing changes then, and the page says so.
+pub fn unsubscribe(conn: &mut DbConnection, scope: &str, now: NaiveDateTime) -> AppResult<bool> {
+    conn.transaction(|conn| {
+        if store::unsubscribe_done(conn, scope)? {
+            return Ok(true);
+        }
+        store::apply_unsubscribe(conn, scope, now)?;
+        Ok(false)
+    })
 }
 
 /// Register a browser's web-push endpoint for an account, recording the consent.

@@ -1,6 +1,7 @@
 //! Signed, stateless unsubscribe tokens. A token names what it stops — one subscription
-//! (`s:<id>`), all email alerts of an account (`e:<user>`), or bookmark reminders
-//! (`b:<user>`) — and carries an HMAC, so a link works without signing in and cannot be
+//! (`s:<id>`), all email alerts of an account (`e:<user>`), bookmark reminders
+//! (`b:<user>`), or one kind of message about one announcement
+//! (`m:<changed|reminder>:<announcement>:<recipient>`) — and carries an HMAC, so a link works without signing in and cannot be
 //! forged for someone else.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -25,8 +26,23 @@ pub fn verify(keys: &Keys, token: &str) -> Option<String> {
         .then_some(scope)
 }
 
-/// What the way-out link of a delivery stops.
+/// What the way-out link of a delivery stops: what the person meant. A correction or a
+/// reminder stops that kind of message about that announcement (`m:…`), never the
+/// subscription that first told them of it; a new-announcement alert stops its
+/// subscription; a digest all email alerts.
 pub fn for_delivery(keys: &Keys, d: &Delivery) -> String {
+    if let (Some(kind), Some(ann)) = (super::store::mute_kind(&d.kind), &d.announcement_id) {
+        let recipient = match &d.user_id {
+            Some(u) => format!("u:{u}"),
+            None => format!("e:{}", d.address.to_lowercase()),
+        };
+        let mute = super::store::Mute {
+            kind: kind.into(),
+            announcement_id: ann.clone(),
+            recipient,
+        };
+        return sign(keys, &mute.scope());
+    }
     let scope = match (&d.subscription_id, &d.user_id) {
         (Some(s), _) if d.kind != "digest" => format!("s:{s}"),
         (_, Some(u)) if d.kind.starts_with("reminder") || d.kind.starts_with("changed") => {

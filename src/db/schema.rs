@@ -268,6 +268,7 @@ diesel::table! {
         reminder_days -> Text,
         reminder_channels -> Text,
         updated_at -> Timestamp,
+        phone_verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -325,6 +326,29 @@ diesel::table! {
         channel -> Text,
         granted -> Bool,
         source -> Text,
+        created_at -> Timestamp,
+        policy_version -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    phone_verifications (id) {
+        id -> Text,
+        user_id -> Text,
+        phone -> Text,
+        code_hash -> Text,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    message_mutes (recipient, announcement_id, kind) {
+        recipient -> Text,
+        announcement_id -> Text,
+        kind -> Text,
         created_at -> Timestamp,
     }
 }
@@ -407,6 +431,7 @@ diesel::joinable!(owner_profiles -> users (user_id));
 diesel::joinable!(subscriptions -> subscription_criteria (criteria_id));
 diesel::joinable!(criteria_terms -> subscription_criteria (criteria_id));
 diesel::joinable!(bookmarks -> announcements (announcement_id));
+diesel::joinable!(phone_verifications -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     categories,
@@ -438,4 +463,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     announcement_views,
     rate_limits,
     worker_heartbeats,
+    phone_verifications,
+    message_mutes,
 );

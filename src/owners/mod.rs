@@ -28,6 +28,9 @@ use crate::web::form::{FieldErrors, Form};
 pub const VERIFY_EMAIL: &str = "verify_email";
 pub const RESET_PASSWORD: &str = "reset_password";
 
+/// The consent record's channel for the sign-up box (terms and privacy policy).
+pub const TERMS_CONSENT: &str = "terms";
+
 const REMINDER_SOURCE: &str = "내 사업 정보 · 마감 알림 채널";
 
 /// Reminder days an owner can pick (D-14, D-7, D-3, D-1).
@@ -375,6 +378,11 @@ pub fn validate_profile(
                 "휴대전화 번호를 확인해 주세요 (예: 010-1234-5678).",
             ),
         }
+    }
+
+    // A new number (or none) must be verified again before any SMS goes to it.
+    if p.phone != current.phone {
+        p.phone_verified_at = None;
     }
 
     match parse_int(f.get("digest_hour")) {

@@ -68,6 +68,16 @@ pub fn sign_up(
             display_name
         };
         let user = super::insert_owner(conn, email, password_hash, display_name, now)?;
+        // The sign-up box: the terms and the privacy policy, with their versions.
+        alerts_store::record_consent(
+            conn,
+            Some(&user.id),
+            None,
+            super::TERMS_CONSENT,
+            true,
+            "회원 가입",
+            now,
+        )?;
         queue_verification(conn, base, &user.id, email, intent, now)
     })
 }

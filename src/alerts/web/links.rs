@@ -20,10 +20,19 @@ pub(super) async fn unsubscribe_form(
     let token = path.into_inner();
     let scope = tokens::verify(&state.keys, &token).ok_or(AppError::NotFound)?;
     let what = describe_scope(&state, &scope).await?;
+    let done = {
+        let scope = scope.clone();
+        state
+            .db(move |conn| store::unsubscribe_done(conn, &scope))
+            .await?
+    };
     let mut ctx = page(None, None);
     ctx.insert("token", &token);
     ctx.insert("what", &what);
-    ctx.insert("done", &false);
+    ctx.insert("done", &done);
+    ctx.insert("already", &done);
+    ctx.insert("only_this", &scope.starts_with("m:"));
+    ctx.insert("reminder", &scope.starts_with("m:reminder:"));
     render(&state, "alerts/unsubscribe.html", &ctx)
 }
 
@@ -54,6 +63,20 @@ pub(super) async fn describe_scope(state: &AppState, scope: &str) -> AppResult<S
                 Some(("e", _)) => "이 계정의 모든 이메일 알림".into(),
                 Some(("b", _)) => "관심 공고 마감·정정 알림".into(),
                 Some(("a", email)) => format!("{email} 주소로 가는 모든 알림"),
+                Some(("m", rest)) => match store::Mute::parse(rest) {
+                    Some(m) => {
+                        let title = crate::announcements::store::find(conn, &m.announcement_id)?
+                            .map(|a| a.title)
+                            .unwrap_or_else(|| "이 공고".into());
+                        let what = if m.kind == store::MUTE_REMINDER {
+                            "마감 알림"
+                        } else {
+                            "정정 알림"
+                        };
+                        format!("'{title}' 공고의 {what}")
+                    }
+                    None => "알림".into(),
+                },
                 _ => "알림".into(),
             })
         })
@@ -71,13 +94,18 @@ pub(super) async fn unsubscribe(
     let scope = tokens::verify(&state.keys, &token).ok_or(AppError::NotFound)?;
     let what = describe_scope(&state, &scope).await?;
     let now = state.now();
-    state
+    let only_this = scope.starts_with("m:");
+    let reminder = scope.starts_with("m:reminder:");
+    let already = state
         .db(move |conn| subscriptions::unsubscribe(conn, &scope, now))
         .await?;
     let mut ctx = page(None, None);
     ctx.insert("token", &token);
     ctx.insert("what", &what);
     ctx.insert("done", &true);
+    ctx.insert("already", &already);
+    ctx.insert("only_this", &only_this);
+    ctx.insert("reminder", &reminder);
     render(&state, "alerts/unsubscribe.html", &ctx)
 }
 

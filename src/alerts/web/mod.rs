@@ -21,7 +21,10 @@ use links::{short_unsubscribe, track_click, track_open, unsubscribe, unsubscribe
 pub use operator::mask;
 use operator::{admin_deliveries, admin_retry, console_alerts, outbox, outbox_message};
 use push::{push_subscribe, push_unsubscribe, service_worker};
-use subscribe::{confirm, confirm_form, create, delete_subscription, my_subscriptions, new_form};
+use subscribe::{
+    confirm, confirm_form, create, delete_confirm, delete_subscription, edit, edit_form,
+    my_subscriptions, new_form, pause, resume,
+};
 
 pub fn routes(r: &mut Routes) {
     let confirm_link = Access::Capability.on(Object::ConfirmLink);
@@ -36,9 +39,34 @@ pub fn routes(r: &mut Routes) {
         .get("/alerts/confirm/{token}", confirm_form, confirm_link)
         .post("/alerts/confirm/{token}", confirm, confirm_link)
         .get("/me/subscriptions", my_subscriptions, Access::Owner)
+        .get(
+            "/me/subscriptions/{id}/delete",
+            delete_confirm,
+            Access::SignedIn.on(Object::Subscription),
+        )
         .post(
             "/me/subscriptions/{id}/delete",
             delete_subscription,
+            Access::SignedIn.on(Object::Subscription),
+        )
+        .get(
+            "/me/subscriptions/{id}/edit",
+            edit_form,
+            Access::SignedIn.on(Object::Subscription),
+        )
+        .post(
+            "/me/subscriptions/{id}/edit",
+            edit,
+            Access::SignedIn.on(Object::Subscription),
+        )
+        .post(
+            "/me/subscriptions/{id}/pause",
+            pause,
+            Access::SignedIn.on(Object::Subscription),
+        )
+        .post(
+            "/me/subscriptions/{id}/resume",
+            resume,
             Access::SignedIn.on(Object::Subscription),
         )
         .get("/me/bookmarks", my_bookmarks, Access::SignedIn)

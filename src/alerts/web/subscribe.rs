@@ -46,6 +46,7 @@ fn form_context(
     csrf: &Csrf,
     input: &SubInput,
     errors: &FieldErrors,
+    sms_blocker: Option<&str>,
 ) -> AppResult<tera::Context> {
     let mut ctx = page(user, Some(csrf));
     ctx.insert("form", input);
@@ -71,8 +72,25 @@ fn form_context(
     );
     ctx.insert("push_enabled", &state.channels.push.is_some());
     ctx.insert("sms_enabled", &state.channels.sms_on);
+    // Why SMS is not offered to this owner yet (no verified number), said on the form.
+    ctx.insert("sms_blocker", &sms_blocker);
     ctx.insert("email_enabled", &state.channels.email_on);
     Ok(ctx)
+}
+
+/// Why a signed-in owner cannot choose SMS yet (`request::sms_not_ready`).
+async fn sms_blocker(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+) -> AppResult<Option<&'static str>> {
+    let Some(u) = user.filter(|u| u.user.agency_id.is_none()) else {
+        return Ok(None);
+    };
+    let uid = u.user.id.clone();
+    let profile = state
+        .db(move |conn| store::find_profile(conn, &uid))
+        .await?;
+    Ok(request::sms_not_ready(profile.as_ref()))
 }
 
 #[derive(Deserialize)]
@@ -117,7 +135,15 @@ pub(super) async fn new_form(
         input.keywords = words.chars().take(100).collect();
     }
     input.name = request::suggested_name(&input);
-    let mut ctx = form_context(&state, user.as_ref(), &csrf, &input, &FieldErrors::new())?;
+    let blocker = sms_blocker(&state, user.as_ref()).await?;
+    let mut ctx = form_context(
+        &state,
+        user.as_ref(),
+        &csrf,
+        &input,
+        &FieldErrors::new(),
+        blocker,
+    )?;
     if let (None, Some(id)) = (&user, clean(&q.announcement)) {
         // The query alone: the template's escaping would turn a path's slashes into
         // entities.
@@ -157,7 +183,8 @@ pub(super) async fn create(
         Ok(sub) => sub,
         Err(errors) => {
             let errors = errors.ordered(SUB_FIELDS);
-            let ctx = form_context(&state, user.as_ref(), &csrf, &input, &errors)?;
+            let blocker = sms_blocker(&state, user.as_ref()).await?;
+            let ctx = form_context(&state, user.as_ref(), &csrf, &input, &errors, blocker)?;
             return render_status(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -246,6 +273,156 @@ pub(super) struct SubView {
     status: String,
 }
 
+/// The subscription as its own pages name it (edit, delete confirmation).
+async fn own_subscription(
+    state: &AppState,
+    user: &CurrentUser,
+    id: String,
+) -> AppResult<crate::alerts::model::Subscription> {
+    let uid = user.user.id.clone();
+    state
+        .db(move |conn| subscriptions::owned(conn, &uid, &id))
+        .await
+}
+
+/// "Delete this alert?": what deleting does, one button to do it.
+pub(super) async fn delete_confirm(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let s = own_subscription(&state, &user, path.into_inner()).await?;
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("id", &s.id);
+    ctx.insert("name", &s.name);
+    ctx.insert("paused", &(s.status == "paused"));
+    render(&state, "alerts/delete_confirm.html", &ctx)
+}
+
+/// Pause or resume: `/me/subscriptions/{id}/pause` and `/resume`.
+async fn pause_or_resume(
+    state: &AppState,
+    user: &CurrentUser,
+    csrf: &Csrf,
+    token: &str,
+    id: String,
+    paused: bool,
+) -> AppResult<HttpResponse> {
+    csrf.verify(token)?;
+    let (uid, now) = (user.user.id.clone(), state.now());
+    state
+        .db(move |conn| subscriptions::set_paused(conn, &uid, &id, paused, now))
+        .await?;
+    Ok(redirect(if paused {
+        "/me/subscriptions?paused=1"
+    } else {
+        "/me/subscriptions?resumed=1"
+    }))
+}
+
+pub(super) async fn pause(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    pause_or_resume(
+        &state,
+        &user,
+        &csrf,
+        &form.csrf_token,
+        path.into_inner(),
+        true,
+    )
+    .await
+}
+
+pub(super) async fn resume(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    pause_or_resume(
+        &state,
+        &user,
+        &csrf,
+        &form.csrf_token,
+        path.into_inner(),
+        false,
+    )
+    .await
+}
+
+/// The alert form, filled with a saved subscription, posting back to it.
+pub(super) async fn edit_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let s = own_subscription(&state, &user, path.into_inner()).await?;
+    let input = SubInput::from_subscription(&s);
+    let blocker = sms_blocker(&state, Some(&user)).await?;
+    let mut ctx = form_context(
+        &state,
+        Some(&user),
+        &csrf,
+        &input,
+        &FieldErrors::new(),
+        blocker,
+    )?;
+    ctx.insert("edit_id", &s.id);
+    render(&state, "alerts/new.html", &ctx)
+}
+
+pub(super) async fn edit(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let fields = Form::from_pairs(form.into_inner(), SUB_MULTI);
+    csrf.verify(fields.get("csrf_token"))?;
+    let id = own_subscription(&state, &user, path.into_inner()).await?.id;
+    let input = SubInput::from_form(&fields);
+    let offered = request::Offered {
+        push: state.channels.push.is_some(),
+        email: state.channels.offers("email"),
+        sms: state.channels.offers("sms"),
+    };
+    let (uid, now) = (user.user.id.clone(), state.now());
+    let checked = {
+        let (input, uid) = (input.clone(), uid.clone());
+        state
+            .db(move |conn| request::check(conn, &input, Some(&uid), &offered))
+            .await?
+    };
+    let sub = match checked {
+        Ok(sub) => sub,
+        Err(errors) => {
+            let errors = errors.ordered(SUB_FIELDS);
+            let blocker = sms_blocker(&state, Some(&user)).await?;
+            let mut ctx = form_context(&state, Some(&user), &csrf, &input, &errors, blocker)?;
+            ctx.insert("edit_id", &id);
+            return render_status(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "alerts/new.html",
+                &ctx,
+            );
+        }
+    };
+    state
+        .db(move |conn| subscriptions::update(conn, &uid, &id, &sub, now))
+        .await?;
+    Ok(redirect("/me/subscriptions?saved=1"))
+}
+
 pub(super) async fn my_subscriptions(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -297,6 +474,10 @@ pub(super) async fn my_subscriptions(
     let mut ctx = page(Some(&user), Some(&csrf));
     ctx.insert("subs", &subs);
     ctx.insert("created", &q.contains_key("created"));
+    let notice = ["saved", "paused", "resumed", "deleted"]
+        .into_iter()
+        .find(|k| q.contains_key(*k));
+    ctx.insert("notice", &notice);
     ctx.insert("push_endpoints", &endpoints);
     ctx.insert(
         "vapid_key",
@@ -320,5 +501,5 @@ pub(super) async fn delete_subscription(
     state
         .db(move |conn| subscriptions::delete(conn, &uid, &id, now))
         .await?;
-    Ok(redirect("/me/subscriptions"))
+    Ok(redirect("/me/subscriptions?deleted=1"))
 }

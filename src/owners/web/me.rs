@@ -247,7 +247,8 @@ pub(super) async fn render_profile(
     saved: bool,
 ) -> AppResult<HttpResponse> {
     let typed_name = crate::owners::ksic_name_typed(&values).map(str::to_string);
-    let (sido, sigungu, ksic_name, ksic_choices) = state
+    let (uid, now) = (user.user.id.clone(), state.now());
+    let (sido, sigungu, ksic_name, ksic_choices, phone) = state
         .db(move |conn| {
             let choices = match &typed_name {
                 Some(name) => crate::reference::search_ksic(conn, name, KSIC_CHOICES)?,
@@ -258,6 +259,7 @@ pub(super) async fn render_profile(
                 crate::reference::list_sigungu(conn)?,
                 ksic_label(conn, saved_ksic.as_deref())?,
                 choices,
+                super::phone::status(conn, &uid, now)?,
             ))
         })
         .await?;
@@ -294,6 +296,11 @@ pub(super) async fn render_profile(
     ctx.insert("ksic_name", &ksic_name);
     ctx.insert("ksic_choices", &ksic_choices);
     ctx.insert("saved", &saved);
+    ctx.insert("phone_status", &phone);
+    ctx.insert("sms_on", &state.channels.offers("sms"));
+    // No provider configured (development, the demo): a code goes to the SMS log file,
+    // not to a phone, and the page says so.
+    ctx.insert("sms_sink", &state.config.sms_url.is_none());
     ctx.insert(
         "revenue_bands",
         &REVENUE_BANDS
@@ -356,6 +363,7 @@ pub(super) async fn save_profile(
 pub(super) fn consent_channel_label(channel: &str) -> &'static str {
     match channel {
         "reminders" => "마감 알림(모든 채널)",
+        crate::owners::TERMS_CONSENT => "이용약관·개인정보 처리방침",
         other => channel_label(other),
     }
 }
@@ -379,6 +387,7 @@ pub(super) async fn consents(
                 "channel": consent_channel_label(&c.channel),
                 "granted": c.granted,
                 "source": c.source,
+                "version": c.policy_version,
                 "at": format_kst(c.created_at, KST_FORMAT),
             })
         })

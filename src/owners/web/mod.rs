@@ -7,7 +7,9 @@
 //! queues nothing (the owner can use "비밀번호 찾기" or "확인 메일 다시 받기").
 
 mod account;
+mod legal;
 mod me;
+mod phone;
 
 use std::time::Duration;
 
@@ -55,7 +57,12 @@ pub fn routes(r: &mut Routes) {
         .get("/me/consents", consents, Access::Owner)
         .get("/me/delete", delete_form, Access::Owner)
         .post("/me/delete", delete, Access::Owner)
-        .get("/api/v1/ksic", ksic_suggest, Access::Public);
+        .get("/api/v1/ksic", ksic_suggest, Access::Public)
+        .post("/me/phone/code", phone::send_code, Access::Owner)
+        .post("/me/phone/verify", phone::verify_code, Access::Owner)
+        .get("/terms", legal::terms, Access::Public)
+        .get("/privacy", legal::privacy, Access::Public)
+        .get("/help", legal::help, Access::Public);
 }
 
 // --- helpers ----------------------------------------------------------------------------
@@ -117,6 +124,12 @@ fn invalid_link(state: &AppState, csrf: &Csrf, kind: &str) -> AppResult<HttpResp
     ctx.insert("kind", kind);
     ctx.insert("email", "");
     render_status(state, StatusCode::GONE, "owners/link_invalid.html", &ctx)
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf_token: String,
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,2 @@
+DROP TABLE phone_verifications;
+ALTER TABLE owner_profiles DROP COLUMN phone_verified_at;
