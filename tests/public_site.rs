@@ -203,3 +203,105 @@ fn drafts_are_invisible_to_the_public() {
     assert_eq!(preview.status, 200);
     preview.assert_contains("미리보기");
 }
+
+fn publish(staff: &common::Client, overrides: &[(&str, &str)]) -> String {
+    let id = common::create_announcement(staff, overrides);
+    let csrf = staff.csrf(&format!("/console/announcements/{id}"));
+    let r = staff.post_form(
+        &format!("/console/announcements/{id}/publish"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(r.status, 303, "publish: {}", r.text());
+    id
+}
+
+fn api_ids(c: &common::Client, query: &str) -> Vec<String> {
+    let json = c.get(&format!("/api/v1/announcements?{query}")).json();
+    json["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["id"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Issue 11, item 2: a program whose window opens tomorrow is 접수 예정 on the site (the
+/// search engine), in the API (the database) and on the home page — not 접수 중 — with a
+/// "접수 시작 D-1" badge and a disabled button saying when; on its opening day (KST) it
+/// moves to 접수 중 everywhere and the button becomes the link.
+#[test]
+fn a_program_opening_tomorrow_is_upcoming_until_its_opening_day() {
+    let app = TestApp::spawn();
+    let (_, email, pw) = app.staff("울산광역시", "editor");
+    let staff = app.client();
+    staff.login(&email, &pw);
+    // The clock is 2026-11-24 12:00 KST.
+    let later = publish(
+        &staff,
+        &[("apply_start", "2026-11-25"), ("apply_end", "2026-12-31")],
+    );
+    let started = publish(
+        &staff,
+        &[
+            ("title", "2026년 울산 소상공인 경영 개선 지원사업"),
+            ("apply_start", "2026-11-20"),
+            ("apply_end", "2026-12-31"),
+        ],
+    );
+    app.tick();
+    let c = app.client();
+
+    let upcoming = c.get("/announcements?status=upcoming");
+    assert_eq!(links(&upcoming.body), vec![later.clone()]);
+    upcoming.assert_contains("접수 시작 D-1");
+    assert!(
+        !upcoming.body.contains(">D-1<"),
+        "a bare D-1 reads as a deadline"
+    );
+    let open = c.get("/announcements");
+    assert_eq!(links(&open.body), vec![started.clone()]);
+    // The counts by phase say the same.
+    open.assert_contains("접수 예정·예고 <span class=\"count\">1</span>");
+    open.assert_contains("접수 중 <span class=\"count\">1</span>");
+
+    // The API agrees with the site.
+    assert_eq!(api_ids(&c, "status=upcoming"), vec![later.clone()]);
+    assert_eq!(api_ids(&c, "status=open"), vec![started.clone()]);
+    let item = c.get(&format!("/api/v1/announcements/{later}")).json();
+    assert_eq!(item["phase"], "upcoming");
+    assert_eq!(item["dday"], "접수 시작 D-1");
+
+    // The home page's 접수 예정 section has it.
+    let home = c.get("/");
+    let section = &home.body[home.body.find("id=\"h-upcoming\"").expect("section")..];
+    assert!(section.contains(&format!("/announcements/{later}")));
+
+    // Its page: no way to apply yet, and when it opens.
+    let page = c.get(&format!("/announcements/{later}"));
+    page.assert_contains("disabled>11월 25일부터 신청</button>");
+    assert!(!page.body.contains("신청하러 가기"));
+
+    // 2026-11-25 00:00:01 KST: the window has started.
+    app.clock.set(
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
+            .and_then(|d| d.and_hms_opt(15, 0, 1))
+            .expect("time"),
+    );
+    let upcoming = c.get("/announcements?status=upcoming");
+    assert!(links(&upcoming.body).is_empty());
+    let mut open = links(&c.get("/announcements").body);
+    open.sort();
+    let mut both = vec![later.clone(), started.clone()];
+    both.sort();
+    assert_eq!(open, both);
+    assert!(api_ids(&c, "status=upcoming").is_empty());
+    let mut api_open = api_ids(&c, "status=open");
+    api_open.sort();
+    assert_eq!(api_open, both);
+    let page = c.get(&format!("/announcements/{later}"));
+    page.assert_contains("href=\"https://example.go.kr/apply\"");
+    page.assert_contains("신청하러 가기");
+}

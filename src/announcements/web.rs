@@ -6,9 +6,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use serde::Serialize;
 
-use super::model::{Announcement, FieldChange, Status};
+use super::model::{Announcement, FieldChange, Phase, Status};
 use super::store::{self, ListFilter, Sort, StatusFilter};
-use super::view::{budget_label, cards, dday, filter_options, window_label};
+use super::view::{
+    budget_label, cards, dday, filter_options, opens_on, summary_in_body, tel_links, window_label,
+};
 use crate::accounts::page;
 use crate::accounts::{store as accounts_store, CurrentUser};
 use crate::clock::format_kst;
@@ -140,6 +142,49 @@ pub struct DetailView {
     pub revision: i32,
     pub view_count: i64,
     pub share_url: String,
+    /// `model::Phase`: upcoming | open | closed | hidden.
+    pub phase: Phase,
+    /// What the apply box offers: only a way that exists.
+    pub apply: ApplyView,
+    /// The contacts as HTML, phone numbers as `tel:` links (escaped).
+    pub contacts_html: Option<String>,
+    /// False when the body already says the summary (it would be read twice).
+    pub show_summary: bool,
+}
+
+/// The apply box: a link only to a real application page, while the window is open.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplyView {
+    /// link (open, with a URL) | upcoming (a disabled button saying when) | closed |
+    /// method (open, no URL: how to apply in words) | none (not public)
+    pub kind: &'static str,
+    pub label: String,
+    pub href: Option<String>,
+}
+
+fn apply_view(a: &Announcement, now: chrono::NaiveDateTime) -> ApplyView {
+    let (kind, label, href) = match a.phase(now) {
+        Phase::Hidden => ("none", String::new(), None),
+        Phase::Closed => ("closed", "접수가 마감되었습니다".to_string(), None),
+        Phase::Upcoming => (
+            "upcoming",
+            opens_on(a, now).unwrap_or_else(|| "접수 시작 전 (일정 미정)".to_string()),
+            None,
+        ),
+        Phase::Open => match a.apply_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            Some(url) => ("link", "신청하러 가기".to_string(), Some(url.to_string())),
+            None => (
+                "method",
+                match a.apply_method.as_str() {
+                    "offline" => "방문·우편·이메일로 접수합니다. 접수처와 서류는 공고 내용과 문의처를 확인하세요.",
+                    _ => "온라인 신청 주소가 없습니다. 신청 방법은 공고 내용과 문의처를 확인하세요.",
+                }
+                .to_string(),
+                None,
+            ),
+        },
+    };
+    ApplyView { kind, label, href }
 }
 
 /// One sub-program (세부사업) as the detail page lists it.
@@ -166,6 +211,8 @@ pub struct AttachmentView {
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceView {
     pub label: String,
+    /// "기업마당에서 보기", "K-Startup에서 보기".
+    pub link_text: String,
     pub url: Option<String>,
     pub source_id: String,
 }
@@ -244,6 +291,7 @@ pub fn detail_view(
         .into_iter()
         .map(|s| SourceView {
             label: s.source_label().to_string(),
+            link_text: format!("{}에서 보기", s.source_label()),
             url: s.source_url,
             source_id: s.source_id,
         })
@@ -281,13 +329,18 @@ pub fn detail_view(
         dday,
         dday_class: class.into(),
         apply_method: match a.apply_method.as_str() {
-            "portal" => "지원 포털에서 신청".into(),
             "offline" => "방문·우편·이메일 접수".into(),
-            _ => "외부 누리집에서 신청".into(),
+            "external" if a.apply_url.is_some() => "외부 누리집에서 신청".into(),
+            // The portal has no application form of its own yet: promise none.
+            _ => "공고 내용 참조".into(),
         },
         apply_url: a.apply_url.clone(),
         apply_note: a.apply_note.clone(),
         contacts: a.contacts.clone(),
+        contacts_html: a.contacts.as_deref().map(tel_links),
+        show_summary: !a.summary.trim().is_empty() && !summary_in_body(&a.summary, &a.body_html),
+        phase: a.phase(now),
+        apply: apply_view(a, now),
         owner,
         exec,
         sub_programs: subs,
@@ -315,7 +368,8 @@ async fn detail(
     let now = state.now();
     let base = state.config.base_url.clone();
     let viewer_agency = user.as_ref().and_then(|u| u.user.agency_id.clone());
-    let view = state
+    let viewer = user.as_ref().map(|u| u.user.id.clone());
+    let (view, saved) = state
         .db(move |conn| {
             let a = store::find(conn, &id)?.ok_or(AppError::NotFound)?;
             if !a.is_public() {
@@ -328,11 +382,16 @@ async fn detail(
             } else {
                 store::increment_views(conn, &a.id, crate::clock::to_kst(now).date())?;
             }
-            detail_view(conn, &a, &base, now)
+            let saved = match &viewer {
+                Some(uid) => store::is_saved(conn, uid, &a.id)?,
+                None => false,
+            };
+            Ok((detail_view(conn, &a, &base, now)?, saved))
         })
         .await?;
     let mut ctx = page(user.as_ref(), None);
     ctx.insert("a", &view);
+    ctx.insert("saved", &saved);
     ctx.insert(
         "preview",
         &(view.status == Status::Draft.as_str() || view.status == Status::Scheduled.as_str()),
