@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::time::Duration;
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -396,6 +396,7 @@ fn to_content(
         _ => None,
     };
     let e = &rec.eligibility;
+    let stale_end = stale_window_end(rec, now);
     let mut content = Content {
         title: rec.title.clone(),
         summary: rec.summary.clone(),
@@ -417,11 +418,20 @@ fn to_content(
         },
         window_kind: Some(rec.window.kind),
         apply_start: rec.window.start.map(start_of_kst_day),
-        apply_end: rec.window.end.map(end_of_kst_day),
-        window_note: if rec.window.kind == WindowKind::Dated {
-            None
-        } else {
-            Some(rec.window.raw.clone()).filter(|s| !s.is_empty())
+        apply_end: rec.window.end.or(stale_end).map(end_of_kst_day),
+        window_note: match (stale_end, rec.window.kind) {
+            (Some(end), _) => Some(format!(
+                "{} — {}년 공고로, {}년 말에 마감된 것으로 봅니다",
+                if rec.window.raw.trim().is_empty() {
+                    rec.window.kind.label()
+                } else {
+                    rec.window.raw.trim()
+                },
+                end.year(),
+                end.year()
+            )),
+            (None, WindowKind::Dated) => None,
+            (None, _) => Some(rec.window.raw.clone()).filter(|s| !s.is_empty()),
         },
         apply_method: if rec.apply_url.is_some() {
             "external".into()
@@ -441,6 +451,32 @@ fn to_content(
         tracing::info!(source_id = %rec.source_id, warning = %w, "imported record adjusted");
     }
     Ok(content)
+}
+
+/// The year a record's program belongs to: the first "20xx년" of its title, else the
+/// year it was created at the source.
+fn program_year(rec: &ImportRecord) -> Option<i32> {
+    static YEAR: once_cell::sync::Lazy<Option<regex::Regex>> =
+        once_cell::sync::Lazy::new(|| regex::Regex::new(r"(20[0-9]{2})\s*년").ok());
+    YEAR.as_ref()
+        .and_then(|re| re.captures(&rec.title))
+        .and_then(|c| c.get(1))
+        .and_then(|m| m.as_str().parse().ok())
+        .or_else(|| rec.created_at.map(|t| t.year()))
+}
+
+/// A window without a deadline ("예산 소진시까지", "상시 접수", …) of a program from an
+/// earlier year than now (KST) would read as open forever: it ends with its year
+/// (31 December, KST), so the import closes it and the page says why. None otherwise.
+fn stale_window_end(rec: &ImportRecord, now: NaiveDateTime) -> Option<chrono::NaiveDate> {
+    if rec.window.end.is_some() {
+        return None;
+    }
+    let year = program_year(rec)?;
+    if year >= crate::clock::to_kst(now).year() {
+        return None;
+    }
+    chrono::NaiveDate::from_ymd_opt(year, 12, 31)
 }
 
 fn linked_attachments(

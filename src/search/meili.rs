@@ -907,6 +907,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn phases_translate() {
+        let at = |phase| {
+            filter_expression(&SearchFilter {
+                phase: Some((phase, 500)),
+                ..Default::default()
+            })
+            .unwrap_or_default()
+        };
+        assert_eq!(
+            at(Phase::Upcoming),
+            "(status = \"forecast\" OR (status = \"published\" AND apply_start > 500))"
+        );
+        assert_eq!(
+            at(Phase::Open),
+            "(status = \"published\" AND (apply_start <= 500 OR apply_start NOT EXISTS OR apply_start IS NULL) \
+             AND (apply_end >= 500 OR apply_end NOT EXISTS OR apply_end IS NULL))"
+        );
+    }
+
+    #[test]
     fn filters_translate() {
         let f = SearchFilter {
             category: Some("창업".into()),
@@ -916,6 +936,7 @@ mod tests {
             statuses: vec!["published".into(), "forecast".into()],
             ends_after: Some(100),
             ends_before: Some(200),
+            phase: None,
         };
         assert_eq!(
             filter_expression(&f).unwrap(),
