@@ -467,6 +467,18 @@ pub fn open_counts_by_category(
         .collect())
 }
 
+/// Ids of the announcements an agency owns or runs.
+pub fn ids_of_agency(conn: &mut DbConnection, agency_id: &str) -> AppResult<Vec<String>> {
+    Ok(announcements::table
+        .filter(
+            announcements::owner_agency_id
+                .eq(agency_id)
+                .or(announcements::exec_agency_id.eq(agency_id)),
+        )
+        .select(announcements::id)
+        .load(conn)?)
+}
+
 /// Whether `user_id` saved this announcement (관심 공고), for the page to show it. A
 /// read of the table `alerts` writes: announcements may not import alerts.
 pub fn is_saved(conn: &mut DbConnection, user_id: &str, id: &str) -> AppResult<bool> {

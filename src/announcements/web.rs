@@ -11,6 +11,7 @@ use super::store::{self, ListFilter, Sort, StatusFilter};
 use super::view::{
     budget_label, cards, dday, filter_options, opens_on, summary_in_body, tel_links, window_label,
 };
+use crate::accounts::model::agency_group;
 use crate::accounts::page;
 use crate::accounts::{store as accounts_store, CurrentUser};
 use crate::clock::format_kst;
@@ -405,27 +406,112 @@ async fn detail(
     )
 }
 
+#[derive(serde::Deserialize)]
+struct AgencyQuery {
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+/// Agencies per directory page: a phone scrolls one page, not 600 names.
+const AGENCIES_PER_PAGE: usize = 60;
+
+/// One agency in the directory.
+#[derive(Debug, Serialize)]
+struct AgencyEntry {
+    id: String,
+    name: String,
+    open: i64,
+}
+
+/// A group of the directory (중앙부처, 광역, 기초, 공공기관) on this page.
+#[derive(Debug, Serialize)]
+struct AgencyGroup {
+    label: &'static str,
+    agencies: Vec<AgencyEntry>,
+}
+
+/// The directory: searchable by name (`?q=`, spacing ignored), grouped by
+/// `accounts::model::agency_group`, agencies with open programs first within a group,
+/// paged.
 async fn agencies(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: Option<CurrentUser>,
+    query: web::Query<AgencyQuery>,
 ) -> AppResult<HttpResponse> {
     let now = state.now();
+    let q = query
+        .q
+        .as_deref()
+        .map(|q| q.split_whitespace().collect::<String>())
+        .filter(|q| !q.is_empty());
+    let needle = q.clone();
     let rows = state
         .db(move |conn| {
             let counts = store::open_counts_by_owner(conn, now)?;
             let all = accounts_store::list_agencies(conn)?;
             Ok(all
                 .into_iter()
+                .filter(|a| match &needle {
+                    Some(q) => a
+                        .name
+                        .split_whitespace()
+                        .collect::<String>()
+                        .to_lowercase()
+                        .contains(&q.to_lowercase()),
+                    None => true,
+                })
                 .map(|a| {
                     let n = counts.get(&a.id).copied().unwrap_or(0);
-                    serde_json::json!({"id": a.id, "name": a.name, "kind": a.kind_label(), "open": n})
+                    (agency_group(&a.kind, &a.name), a, n)
                 })
                 .collect::<Vec<_>>())
         })
         .await?;
+    let mut rows = rows;
+    rows.sort_by(|(g1, a1, n1), (g2, a2, n2)| {
+        g1.0.cmp(&g2.0)
+            .then((*n2 > 0).cmp(&(*n1 > 0)))
+            .then(a1.name.cmp(&a2.name))
+    });
+    let total = rows.len();
+    let pages = total.div_ceil(AGENCIES_PER_PAGE).max(1);
+    let page_no = (query.page.unwrap_or(1).max(1) as usize).min(pages);
+    let mut groups: Vec<AgencyGroup> = Vec::new();
+    for ((_, label), a, open) in rows
+        .into_iter()
+        .skip((page_no - 1) * AGENCIES_PER_PAGE)
+        .take(AGENCIES_PER_PAGE)
+    {
+        if groups.last().map(|g| g.label) != Some(label) {
+            groups.push(AgencyGroup {
+                label,
+                agencies: Vec::new(),
+            });
+        }
+        if let Some(g) = groups.last_mut() {
+            g.agencies.push(AgencyEntry {
+                id: a.id,
+                name: a.name,
+                open,
+            });
+        }
+    }
+    let link = |p: usize| {
+        let mut s = format!("/agencies?page={p}");
+        if let Some(q) = &query.q {
+            s.push_str(&format!("&q={}", urlencoding::encode(q.trim())));
+        }
+        s
+    };
     let mut ctx = page(user.as_ref(), None);
-    ctx.insert("agencies", &rows);
+    ctx.insert("groups", &groups);
+    ctx.insert("total", &total);
+    ctx.insert("q", &query.q.as_deref().unwrap_or("").trim());
+    ctx.insert("page", &page_no);
+    ctx.insert("pages", &pages);
+    ctx.insert("prev_link", &(page_no > 1).then(|| link(page_no - 1)));
+    ctx.insert("next_link", &(page_no < pages).then(|| link(page_no + 1)));
     render_public(
         &state,
         &req,

@@ -202,6 +202,13 @@ pub fn import_at(
             return Err(e);
         }
     };
+    let merged = normalize_agencies(&mut conn, clock.now())?;
+    if merged > 0 {
+        tracing::info!(
+            merged,
+            "imported agency names normalised; duplicates merged"
+        );
+    }
     let summary = store_records(&mut conn, src, location, parsed, clock.now(), progress)?;
     let run = ImportRun {
         id: run_id,
@@ -222,6 +229,66 @@ pub fn import_at(
         .values(&run)
         .execute(&mut conn)?;
     Ok(summary)
+}
+
+/// Agencies that earlier imports created under a head's title or a variant spelling
+/// ("…센터 대표이사", "(재)…", "창업진흥원장") become the agency they name: each group of
+/// one `accounts::model::agency_key` is merged into one row (the one already spelt as
+/// the agency, else one with staff, else the oldest), renamed to the normalised name
+/// with its kind guessed again, and the moved announcements are reindexed. One
+/// transaction; idempotent. Returns how many rows were merged or renamed.
+pub fn normalize_agencies(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> {
+    use crate::accounts::model::{agency_key, guess_agency_kind, normalize_agency_name};
+    conn.transaction(|conn| {
+        let all = accounts_store::list_agencies(conn)?;
+        let with_staff: std::collections::HashSet<String> = crate::db::schema::users::table
+            .filter(crate::db::schema::users::agency_id.is_not_null())
+            .select(crate::db::schema::users::agency_id)
+            .load::<Option<String>>(conn)?
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut groups: HashMap<String, Vec<crate::accounts::Agency>> = HashMap::new();
+        for a in all {
+            groups.entry(agency_key(&a.name)).or_default().push(a);
+        }
+        let mut changed = 0;
+        for (_, mut group) in groups {
+            let name = normalize_agency_name(&group[0].name);
+            if name.is_empty() {
+                continue;
+            }
+            group.sort_by_key(|a| {
+                (
+                    a.name != name,
+                    !with_staff.contains(&a.id),
+                    a.created_at,
+                    a.id.clone(),
+                )
+            });
+            let keep = group[0].clone();
+            for other in &group[1..] {
+                for id in accounts_store::merge_agency(conn, &other.id, &keep.id)? {
+                    ann_service::touched(conn, &id, now)?;
+                }
+                changed += 1;
+            }
+            if keep.name != name {
+                // An operator typed the kind of a named agency; an import only guessed.
+                let kind = if with_staff.contains(&keep.id) {
+                    keep.kind.clone()
+                } else {
+                    guess_agency_kind(&name).to_string()
+                };
+                accounts_store::rename_agency(conn, &keep.id, &name, &kind)?;
+                for id in ann_store::ids_of_agency(conn, &keep.id)? {
+                    ann_service::touched(conn, &id, now)?;
+                }
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    })
 }
 
 /// A record's identity for the unchanged check: every field we store except the view
@@ -383,14 +450,15 @@ fn to_content(
     rec: &ImportRecord,
     now: NaiveDateTime,
 ) -> AppResult<Content> {
+    use crate::accounts::model::is_placeholder_agency;
     let owner = match &rec.owner_agency {
-        Some(n) if !n.trim().is_empty() => {
+        Some(n) if !is_placeholder_agency(n) => {
             Some(accounts_store::agency_by_name_or_create(conn, n, now)?.id)
         }
         _ => None,
     };
     let exec = match &rec.exec_agency {
-        Some(n) if !n.trim().is_empty() => {
+        Some(n) if !is_placeholder_agency(n) => {
             Some(accounts_store::agency_by_name_or_create(conn, n, now)?.id)
         }
         _ => None,
