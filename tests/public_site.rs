@@ -305,3 +305,117 @@ fn a_program_opening_tomorrow_is_upcoming_until_its_opening_day() {
     page.assert_contains("href=\"https://example.go.kr/apply\"");
     page.assert_contains("신청하러 가기");
 }
+
+/// Issue 11, items 10 and 18: the announcement page calls by tapping, says the summary
+/// once, names its source, shows the saved state, offers reminders only for days
+/// ahead, shares without JavaScript (a read-only address) and with it (copy / Web
+/// Share), and never offers a way to apply that does not exist.
+#[test]
+fn the_announcement_page_offers_only_what_exists() {
+    let app = TestApp::spawn();
+    let (_, email, pw) = app.staff("울산광역시", "editor");
+    let staff = app.client();
+    staff.login(&email, &pw);
+    // Closes 2026-11-27 (KST), three days after the clock's 11-24: a D-7 reminder
+    // would be in the past.
+    let soon = publish(
+        &staff,
+        &[
+            ("apply_end", "2026-11-27"),
+            ("apply_start", "2026-11-20"),
+            (
+                "contacts",
+                "울산시 소상공인과 052-229-1234, 콜센터 1357-0000",
+            ),
+            (
+                "body",
+                "<p>울산 소상공인의 온라인 쇼핑몰 입점을 돕습니다.</p><p>자세한 내용</p>",
+            ),
+        ],
+    );
+    // Applied for in person: no online address to send anyone to.
+    let offline = publish(
+        &staff,
+        &[
+            ("title", "2026년 울산 전통시장 방문 접수 지원사업"),
+            ("apply_start", "2026-11-20"),
+            ("apply_method", "offline"),
+            ("apply_url", ""),
+        ],
+    );
+    app.import(&format!(
+        "{}/tests/fixtures/bizinfo_issue11.json",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    app.import(&format!(
+        "{}/tests/fixtures/kstartup_issue11.json",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    app.tick();
+    let c = app.client();
+
+    let page = c.get(&format!("/announcements/{soon}"));
+    page.assert_contains("<a href=\"tel:0522291234\">052-229-1234</a>");
+    page.assert_contains("<a href=\"tel:13570000\">1357-0000</a>");
+    // The body already says the summary: no lead repeating it.
+    assert!(!page.body.contains("<p class=\"lead\">"));
+    // Sharing: the address in a read-only field (no JS), the controls JS reveals.
+    page.assert_contains(&format!(
+        "id=\"share-url\" class=\"share\" type=\"url\" readonly value=\"http://jiwon.test/announcements/{soon}\""
+    ));
+    page.assert_contains("id=\"share-copy\"");
+    page.assert_contains("src=\"/public/js/share.js\"");
+    assert_eq!(c.get("/public/js/share.js").status, 200);
+    page.assert_contains("신청하러 가기");
+    assert!(!page.body.contains("관심 공고에 저장되어 있습니다"));
+
+    // In person: the method in words, no button.
+    let page = c.get(&format!("/announcements/{offline}"));
+    assert!(!page.body.contains("신청하러 가기"));
+    page.assert_contains("id=\"apply-method\">방문·우편·이메일로 접수합니다.");
+
+    // Imported ones name their source.
+    let listing = c.get("/announcements?status=all&q=%EA%B3%BC%EC%B2%9C%EC%8B%9C");
+    let gwacheon = links(&listing.body)
+        .into_iter()
+        .next()
+        .expect("과천시 program");
+    c.get(&format!("/announcements/{gwacheon}"))
+        .assert_contains(">기업마당에서 보기</a>");
+    let listing = c.get("/announcements?status=all&q=%EC%8A%A4%EC%8A%A4%EB%A1%9C");
+    let ks = links(&listing.body)
+        .into_iter()
+        .next()
+        .expect("K-Startup program");
+    c.get(&format!("/announcements/{ks}"))
+        .assert_contains(">K-Startup에서 보기</a>");
+
+    // A signed-in owner: reminders only for days ahead (D-1, not D-7), then saved.
+    let (_, owner_email) = app.owner_with("owner password 1", |_| {});
+    let me = app.client();
+    me.login(&owner_email, "owner password 1");
+    let offer = me.get(&format!("/bookmarks/new?announcement={soon}"));
+    offer.assert_contains("마감 D-1에");
+    assert!(!offer.body.contains("D-7"));
+    let csrf = common::extract_csrf(&offer.body).expect("csrf");
+    let r = me.post_form(
+        "/me/bookmarks",
+        &[("csrf_token", &csrf), ("announcement", &soon)],
+    );
+    assert_eq!(r.status, 303);
+    let mine = me.get(&format!("/announcements/{soon}"));
+    mine.assert_contains("관심 공고에 저장되어 있습니다");
+    assert!(!mine.body.contains("/bookmarks/new?announcement="));
+
+    // After the deadline: closed, no way to apply, nothing to remind of.
+    app.clock.set(
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 28)
+            .and_then(|d| d.and_hms_opt(3, 0, 0))
+            .expect("time"),
+    );
+    let closed = c.get(&format!("/announcements/{soon}"));
+    closed.assert_contains("id=\"apply-closed\"><strong>접수가 마감되었습니다</strong>");
+    assert!(!closed.body.contains("신청하러 가기"));
+    assert!(!closed.body.contains("/bookmarks/new?announcement="));
+    app.tick();
+}

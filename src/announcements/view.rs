@@ -132,7 +132,7 @@ pub fn opens_on(a: &Announcement, now: NaiveDateTime) -> Option<String> {
 pub fn tel_links(text: &str) -> String {
     static PHONE: once_cell::sync::Lazy<Option<regex::Regex>> = once_cell::sync::Lazy::new(|| {
         regex::Regex::new(
-            r"(?:^|[^0-9])((?:0[2-9][0-9]?|01[016789])[)\-. ]\s?[0-9]{3,4}[\-. ][0-9]{4}|1[5-9][0-9]{2}-[0-9]{4})(?:$|[^0-9])",
+            r"(?:^|[^0-9])((?:0[2-9][0-9]?|01[016789])[)\-. ]\s?[0-9]{3,4}[\-. ][0-9]{4}|1[3-9][0-9]{2}-[0-9]{4})(?:$|[^0-9])",
         )
         .ok()
     });
