@@ -419,3 +419,40 @@ fn the_announcement_page_offers_only_what_exists() {
     assert!(!closed.body.contains("/bookmarks/new?announcement="));
     app.tick();
 }
+
+/// The manifest names the icons browsers require (192 and 512 PNG, a maskable one), each
+/// served as a PNG of its stated size; pages link the manifest and an icon.
+#[test]
+fn the_manifest_has_installable_icons() {
+    let app = TestApp::spawn();
+    let c = app.client();
+    let manifest = c.get("/public/manifest.webmanifest").json();
+    let icons = manifest["icons"].as_array().cloned().unwrap_or_default();
+    let mut seen = Vec::new();
+    for icon in &icons {
+        let src = icon["src"].as_str().expect("src");
+        let sizes = icon["sizes"].as_str().expect("sizes");
+        let purpose = icon["purpose"].as_str().unwrap_or("any");
+        let served = c.get(src);
+        assert_eq!(served.status, 200, "{src}");
+        assert_eq!(served.header("content-type"), Some("image/png"), "{src}");
+        // The file's own IHDR width and height.
+        let path = format!(
+            "{}/public/{}",
+            env!("CARGO_MANIFEST_DIR"),
+            src.trim_start_matches("/public/")
+        );
+        let bytes = std::fs::read(&path).expect("icon file");
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{src}");
+        let w = u32::from_be_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
+        let h = u32::from_be_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
+        assert_eq!(format!("{w}x{h}"), sizes, "{src}");
+        seen.push(format!("{sizes} {purpose}"));
+    }
+    for want in ["192x192 any", "512x512 any", "512x512 maskable"] {
+        assert!(seen.iter().any(|s| s == want), "no {want} icon: {seen:?}");
+    }
+    let home = c.get("/");
+    home.assert_contains("rel=\"manifest\" href=\"/public/manifest.webmanifest\"");
+    home.assert_contains("rel=\"apple-touch-icon\"");
+}
