@@ -51,8 +51,8 @@ fn real_data_imports_once_merges_duplicates_and_reimport_is_a_no_op() {
         .first(&mut app.conn())
         .expect("a merged announcement");
     let page = app.client().get(&format!("/announcements/{merged_id}"));
-    page.assert_contains("기업마당 원문");
-    page.assert_contains("K-Startup 원문");
+    page.assert_contains(">기업마당에서 보기</a>");
+    page.assert_contains(">K-Startup에서 보기</a>");
 
     // Re-import: nothing new, nothing changed, nothing rewritten.
     let before: Vec<(String, chrono::NaiveDateTime)> = announcements::table

@@ -125,7 +125,7 @@ fn site_pages_filters_detail_and_api() {
     detail.assert_contains("class=\"ann-facts\"");
     detail.assert_contains("소관기관");
     detail.assert_contains("접수 기간");
-    detail.assert_contains("원문");
+    detail.assert_contains("에서 보기</a>");
     detail.assert_contains(&format!("http://jiwon.test/announcements/{first}"));
 
     // ETag revalidation: same page, 304 with no body.

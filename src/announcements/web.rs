@@ -417,7 +417,7 @@ const AGENCIES_PER_PAGE: usize = 60;
 
 /// One agency in the directory.
 #[derive(Debug, Serialize)]
-struct AgencyEntry {
+pub struct AgencyEntry {
     id: String,
     name: String,
     open: i64,
@@ -425,50 +425,40 @@ struct AgencyEntry {
 
 /// A group of the directory (중앙부처, 광역, 기초, 공공기관) on this page.
 #[derive(Debug, Serialize)]
-struct AgencyGroup {
+pub struct AgencyGroup {
     label: &'static str,
     agencies: Vec<AgencyEntry>,
 }
 
-/// The directory: searchable by name (`?q=`, spacing ignored), grouped by
-/// `accounts::model::agency_group`, agencies with open programs first within a group,
-/// paged.
-async fn agencies(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    user: Option<CurrentUser>,
-    query: web::Query<AgencyQuery>,
-) -> AppResult<HttpResponse> {
-    let now = state.now();
-    let q = query
-        .q
-        .as_deref()
-        .map(|q| q.split_whitespace().collect::<String>())
-        .filter(|q| !q.is_empty());
-    let needle = q.clone();
-    let rows = state
-        .db(move |conn| {
-            let counts = store::open_counts_by_owner(conn, now)?;
-            let all = accounts_store::list_agencies(conn)?;
-            Ok(all
-                .into_iter()
-                .filter(|a| match &needle {
-                    Some(q) => a
-                        .name
-                        .split_whitespace()
-                        .collect::<String>()
-                        .to_lowercase()
-                        .contains(&q.to_lowercase()),
-                    None => true,
-                })
-                .map(|a| {
-                    let n = counts.get(&a.id).copied().unwrap_or(0);
-                    (agency_group(&a.kind, &a.name), a, n)
-                })
-                .collect::<Vec<_>>())
+/// One page of the agency directory.
+#[derive(Debug, Serialize)]
+pub struct Directory {
+    groups: Vec<AgencyGroup>,
+    total: usize,
+    page: usize,
+    pages: usize,
+}
+
+/// The directory: agencies whose name contains `q` (spacing and case ignored), grouped
+/// by `accounts::model::agency_group`, those with open programs first within a group,
+/// then by name; page `page` of `AGENCIES_PER_PAGE`.
+pub fn directory(
+    conn: &mut crate::db::DbConnection,
+    q: Option<&str>,
+    page: i64,
+    now: chrono::NaiveDateTime,
+) -> AppResult<Directory> {
+    let squash = |s: &str| s.split_whitespace().collect::<String>().to_lowercase();
+    let needle = q.map(squash).filter(|q| !q.is_empty());
+    let counts = store::open_counts_by_owner(conn, now)?;
+    let mut rows: Vec<_> = accounts_store::list_agencies(conn)?
+        .into_iter()
+        .filter(|a| needle.as_ref().is_none_or(|q| squash(&a.name).contains(q)))
+        .map(|a| {
+            let open = counts.get(&a.id).copied().unwrap_or(0);
+            (agency_group(&a.kind, &a.name), a, open)
         })
-        .await?;
-    let mut rows = rows;
+        .collect();
     rows.sort_by(|(g1, a1, n1), (g2, a2, n2)| {
         g1.0.cmp(&g2.0)
             .then((*n2 > 0).cmp(&(*n1 > 0)))
@@ -476,42 +466,55 @@ async fn agencies(
     });
     let total = rows.len();
     let pages = total.div_ceil(AGENCIES_PER_PAGE).max(1);
-    let page_no = (query.page.unwrap_or(1).max(1) as usize).min(pages);
+    let page = (page.max(1) as usize).min(pages);
     let mut groups: Vec<AgencyGroup> = Vec::new();
     for ((_, label), a, open) in rows
         .into_iter()
-        .skip((page_no - 1) * AGENCIES_PER_PAGE)
+        .skip((page - 1) * AGENCIES_PER_PAGE)
         .take(AGENCIES_PER_PAGE)
     {
-        if groups.last().map(|g| g.label) != Some(label) {
-            groups.push(AgencyGroup {
+        let entry = AgencyEntry {
+            id: a.id,
+            name: a.name,
+            open,
+        };
+        match groups.last_mut() {
+            Some(g) if g.label == label => g.agencies.push(entry),
+            _ => groups.push(AgencyGroup {
                 label,
-                agencies: Vec::new(),
-            });
-        }
-        if let Some(g) = groups.last_mut() {
-            g.agencies.push(AgencyEntry {
-                id: a.id,
-                name: a.name,
-                open,
-            });
+                agencies: vec![entry],
+            }),
         }
     }
-    let link = |p: usize| {
-        let mut s = format!("/agencies?page={p}");
-        if let Some(q) = &query.q {
-            s.push_str(&format!("&q={}", urlencoding::encode(q.trim())));
-        }
-        s
-    };
+    Ok(Directory {
+        groups,
+        total,
+        page,
+        pages,
+    })
+}
+
+async fn agencies(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: Option<CurrentUser>,
+    query: web::Query<AgencyQuery>,
+) -> AppResult<HttpResponse> {
+    let now = state.now();
+    let q = query.q.as_deref().unwrap_or("").trim().to_string();
+    let (needle, page_no) = (q.clone(), query.page.unwrap_or(1));
+    let dir = state
+        .db(move |conn| directory(conn, Some(&needle), page_no, now))
+        .await?;
+    let link = |p: usize| format!("/agencies?q={}&page={p}", urlencoding::encode(&q));
     let mut ctx = page(user.as_ref(), None);
-    ctx.insert("groups", &groups);
-    ctx.insert("total", &total);
-    ctx.insert("q", &query.q.as_deref().unwrap_or("").trim());
-    ctx.insert("page", &page_no);
-    ctx.insert("pages", &pages);
-    ctx.insert("prev_link", &(page_no > 1).then(|| link(page_no - 1)));
-    ctx.insert("next_link", &(page_no < pages).then(|| link(page_no + 1)));
+    ctx.insert("prev_link", &(dir.page > 1).then(|| link(dir.page - 1)));
+    ctx.insert(
+        "next_link",
+        &(dir.page < dir.pages).then(|| link(dir.page + 1)),
+    );
+    ctx.insert("q", &q);
+    ctx.insert("dir", &dir);
     render_public(
         &state,
         &req,
