@@ -150,6 +150,46 @@ fn site_pages_filters_detail_and_api() {
     let agency = c.get(&format!("/agencies/{agency_id}"));
     assert_eq!(agency.status, 200);
     agency.assert_contains("접수 중");
+    // Paged for a phone (60 a page), grouped; page 2 lists other agencies.
+    agencies.assert_contains("rel=\"next\" href=\"/agencies?q=&page=2\"");
+    let page2 = c.get("/agencies?page=2");
+    let first_names = |body: &str| -> Vec<String> {
+        body.match_indices("href=\"/agencies/")
+            .map(|(i, m)| {
+                body[i + m.len()..]
+                    .split('"')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect()
+    };
+    let (p1, p2) = (first_names(&agencies.body), first_names(&page2.body));
+    assert_eq!(p1.len(), 60);
+    assert!(p2.iter().all(|id| !p1.contains(id)));
+    // Across the pages, the four groups in order.
+    let mut groups: Vec<String> = Vec::new();
+    for n in 1..=20 {
+        let body = c.get(&format!("/agencies?page={n}")).body;
+        for (i, m) in body.match_indices("<h2 id=\"ag-") {
+            let label = body[i + m.len()..]
+                .split('>')
+                .nth(1)
+                .and_then(|t| t.split('<').next())
+                .unwrap_or("")
+                .to_string();
+            if groups.last() != Some(&label) {
+                groups.push(label);
+            }
+        }
+        if !body.contains("rel=\"next\"") {
+            break;
+        }
+    }
+    assert_eq!(
+        groups,
+        ["중앙부처", "광역자치단체", "기초자치단체", "공공기관·기타"]
+    );
 
     // Korean 404 page for a missing announcement and an unknown path.
     let missing = c.get("/announcements/does-not-exist");

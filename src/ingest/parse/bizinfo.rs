@@ -623,6 +623,47 @@ mod tests {
     }
 
     #[test]
+    fn the_category_is_the_source_field_never_a_hashtag() {
+        // "[전남광주] 목포시 … 착한가격업소": hashtags begin "내수,경영,…", the field says 경영.
+        let p = real();
+        let r = p
+            .records
+            .iter()
+            .find(|r| r.title.starts_with("[전남광주] 목포시 2026년 착한가격업소"))
+            .expect("record");
+        assert_eq!(r.hashtags.first().map(String::as_str), Some("내수"));
+        assert_eq!(r.category.as_deref(), Some("경영"));
+        // Every record: the category is pldirSportRealmLclasCodeNm as given.
+        let raw: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/data/bizinfo_2026.json"
+            ))
+            .expect("data"),
+        )
+        .expect("json");
+        let by_id: HashMap<&str, &str> = raw["jsonArray"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter_map(|x| {
+                Some((
+                    x["pblancId"].as_str()?,
+                    x["pldirSportRealmLclasCodeNm"].as_str()?,
+                ))
+            })
+            .collect();
+        for r in &p.records {
+            assert_eq!(
+                r.category.as_deref(),
+                by_id.get(r.source_id.as_str()).map(|c| c.trim()),
+                "{}",
+                r.source_id
+            );
+        }
+    }
+
+    #[test]
     fn first_record_fields() {
         let p = real();
         let r = by_id(p, "PBLN_000000000125696");
