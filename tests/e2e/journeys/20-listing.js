@@ -91,6 +91,20 @@ async function run(kit) {
       return `copy → "${said}"; Web Share ${hasShare ? 'offered' : 'not in this browser, not offered'}`;
     });
     await phoneChecks(page, 'announcement-contacts', s.detailPage);
+    await check('announcement: printing leaves out the header, buttons and alert links', async () => {
+      need(s.detailPage, 'an announcement page');
+      await page.emulateMedia({ media: 'print' });
+      try {
+        const shown = await page.evaluate(() => ['.site-header', '.site-footer', '.alert-links', '#share-copy']
+          .filter((sel) => { const el = document.querySelector(sel); return el && getComputedStyle(el).display !== 'none'; }));
+        if (shown.length) throw new Error(`printed: ${shown.join(', ')}`);
+        const title = await page.evaluate(() => getComputedStyle(document.querySelector('.ann-title')).display);
+        if (title === 'none') throw new Error('the title is not printed');
+        return 'header, footer, alert links and share buttons hidden; title printed';
+      } finally {
+        await page.emulateMedia({ media: 'screen' });
+      }
+    });
 
     // 3. The agencies directory: search by name, grouped.
     await check('agencies: the directory is grouped (중앙부처 / 광역 / 기초 / 공공기관)', async () => {
