@@ -222,6 +222,27 @@ pub fn populate(state: &AppState) -> AppResult<Demo> {
             ],
         };
         service::create(&mut conn, &content, false, &actor, now)?;
+        // One published program whose window opens in three days (KST): the real data
+        // has none, and 접수 예정 should show what it means (badge "접수 시작 D-3", a
+        // disabled "M월 D일부터 신청").
+        let later = Content {
+            title: "2027년 소상공인 경영환경 개선 지원사업 참여자 모집 (데모: 접수 예정)".into(),
+            summary:
+                "간판·인테리어 교체와 위생 설비 개선 비용을 업체당 최대 300만 원까지 지원합니다."
+                    .into(),
+            body_html: "<p>접수 시작 전 공고입니다. 접수 기간에 아래 누리집에서 신청하세요.</p>"
+                .into(),
+            category: Some("경영".into()),
+            subcategories: vec![],
+            apply_start: Some(crate::clock::start_of_kst_day(today + Duration::days(3))),
+            apply_end: Some(crate::clock::end_of_kst_day(today + Duration::days(24))),
+            apply_note: None,
+            contacts: Some("소상공인 통합콜센터 1357-0000".into()),
+            sub_programs: vec![],
+            ..content
+        };
+        let upcoming = service::create(&mut conn, &later, false, &actor, now)?;
+        service::publish_now(&mut conn, &upcoming.id, &actor, now)?;
     }
     drop(conn);
     // The imports queued a match job for every published announcement. Run them before

@@ -185,11 +185,13 @@ fn lifecycle_create_edit_publish_correct_close() {
         !page.body.contains("color:red"),
         "inline styles are dropped"
     );
-    // Once the index job has run it is listed for 울산, marked as not yet open.
+    // Once the index job has run it is listed for 울산 under 접수 예정 (its window opens
+    // in 7 days), marked as not yet open, and not under 접수 중.
     app.tick();
-    let listed = public.get("/announcements?region=31");
+    let listed = public.get("/announcements?region=31&status=upcoming");
     assert!(listed.body.contains(&id));
-    listed.assert_contains("접수 D-7");
+    listed.assert_contains("접수 시작 D-7");
+    assert!(!public.get("/announcements?region=31").body.contains(&id));
 
     // A published announcement cannot be edited in place, only corrected.
     let edit_again = c.get(&format!("/console/announcements/{id}/edit"));

@@ -51,8 +51,8 @@ fn real_data_imports_once_merges_duplicates_and_reimport_is_a_no_op() {
         .first(&mut app.conn())
         .expect("a merged announcement");
     let page = app.client().get(&format!("/announcements/{merged_id}"));
-    page.assert_contains("기업마당 원문");
-    page.assert_contains("K-Startup 원문");
+    page.assert_contains(">기업마당에서 보기</a>");
+    page.assert_contains(">K-Startup에서 보기</a>");
 
     // Re-import: nothing new, nothing changed, nothing rewritten.
     let before: Vec<(String, chrono::NaiveDateTime)> = announcements::table
@@ -232,4 +232,98 @@ fn imports_from_a_url_and_from_the_rss_form() {
     let r = import_location(&app.state, "auto", &rss, &mut Quiet).expect("RSS import");
     assert_eq!(r.new + r.merged, 2, "{}", r.line());
     assert_eq!(r.rejected.len(), 1);
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn id_titled(app: &TestApp, start: &str) -> String {
+    announcements::table
+        .filter(announcements::title.like(format!("{start}%")))
+        .select(announcements::id)
+        .first(&mut app.conn())
+        .expect("imported announcement")
+}
+
+/// Issue 11, items 12 and 13, on records taken from the shipped data
+/// (tests/fixtures/*_issue11.json): a 과천시 program (소관 경기도, 수행 "기초자치단체",
+/// tagged with all 17 시도) is 경기, not 전국; a 2025 program "예산 소진시까지" is closed
+/// in 2026 and says why; "(재)부산창조경제혁신센터 대표이사" is the agency
+/// 부산창조경제혁신센터, one row with the bizinfo name, also for a row an earlier import
+/// left; "기초자치단체" is no agency.
+#[test]
+fn import_fixes_regions_stale_windows_and_agency_names() {
+    let app = TestApp::spawn();
+    // What an import before this fix left behind.
+    let left = jiwon::accounts::Agency {
+        id: jiwon::ids::new_id(),
+        name: "(재)부산창조경제혁신센터 대표이사".into(),
+        kind: "public".into(),
+        region_code: None,
+        homepage: None,
+        phone: None,
+        created_at: app.now(),
+    };
+    jiwon::accounts::store::insert_agency(&mut app.conn(), &left).expect("agency");
+    app.import(&fixture("bizinfo_issue11.json"));
+    app.import(&fixture("kstartup_issue11.json"));
+    app.tick();
+    let c = app.client();
+
+    // Region from the local government: listed for 경기 (41), not for 서울 (11).
+    let gwacheon = id_titled(&app, "2026년 과천시 중소기업");
+    let item = c.get(&format!("/api/v1/announcements/{gwacheon}")).json();
+    assert_eq!(item["nationwide"], false);
+    assert_eq!(item["regions"], serde_json::json!(["경기도"]));
+    let in_region = |code: &str| {
+        c.get(&format!("/api/v1/announcements?region={code}&status=all"))
+            .json()["items"]
+            .as_array()
+            .map(|a| a.iter().any(|i| i["id"] == gwacheon.as_str()))
+            .unwrap_or(false)
+    };
+    assert!(in_region("41"));
+    assert!(!in_region("11"));
+
+    // The 2025 program without a deadline is closed, with the reason on its page.
+    let stale = id_titled(&app, "[대구] 2025년 4차 소상공인");
+    let item = c.get(&format!("/api/v1/announcements/{stale}")).json();
+    assert_eq!(item["phase"], "closed");
+    let page = c.get(&format!("/announcements/{stale}"));
+    page.assert_contains("2025년 공고로, 2025년 말에 마감된 것으로 봅니다");
+    page.assert_contains("접수가 마감되었습니다");
+    assert!(!page.body.contains("신청하러 가기"));
+    // The 2026 one of the same kind stays open.
+    let item = c.get(&format!("/api/v1/announcements/{gwacheon}")).json();
+    assert_eq!(item["phase"], "open");
+
+    // One agency, the agency's own name, whatever the records and the old row said.
+    let names: Vec<String> = jiwon::db::schema::agencies::table
+        .select(jiwon::db::schema::agencies::name)
+        .load(&mut app.conn())
+        .expect("agencies");
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| n.contains("부산창조경제혁신센터"))
+            .count(),
+        1,
+        "{names:?}"
+    );
+    assert!(names.contains(&"부산창조경제혁신센터".to_string()));
+    assert!(!names
+        .iter()
+        .any(|n| n.contains("대표이사") || n == "기초자치단체"));
+    let dir = c.get("/agencies?q=%EB%B6%80%EC%82%B0%20%EC%B0%BD%EC%A1%B0");
+    dir.assert_contains("id=\"agency-count\">1<");
+    dir.assert_contains(">부산창조경제혁신센터</a>");
+    // The directory's groups.
+    let all = c.get("/agencies");
+    all.assert_contains(">광역자치단체</h2>");
+    all.assert_contains(">공공기관·기타</h2>");
+    let gyeonggi = all.body.find(">경기도</a>").expect("경기도 listed");
+    let local = all.body.find(">광역자치단체</h2>").expect("광역 group");
+    let public = all.body.find(">공공기관·기타</h2>").expect("public group");
+    assert!(local < gyeonggi && gyeonggi < public);
 }

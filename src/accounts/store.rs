@@ -3,7 +3,9 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::model::{guess_agency_kind, Agency, Invitation, User};
+use super::model::{
+    agency_key, guess_agency_kind, normalize_agency_name, Agency, Invitation, User,
+};
 use super::{CurrentUser, SESSION_DAYS, STAFF_IDLE_MINUTES, STAFF_SESSION_HOURS};
 use crate::db::schema::{agencies, invitations, sessions, users};
 use crate::db::DbConnection;
@@ -36,14 +38,22 @@ pub fn list_agencies(conn: &mut DbConnection) -> Result<Vec<Agency>, AppError> {
         .load(conn)?)
 }
 
-/// Match an agency by its (whitespace-normalised) name, creating it when new.
+/// Match an agency by its name as `normalize_agency_name` reads it (no head's title, no
+/// legal-form prefix; spacing ignored: `agency_key`), creating it when new.
 pub fn agency_by_name_or_create(
     conn: &mut DbConnection,
     name: &str,
     now: NaiveDateTime,
 ) -> Result<Agency, AppError> {
-    let clean = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let clean = normalize_agency_name(name);
     if let Some(a) = find_agency_by_name(conn, &clean)? {
+        return Ok(a);
+    }
+    let key = agency_key(&clean);
+    if let Some(a) = list_agencies(conn)?
+        .into_iter()
+        .find(|a| agency_key(&a.name) == key)
+    {
         return Ok(a);
     }
     let agency = Agency {
@@ -59,6 +69,66 @@ pub fn agency_by_name_or_create(
         .values(&agency)
         .execute(conn)?;
     Ok(agency)
+}
+
+/// Moves everything of agency `from` to `into` (its staff, invitations, announcements,
+/// audit rows, delivery stats) and deletes `from`: the two were one agency. The caller
+/// reindexes the announcements it returns.
+pub fn merge_agency(
+    conn: &mut DbConnection,
+    from: &str,
+    into: &str,
+) -> Result<Vec<String>, AppError> {
+    use crate::db::schema::{announcements, audit_log, deliveries};
+    let moved: Vec<String> = announcements::table
+        .filter(
+            announcements::owner_agency_id
+                .eq(from)
+                .or(announcements::exec_agency_id.eq(from)),
+        )
+        .select(announcements::id)
+        .load(conn)?;
+    diesel::update(users::table.filter(users::agency_id.eq(from)))
+        .set(users::agency_id.eq(into))
+        .execute(conn)?;
+    diesel::update(invitations::table.filter(invitations::agency_id.eq(from)))
+        .set(invitations::agency_id.eq(into))
+        .execute(conn)?;
+    diesel::update(announcements::table.filter(announcements::owner_agency_id.eq(from)))
+        .set(announcements::owner_agency_id.eq(into))
+        .execute(conn)?;
+    diesel::update(announcements::table.filter(announcements::exec_agency_id.eq(from)))
+        .set(announcements::exec_agency_id.eq(into))
+        .execute(conn)?;
+    // One agency is not its own partner.
+    diesel::update(
+        announcements::table
+            .filter(announcements::exec_agency_id.eq(into))
+            .filter(announcements::owner_agency_id.eq(into)),
+    )
+    .set(announcements::exec_agency_id.eq(None::<String>))
+    .execute(conn)?;
+    diesel::update(audit_log::table.filter(audit_log::agency_id.eq(from)))
+        .set(audit_log::agency_id.eq(into))
+        .execute(conn)?;
+    diesel::update(deliveries::table.filter(deliveries::agency_id.eq(from)))
+        .set(deliveries::agency_id.eq(into))
+        .execute(conn)?;
+    diesel::delete(agencies::table.filter(agencies::id.eq(from))).execute(conn)?;
+    Ok(moved)
+}
+
+/// Renames an agency and sets its kind (after normalising an imported name).
+pub fn rename_agency(
+    conn: &mut DbConnection,
+    id: &str,
+    name: &str,
+    kind: &str,
+) -> Result<(), AppError> {
+    diesel::update(agencies::table.filter(agencies::id.eq(id)))
+        .set((agencies::name.eq(name), agencies::kind.eq(kind)))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn insert_agency(conn: &mut DbConnection, agency: &Agency) -> Result<(), AppError> {

@@ -81,6 +81,64 @@ impl Announcement {
             Status::Published | Status::Closed | Status::Archived | Status::Forecast
         )
     }
+    /// Where this announcement stands for the public at `now`: the one definition of
+    /// 접수 예정 / 접수 중 / 마감 (see [`Phase`]).
+    pub fn phase(&self, now: NaiveDateTime) -> Phase {
+        Phase::of(self.status(), self.apply_start, self.apply_end, now)
+    }
+}
+
+/// Where a public announcement's application window stands, the one definition every
+/// list, count, badge and the API use: 접수 예정 = a forecast, or published with a window
+/// that starts after `now`; 접수 중 = published, started (or no start) and not past its
+/// deadline (or none); 마감 = closed, archived, or published past its deadline (until the
+/// close job runs). The database filters (`store::phase_filter!`) and both search
+/// engines' filters (`search::SearchFilter::phase`) spell the same rule over the same
+/// three columns; `tests/public_site.rs` checks that they agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Upcoming,
+    Open,
+    Closed,
+    /// Drafts and scheduled ones: not public.
+    Hidden,
+}
+
+impl Phase {
+    pub fn of(
+        status: Status,
+        apply_start: Option<NaiveDateTime>,
+        apply_end: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> Phase {
+        match status {
+            Status::Draft | Status::Scheduled => Phase::Hidden,
+            Status::Forecast => Phase::Upcoming,
+            Status::Closed | Status::Archived => Phase::Closed,
+            Status::Published => match (apply_start, apply_end) {
+                (Some(start), _) if start > now => Phase::Upcoming,
+                (_, Some(end)) if end < now => Phase::Closed,
+                _ => Phase::Open,
+            },
+        }
+    }
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Phase::Upcoming => "upcoming",
+            Phase::Open => "open",
+            Phase::Closed => "closed",
+            Phase::Hidden => "hidden",
+        }
+    }
+    pub fn label(&self) -> &'static str {
+        match self {
+            Phase::Upcoming => "접수 예정",
+            Phase::Open => "접수 중",
+            Phase::Closed => "마감",
+            Phase::Hidden => "비공개",
+        }
+    }
 }
 
 /// Lifecycle: draft → scheduled → published → closed → archived, and forecast (예고),

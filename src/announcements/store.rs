@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::model::{Announcement, Attachment, Revision, SourceLink, Status, SubProgram};
+use super::model::{Announcement, Attachment, Phase, Revision, SourceLink, Status, SubProgram};
 use crate::accounts::Agency;
 use crate::db::schema::{
     agencies, announcement_regions, announcement_sources, announcement_targets, announcements,
@@ -275,6 +275,15 @@ impl StatusFilter {
             StatusFilter::All => "all",
         }
     }
+    /// The phase this filter lists (`All`: every public one, no single phase).
+    pub fn phase(&self) -> Option<Phase> {
+        match self {
+            StatusFilter::Open => Some(Phase::Open),
+            StatusFilter::Upcoming => Some(Phase::Upcoming),
+            StatusFilter::Closed => Some(Phase::Closed),
+            StatusFilter::All => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -313,40 +322,55 @@ fn escape_like(word: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// `model::Phase` in SQL: the rows in `phase` at `now` (a boxable boolean expression).
+/// Archived rows are in no list (as in the search index), so `Closed` lists `closed` ones.
+macro_rules! phase_filter {
+    ($phase:expr, $now:expr) => {{
+        let now: NaiveDateTime = $now;
+        let published = announcements::status.eq(Status::Published.as_str());
+        let started = announcements::apply_start
+            .is_null()
+            .or(announcements::apply_start.le(now));
+        let not_ended = announcements::apply_end
+            .is_null()
+            .or(announcements::apply_end.ge(now));
+        let e: Box<
+            dyn BoxableExpression<
+                announcements::table,
+                <DbConnection as diesel::Connection>::Backend,
+                SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+            >,
+        > = match $phase {
+            Phase::Open => Box::new(published.and(started).and(not_ended)),
+            Phase::Upcoming => Box::new(
+                announcements::status
+                    .eq(Status::Forecast.as_str())
+                    .or(published.and(announcements::apply_start.gt(now))),
+            ),
+            Phase::Closed => Box::new(
+                announcements::status
+                    .eq(Status::Closed.as_str())
+                    .or(published.and(announcements::apply_end.lt(now))),
+            ),
+            Phase::Hidden => Box::new(
+                announcements::status
+                    .eq_any([Status::Draft.as_str(), Status::Scheduled.as_str()])
+                    .nullable(),
+            ),
+        };
+        e
+    }};
+}
+
 macro_rules! filtered {
     ($f:expr, $now:expr) => {{
         let f: &ListFilter = $f;
         let now: NaiveDateTime = $now;
         let mut q = announcements::table.into_boxed();
         q =
-            match f.status {
-                StatusFilter::Open => q
-                    .filter(announcements::status.eq(Status::Published.as_str()))
-                    .filter(
-                        announcements::apply_start
-                            .is_null()
-                            .or(announcements::apply_start.le(now)),
-                    )
-                    .filter(
-                        announcements::apply_end
-                            .is_null()
-                            .or(announcements::apply_end.ge(now)),
-                    ),
-                StatusFilter::Upcoming => q.filter(
-                    announcements::status
-                        .eq(Status::Forecast.as_str())
-                        .or(announcements::status
-                            .eq(Status::Published.as_str())
-                            .and(announcements::apply_start.gt(now))),
-                ),
-                StatusFilter::Closed => q.filter(
-                    announcements::status
-                        .eq(Status::Closed.as_str())
-                        .or(announcements::status
-                            .eq(Status::Published.as_str())
-                            .and(announcements::apply_end.lt(now))),
-                ),
-                StatusFilter::All => q.filter(announcements::status.eq_any(
+            match f.status.phase() {
+                Some(phase) => q.filter(phase_filter!(phase, now)),
+                None => q.filter(announcements::status.eq_any(
                     [Status::Published, Status::Forecast, Status::Closed].map(|s| s.as_str()),
                 )),
             };
@@ -436,12 +460,7 @@ pub fn open_counts_by_category(
     now: NaiveDateTime,
 ) -> AppResult<HashMap<String, i64>> {
     let rows: Vec<(Option<String>, i64)> = announcements::table
-        .filter(announcements::status.eq(Status::Published.as_str()))
-        .filter(
-            announcements::apply_end
-                .is_null()
-                .or(announcements::apply_end.ge(now)),
-        )
+        .filter(phase_filter!(Phase::Open, now))
         .group_by(announcements::category)
         .select((announcements::category, diesel::dsl::count_star()))
         .load(conn)?;
@@ -451,18 +470,37 @@ pub fn open_counts_by_category(
         .collect())
 }
 
+/// Ids of the announcements an agency owns or runs.
+pub fn ids_of_agency(conn: &mut DbConnection, agency_id: &str) -> AppResult<Vec<String>> {
+    Ok(announcements::table
+        .filter(
+            announcements::owner_agency_id
+                .eq(agency_id)
+                .or(announcements::exec_agency_id.eq(agency_id)),
+        )
+        .select(announcements::id)
+        .load(conn)?)
+}
+
+/// Whether `user_id` saved this announcement (관심 공고), for the page to show it. A
+/// read of the table `alerts` writes: announcements may not import alerts.
+pub fn is_saved(conn: &mut DbConnection, user_id: &str, id: &str) -> AppResult<bool> {
+    use crate::db::schema::bookmarks;
+    let n: i64 = bookmarks::table
+        .filter(bookmarks::user_id.eq(user_id))
+        .filter(bookmarks::announcement_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 /// Open announcements per owning agency, for the agency directory.
 pub fn open_counts_by_owner(
     conn: &mut DbConnection,
     now: NaiveDateTime,
 ) -> AppResult<HashMap<String, i64>> {
     let rows: Vec<(Option<String>, i64)> = announcements::table
-        .filter(announcements::status.eq(Status::Published.as_str()))
-        .filter(
-            announcements::apply_end
-                .is_null()
-                .or(announcements::apply_end.ge(now)),
-        )
+        .filter(phase_filter!(Phase::Open, now))
         .filter(announcements::owner_confirmed.eq(true))
         .group_by(announcements::owner_agency_id)
         .select((announcements::owner_agency_id, diesel::dsl::count_star()))

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use super::model::{format_won, Announcement, Status, WindowKind};
+use super::model::{format_won, Announcement, Phase, WindowKind};
 use super::store;
 use crate::accounts::Agency;
 use crate::clock::{format_kst, kst_today, to_kst};
@@ -29,6 +29,8 @@ pub struct Card {
     pub dday_class: String,
     pub status: String,
     pub status_label: String,
+    /// upcoming | open | closed — `model::Phase`, what 접수 예정/중/마감 lists it under.
+    pub phase: Phase,
     pub targets: Vec<String>,
     pub published: String,
     pub apply_end: Option<String>,
@@ -65,19 +67,27 @@ pub fn window_label(a: &Announcement) -> String {
     }
 }
 
-/// ("D-3", "soon"), ("오늘 마감", "today"), ("마감", "closed"), ("상시", "open") …
+/// ("D-3", "soon"), ("오늘 마감", "today"), ("마감", "closed"), ("상시", "open"),
+/// ("접수 시작 D-2", "upcoming") … by the announcement's `Phase`: a window that has not
+/// started never shows a bare "D-n", which reads as a deadline.
 pub fn dday(a: &Announcement, now: NaiveDateTime) -> (String, &'static str) {
-    match a.status() {
-        Status::Closed | Status::Archived => return ("마감".into(), "closed"),
-        Status::Forecast => return ("예고".into(), "upcoming"),
-        Status::Draft | Status::Scheduled => return (a.status().label().into(), "none"),
-        Status::Published => {}
-    }
-    if let Some(start) = a.apply_start {
-        if start > now {
-            let days = (to_kst(start).date() - kst_today(now)).num_days();
-            return (format!("접수 D-{days}"), "upcoming");
+    match a.phase(now) {
+        Phase::Hidden => return (a.status().label().into(), "none"),
+        Phase::Closed => return ("마감".into(), "closed"),
+        Phase::Upcoming => {
+            return match a.apply_start.filter(|s| *s > now) {
+                Some(start) => {
+                    let days = (to_kst(start).date() - kst_today(now)).num_days();
+                    if days <= 0 {
+                        ("오늘 접수 시작".into(), "upcoming")
+                    } else {
+                        (format!("접수 시작 D-{days}"), "upcoming")
+                    }
+                }
+                None => ("예고".into(), "upcoming"),
+            }
         }
+        Phase::Open => {}
     }
     match a.apply_end {
         Some(end) if end < now => ("마감".into(), "closed"),
@@ -100,6 +110,60 @@ pub fn dday(a: &Announcement, now: NaiveDateTime) -> (String, &'static str) {
             "open",
         ),
     }
+}
+
+/// "3월 5일부터 신청" while the window has not started (KST), else None.
+pub fn opens_on(a: &Announcement, now: NaiveDateTime) -> Option<String> {
+    if a.phase(now) != Phase::Upcoming {
+        return None;
+    }
+    let start = a.apply_start.filter(|s| *s > now)?;
+    let local = to_kst(start);
+    let hm = local.format("%H:%M").to_string();
+    Some(if hm == "00:00" {
+        format!("{}부터 신청", local.format("%-m월 %-d일"))
+    } else {
+        format!("{} {}부터 신청", local.format("%-m월 %-d일"), hm)
+    })
+}
+
+/// Contact text as HTML with each phone number a `tel:` link (tap to call); the rest
+/// escaped. Numbers: 02-3460-0376, 031)782-3061, 055 639 4453, 1357-0000, 010-1234-5678.
+pub fn tel_links(text: &str) -> String {
+    static PHONE: once_cell::sync::Lazy<Option<regex::Regex>> = once_cell::sync::Lazy::new(|| {
+        regex::Regex::new(
+            r"(?:^|[^0-9])((?:0[2-9][0-9]?|01[016789])[)\-. ]\s?[0-9]{3,4}[\-. ][0-9]{4}|1[3-9][0-9]{2}-[0-9]{4})(?:$|[^0-9])",
+        )
+        .ok()
+    });
+    let Some(phone) = PHONE.as_ref() else {
+        return tera::escape_html(text);
+    };
+    let mut out = String::new();
+    let mut last = 0;
+    for cap in phone.captures_iter(text) {
+        let Some(m) = cap.get(1) else { continue };
+        out.push_str(&tera::escape_html(&text[last..m.start()]));
+        let digits: String = m.as_str().chars().filter(|c| c.is_ascii_digit()).collect();
+        out.push_str(&format!(
+            "<a href=\"tel:{digits}\">{}</a>",
+            tera::escape_html(m.as_str())
+        ));
+        last = m.end();
+    }
+    out.push_str(&tera::escape_html(&text[last..]));
+    out
+}
+
+/// Whether the body already carries the summary (imports often repeat it as the first
+/// paragraph): compared as text with spacing ignored.
+pub fn summary_in_body(summary: &str, body_html: &str) -> bool {
+    let squash = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    let summary = squash(summary);
+    if summary.is_empty() {
+        return false;
+    }
+    squash(&crate::text::html_to_text(body_html)).contains(&summary)
 }
 
 pub fn regions_label(nationwide: bool, sido_codes: &[String]) -> String {
@@ -160,6 +224,7 @@ fn card(
         dday_class: class.into(),
         status: a.status.clone(),
         status_label: a.status().label().into(),
+        phase: a.phase(now),
         targets: a.target_list(),
         published: a
             .published_at

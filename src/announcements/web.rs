@@ -6,9 +6,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{correction_label, Announcement, FieldChange, Status};
+use super::model::{correction_label, Announcement, FieldChange, Phase, Status};
 use super::store::{self, ListFilter, Sort, StatusFilter};
-use super::view::{budget_label, cards, dday, filter_options, window_label};
+use super::view::{
+    budget_label, cards, dday, filter_options, opens_on, summary_in_body, tel_links, window_label,
+};
+use crate::accounts::model::agency_group;
 use crate::accounts::page;
 use crate::accounts::{store as accounts_store, CurrentUser};
 use crate::clock::format_kst;
@@ -181,6 +184,49 @@ pub struct DetailView {
     pub correction: Option<String>,
     pub view_count: i64,
     pub share_url: String,
+    /// `model::Phase`: upcoming | open | closed | hidden.
+    pub phase: Phase,
+    /// What the apply box offers: only a way that exists.
+    pub apply: ApplyView,
+    /// The contacts as HTML, phone numbers as `tel:` links (escaped).
+    pub contacts_html: Option<String>,
+    /// False when the body already says the summary (it would be read twice).
+    pub show_summary: bool,
+}
+
+/// The apply box: a link only to a real application page, while the window is open.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplyView {
+    /// link (open, with a URL) | upcoming (a disabled button saying when) | closed |
+    /// method (open, no URL: how to apply in words) | none (not public)
+    pub kind: &'static str,
+    pub label: String,
+    pub href: Option<String>,
+}
+
+fn apply_view(a: &Announcement, now: chrono::NaiveDateTime) -> ApplyView {
+    let (kind, label, href) = match a.phase(now) {
+        Phase::Hidden => ("none", String::new(), None),
+        Phase::Closed => ("closed", "접수가 마감되었습니다".to_string(), None),
+        Phase::Upcoming => (
+            "upcoming",
+            opens_on(a, now).unwrap_or_else(|| "접수 시작 전 (일정 미정)".to_string()),
+            None,
+        ),
+        Phase::Open => match a.apply_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            Some(url) => ("link", "신청하러 가기".to_string(), Some(url.to_string())),
+            None => (
+                "method",
+                match a.apply_method.as_str() {
+                    "offline" => "방문·우편·이메일로 접수합니다. 접수처와 서류는 공고 내용과 문의처를 확인하세요.",
+                    _ => "온라인 신청 주소가 없습니다. 신청 방법은 공고 내용과 문의처를 확인하세요.",
+                }
+                .to_string(),
+                None,
+            ),
+        },
+    };
+    ApplyView { kind, label, href }
 }
 
 /// One sub-program (세부사업) as the detail page lists it.
@@ -207,6 +253,8 @@ pub struct AttachmentView {
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceView {
     pub label: String,
+    /// "기업마당에서 보기", "K-Startup에서 보기".
+    pub link_text: String,
     pub url: Option<String>,
     pub source_id: String,
 }
@@ -287,6 +335,7 @@ pub fn detail_view(
         .into_iter()
         .map(|s| SourceView {
             label: s.source_label().to_string(),
+            link_text: format!("{}에서 보기", s.source_label()),
             url: s.source_url,
             source_id: s.source_id,
         })
@@ -325,13 +374,18 @@ pub fn detail_view(
         dday,
         dday_class: class.into(),
         apply_method: match a.apply_method.as_str() {
-            "portal" => "지원 포털에서 신청".into(),
             "offline" => "방문·우편·이메일 접수".into(),
-            _ => "외부 누리집에서 신청".into(),
+            "external" if a.apply_url.is_some() => "외부 누리집에서 신청".into(),
+            // The portal has no application form of its own yet: promise none.
+            _ => "공고 내용 참조".into(),
         },
         apply_url: a.apply_url.clone(),
         apply_note: a.apply_note.clone(),
         contacts: a.contacts.clone(),
+        contacts_html: a.contacts.as_deref().map(tel_links),
+        show_summary: !a.summary.trim().is_empty() && !summary_in_body(&a.summary, &a.body_html),
+        phase: a.phase(now),
+        apply: apply_view(a, now),
         owner,
         exec,
         sub_programs: subs,
@@ -372,7 +426,8 @@ async fn detail(
         .filter(|u| u.user.agency_id.is_none() && !u.user.is_operator)
         .map(|u| u.user.id.clone());
     let fit_of = state.fit;
-    let (view, fit) = state
+    let viewer = user.as_ref().map(|u| u.user.id.clone());
+    let (view, fit, saved) = state
         .db(move |conn| {
             let a = store::find(conn, &id)?.ok_or(AppError::NotFound)?;
             if !a.is_public() {
@@ -389,7 +444,11 @@ async fn detail(
                 Some(uid) if a.is_public() => fit_of(conn, uid, &a, now)?,
                 _ => None,
             };
-            Ok((detail_view(conn, &a, &base, now)?, fit))
+            let saved = match &viewer {
+                Some(uid) => store::is_saved(conn, uid, &a.id)?,
+                None => false,
+            };
+            Ok((detail_view(conn, &a, &base, now)?, fit, saved))
         })
         .await?;
     let mut ctx = page(user.as_ref(), None);
@@ -404,6 +463,7 @@ async fn detail(
             .and(done.done.as_deref())
             .filter(|d| matches!(*d, "bookmark" | "alert")),
     );
+    ctx.insert("saved", &saved);
     ctx.insert(
         "preview",
         &(view.status == Status::Draft.as_str() || view.status == Status::Scheduled.as_str()),
@@ -417,27 +477,115 @@ async fn detail(
     )
 }
 
+#[derive(serde::Deserialize)]
+struct AgencyQuery {
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+/// Agencies per directory page: a phone scrolls one page, not 600 names.
+const AGENCIES_PER_PAGE: usize = 60;
+
+/// One agency in the directory.
+#[derive(Debug, Serialize)]
+pub struct AgencyEntry {
+    id: String,
+    name: String,
+    open: i64,
+}
+
+/// A group of the directory (중앙부처, 광역, 기초, 공공기관) on this page.
+#[derive(Debug, Serialize)]
+pub struct AgencyGroup {
+    label: &'static str,
+    agencies: Vec<AgencyEntry>,
+}
+
+/// One page of the agency directory.
+#[derive(Debug, Serialize)]
+pub struct Directory {
+    groups: Vec<AgencyGroup>,
+    total: usize,
+    page: usize,
+    pages: usize,
+}
+
+/// The directory: agencies whose name contains `q` (spacing and case ignored), grouped
+/// by `accounts::model::agency_group`, those with open programs first within a group,
+/// then by name; page `page` of `AGENCIES_PER_PAGE`.
+pub fn directory(
+    conn: &mut crate::db::DbConnection,
+    q: Option<&str>,
+    page: i64,
+    now: chrono::NaiveDateTime,
+) -> AppResult<Directory> {
+    let squash = |s: &str| s.split_whitespace().collect::<String>().to_lowercase();
+    let needle = q.map(squash).filter(|q| !q.is_empty());
+    let counts = store::open_counts_by_owner(conn, now)?;
+    let mut rows: Vec<_> = accounts_store::list_agencies(conn)?
+        .into_iter()
+        .filter(|a| needle.as_ref().is_none_or(|q| squash(&a.name).contains(q)))
+        .map(|a| {
+            let open = counts.get(&a.id).copied().unwrap_or(0);
+            (agency_group(&a.kind, &a.name), a, open)
+        })
+        .collect();
+    rows.sort_by(|(g1, a1, n1), (g2, a2, n2)| {
+        g1.0.cmp(&g2.0)
+            .then((*n2 > 0).cmp(&(*n1 > 0)))
+            .then(a1.name.cmp(&a2.name))
+    });
+    let total = rows.len();
+    let pages = total.div_ceil(AGENCIES_PER_PAGE).max(1);
+    let page = (page.max(1) as usize).min(pages);
+    let mut groups: Vec<AgencyGroup> = Vec::new();
+    for ((_, label), a, open) in rows
+        .into_iter()
+        .skip((page - 1) * AGENCIES_PER_PAGE)
+        .take(AGENCIES_PER_PAGE)
+    {
+        let entry = AgencyEntry {
+            id: a.id,
+            name: a.name,
+            open,
+        };
+        match groups.last_mut() {
+            Some(g) if g.label == label => g.agencies.push(entry),
+            _ => groups.push(AgencyGroup {
+                label,
+                agencies: vec![entry],
+            }),
+        }
+    }
+    Ok(Directory {
+        groups,
+        total,
+        page,
+        pages,
+    })
+}
+
 async fn agencies(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: Option<CurrentUser>,
+    query: web::Query<AgencyQuery>,
 ) -> AppResult<HttpResponse> {
     let now = state.now();
-    let rows = state
-        .db(move |conn| {
-            let counts = store::open_counts_by_owner(conn, now)?;
-            let all = accounts_store::list_agencies(conn)?;
-            Ok(all
-                .into_iter()
-                .map(|a| {
-                    let n = counts.get(&a.id).copied().unwrap_or(0);
-                    serde_json::json!({"id": a.id, "name": a.name, "kind": a.kind_label(), "open": n})
-                })
-                .collect::<Vec<_>>())
-        })
+    let q = query.q.as_deref().unwrap_or("").trim().to_string();
+    let (needle, page_no) = (q.clone(), query.page.unwrap_or(1));
+    let dir = state
+        .db(move |conn| directory(conn, Some(&needle), page_no, now))
         .await?;
+    let link = |p: usize| format!("/agencies?q={}&page={p}", urlencoding::encode(&q));
     let mut ctx = page(user.as_ref(), None);
-    ctx.insert("agencies", &rows);
+    ctx.insert("prev_link", &(dir.page > 1).then(|| link(dir.page - 1)));
+    ctx.insert(
+        "next_link",
+        &(dir.page < dir.pages).then(|| link(dir.page + 1)),
+    );
+    ctx.insert("q", &q);
+    ctx.insert("dir", &dir);
     render_public(
         &state,
         &req,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::time::Duration;
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -202,6 +202,13 @@ pub fn import_at(
             return Err(e);
         }
     };
+    let merged = normalize_agencies(&mut conn, clock.now())?;
+    if merged > 0 {
+        tracing::info!(
+            merged,
+            "imported agency names normalised; duplicates merged"
+        );
+    }
     let summary = store_records(&mut conn, src, location, parsed, clock.now(), progress)?;
     let run = ImportRun {
         id: run_id,
@@ -222,6 +229,66 @@ pub fn import_at(
         .values(&run)
         .execute(&mut conn)?;
     Ok(summary)
+}
+
+/// Agencies that earlier imports created under a head's title or a variant spelling
+/// ("…센터 대표이사", "(재)…", "창업진흥원장") become the agency they name: each group of
+/// one `accounts::model::agency_key` is merged into one row (the one already spelt as
+/// the agency, else one with staff, else the oldest), renamed to the normalised name
+/// with its kind guessed again, and the moved announcements are reindexed. One
+/// transaction; idempotent. Returns how many rows were merged or renamed.
+pub fn normalize_agencies(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> {
+    use crate::accounts::model::{agency_key, guess_agency_kind, normalize_agency_name};
+    conn.transaction(|conn| {
+        let all = accounts_store::list_agencies(conn)?;
+        let with_staff: std::collections::HashSet<String> = crate::db::schema::users::table
+            .filter(crate::db::schema::users::agency_id.is_not_null())
+            .select(crate::db::schema::users::agency_id)
+            .load::<Option<String>>(conn)?
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut groups: HashMap<String, Vec<crate::accounts::Agency>> = HashMap::new();
+        for a in all {
+            groups.entry(agency_key(&a.name)).or_default().push(a);
+        }
+        let mut changed = 0;
+        for (_, mut group) in groups {
+            let name = normalize_agency_name(&group[0].name);
+            if name.is_empty() {
+                continue;
+            }
+            group.sort_by_key(|a| {
+                (
+                    a.name != name,
+                    !with_staff.contains(&a.id),
+                    a.created_at,
+                    a.id.clone(),
+                )
+            });
+            let keep = group[0].clone();
+            for other in &group[1..] {
+                for id in accounts_store::merge_agency(conn, &other.id, &keep.id)? {
+                    ann_service::touched(conn, &id, now)?;
+                }
+                changed += 1;
+            }
+            if keep.name != name {
+                // An operator typed the kind of a named agency; an import only guessed.
+                let kind = if with_staff.contains(&keep.id) {
+                    keep.kind.clone()
+                } else {
+                    guess_agency_kind(&name).to_string()
+                };
+                accounts_store::rename_agency(conn, &keep.id, &name, &kind)?;
+                for id in ann_store::ids_of_agency(conn, &keep.id)? {
+                    ann_service::touched(conn, &id, now)?;
+                }
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    })
 }
 
 /// A record's identity for the unchanged check: every field we store except the view
@@ -383,19 +450,21 @@ fn to_content(
     rec: &ImportRecord,
     now: NaiveDateTime,
 ) -> AppResult<Content> {
+    use crate::accounts::model::is_placeholder_agency;
     let owner = match &rec.owner_agency {
-        Some(n) if !n.trim().is_empty() => {
+        Some(n) if !is_placeholder_agency(n) => {
             Some(accounts_store::agency_by_name_or_create(conn, n, now)?.id)
         }
         _ => None,
     };
     let exec = match &rec.exec_agency {
-        Some(n) if !n.trim().is_empty() => {
+        Some(n) if !is_placeholder_agency(n) => {
             Some(accounts_store::agency_by_name_or_create(conn, n, now)?.id)
         }
         _ => None,
     };
     let e = &rec.eligibility;
+    let stale_end = stale_window_end(rec, now);
     let mut content = Content {
         title: rec.title.clone(),
         summary: rec.summary.clone(),
@@ -418,11 +487,20 @@ fn to_content(
         },
         window_kind: Some(rec.window.kind),
         apply_start: rec.window.start.map(start_of_kst_day),
-        apply_end: rec.window.end.map(end_of_kst_day),
-        window_note: if rec.window.kind == WindowKind::Dated {
-            None
-        } else {
-            Some(rec.window.raw.clone()).filter(|s| !s.is_empty())
+        apply_end: rec.window.end.or(stale_end).map(end_of_kst_day),
+        window_note: match (stale_end, rec.window.kind) {
+            (Some(end), _) => Some(format!(
+                "{} — {}년 공고로, {}년 말에 마감된 것으로 봅니다",
+                if rec.window.raw.trim().is_empty() {
+                    rec.window.kind.label()
+                } else {
+                    rec.window.raw.trim()
+                },
+                end.year(),
+                end.year()
+            )),
+            (None, WindowKind::Dated) => None,
+            (None, _) => Some(rec.window.raw.clone()).filter(|s| !s.is_empty()),
         },
         apply_method: if rec.apply_url.is_some() {
             "external".into()
@@ -442,6 +520,32 @@ fn to_content(
         tracing::info!(source_id = %rec.source_id, warning = %w, "imported record adjusted");
     }
     Ok(content)
+}
+
+/// The year a record's program belongs to: the first "20xx년" of its title, else the
+/// year it was created at the source.
+fn program_year(rec: &ImportRecord) -> Option<i32> {
+    static YEAR: once_cell::sync::Lazy<Option<regex::Regex>> =
+        once_cell::sync::Lazy::new(|| regex::Regex::new(r"(20[0-9]{2})\s*년").ok());
+    YEAR.as_ref()
+        .and_then(|re| re.captures(&rec.title))
+        .and_then(|c| c.get(1))
+        .and_then(|m| m.as_str().parse().ok())
+        .or_else(|| rec.created_at.map(|t| t.year()))
+}
+
+/// A window without a deadline ("예산 소진시까지", "상시 접수", …) of a program from an
+/// earlier year than now (KST) would read as open forever: it ends with its year
+/// (31 December, KST), so the import closes it and the page says why. None otherwise.
+fn stale_window_end(rec: &ImportRecord, now: NaiveDateTime) -> Option<chrono::NaiveDate> {
+    if rec.window.end.is_some() {
+        return None;
+    }
+    let year = program_year(rec)?;
+    if year >= crate::clock::to_kst(now).year() {
+        return None;
+    }
+    chrono::NaiveDate::from_ymd_opt(year, 12, 31)
 }
 
 fn linked_attachments(

@@ -117,6 +117,32 @@ pub fn sido_name(code: &str) -> Option<&'static str> {
     SIDO.iter().find(|(_, c)| *c == code).map(|(n, _)| *n)
 }
 
+/// The 시도 (short name) of a 시군구 named alone ("과천시" → "경기"), from the reference
+/// region codes. Names that exist in more than one 시도 (중구, 동구, 고성군, …) answer
+/// None: they say nothing on their own.
+pub fn sido_of_sigungu(name: &str) -> Option<&'static str> {
+    static UNIQUE: once_cell::sync::Lazy<std::collections::HashMap<String, Option<&'static str>>> =
+        once_cell::sync::Lazy::new(|| {
+            let mut map: std::collections::HashMap<String, Option<&'static str>> =
+                std::collections::HashMap::new();
+            for r in parse_regions().unwrap_or_default() {
+                if r.level != "sigungu" {
+                    continue;
+                }
+                let sido = sido_name(&r.sido_code);
+                map.entry(r.name.clone())
+                    .and_modify(|s| {
+                        if *s != sido {
+                            *s = None
+                        }
+                    })
+                    .or_insert(sido);
+            }
+            map
+        });
+    UNIQUE.get(name.trim()).copied().flatten()
+}
+
 pub fn is_category(name: &str) -> bool {
     CATEGORIES.iter().any(|(c, _)| *c == name)
 }

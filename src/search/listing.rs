@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::announcements::model::Phase;
 use crate::announcements::query::ListQuery;
 use crate::announcements::store::{self, ListFilter, StatusFilter};
 use crate::announcements::view::{cards, Card};
@@ -174,22 +175,23 @@ pub fn run_listing(
             })
             .collect();
         facets.insert("agency", ag);
-        let st = get("status");
-        let labels = [
-            ("published", "open", "접수 중·예정"),
-            ("forecast", "upcoming", "예고"),
-            ("closed", "closed", "마감"),
-        ];
-        let stv: Vec<FacetValue> = labels
+        // Counted per phase (the one definition), not per stored status: a published
+        // program whose window opens later is 접수 예정, not 접수 중.
+        let stv: Vec<FacetValue> = found
+            .phase_counts
             .iter()
-            .filter_map(|(key, param, label)| {
-                st.get(*key).map(|n| FacetValue {
+            .map(|(phase, n)| {
+                let param = phase.as_str();
+                FacetValue {
                     value: param.to_string(),
-                    label: label.to_string(),
+                    label: match phase {
+                        Phase::Upcoming => "접수 예정·예고".to_string(),
+                        p => p.label().to_string(),
+                    },
                     count: *n,
                     href: format!("/announcements?{}", query.with("status", Some(param))),
-                    active: filter.status.as_str() == *param,
-                })
+                    active: filter.status.as_str() == param,
+                }
             })
             .collect();
         facets.insert("status", stv);

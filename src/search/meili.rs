@@ -53,8 +53,8 @@ use serde::{Deserialize, Serialize};
 use super::config::SearchConfig;
 use super::korean::strip_particle;
 use super::{
-    SearchDoc, SearchError, SearchFilter, SearchHit, SearchIndex, SearchQuery, SearchResults,
-    SearchSort,
+    Phase, SearchDoc, SearchError, SearchFilter, SearchHit, SearchIndex, SearchQuery,
+    SearchResults, SearchSort,
 };
 
 /// One HTTP call (search, stats, health, enqueueing a task).
@@ -521,10 +521,31 @@ pub fn filter_expression(f: &SearchFilter) -> Option<String> {
     if let Some(t) = f.ends_before {
         parts.push(format!("apply_end <= {t}"));
     }
+    if let Some((phase, t)) = f.phase {
+        parts.push(phase_expression(phase, t));
+    }
     if parts.is_empty() {
         None
     } else {
         Some(parts.join(" AND "))
+    }
+}
+
+/// `Phase` as a filter: the one definition over `status`, `apply_start`, `apply_end`.
+fn phase_expression(phase: Phase, t: i64) -> String {
+    let no_start = "apply_start NOT EXISTS OR apply_start IS NULL";
+    let no_end = "apply_end NOT EXISTS OR apply_end IS NULL";
+    match phase {
+        Phase::Open => format!(
+            "(status = \"published\" AND (apply_start <= {t} OR {no_start}) AND (apply_end >= {t} OR {no_end}))"
+        ),
+        Phase::Upcoming => {
+            format!("(status = \"forecast\" OR (status = \"published\" AND apply_start > {t}))")
+        }
+        Phase::Closed => {
+            format!("(status = \"closed\" OR (status = \"published\" AND apply_end < {t}))")
+        }
+        Phase::Hidden => "status = \"draft\"".into(),
     }
 }
 
@@ -886,6 +907,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn phases_translate() {
+        let at = |phase| {
+            filter_expression(&SearchFilter {
+                phase: Some((phase, 500)),
+                ..Default::default()
+            })
+            .unwrap_or_default()
+        };
+        assert_eq!(
+            at(Phase::Upcoming),
+            "(status = \"forecast\" OR (status = \"published\" AND apply_start > 500))"
+        );
+        assert_eq!(
+            at(Phase::Open),
+            "(status = \"published\" AND (apply_start <= 500 OR apply_start NOT EXISTS OR apply_start IS NULL) \
+             AND (apply_end >= 500 OR apply_end NOT EXISTS OR apply_end IS NULL))"
+        );
+    }
+
+    #[test]
     fn filters_translate() {
         let f = SearchFilter {
             category: Some("창업".into()),
@@ -895,6 +936,7 @@ mod tests {
             statuses: vec!["published".into(), "forecast".into()],
             ends_after: Some(100),
             ends_before: Some(200),
+            phase: None,
         };
         assert_eq!(
             filter_expression(&f).unwrap(),

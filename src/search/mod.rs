@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::announcements::model::Phase;
+
 /// What is indexed of an announcement. Times are Unix seconds (UTC).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SearchDoc {
@@ -91,6 +93,9 @@ pub struct SearchFilter {
     pub ends_after: Option<i64>,
     /// apply_end <= this; documents without a deadline never pass.
     pub ends_before: Option<i64>,
+    /// Documents in this phase at this instant (Unix seconds), by the one definition,
+    /// `announcements::model::Phase`, over `status`, `apply_start` and `apply_end`.
+    pub phase: Option<(Phase, i64)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -12,8 +12,8 @@ use super::{
     SearchDoc, SearchFilter, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort,
 };
 use crate::announcements::jobs::IndexAnnouncement;
-use crate::announcements::model::Announcement;
-use crate::announcements::store::{self, ListFilter, Sort, StatusFilter};
+use crate::announcements::model::{Announcement, Phase};
+use crate::announcements::store::{self, ListFilter, Sort};
 use crate::config::Config;
 use crate::db::schema::announcements;
 use crate::db::DbConnection;
@@ -187,6 +187,8 @@ pub struct Found {
     pub facets: Option<SearchResults>,
     /// (days, count) of deadlines within 7/30/90 days, under the other filters.
     pub due_counts: Vec<(i64, usize)>,
+    /// (phase, count) for 접수 중 / 접수 예정 / 마감 under the other filters.
+    pub phase_counts: Vec<(Phase, usize)>,
     /// The engine could not answer; these results come from the database filters.
     pub degraded: bool,
     /// Nothing matched every word, so these results match this shorter query (the
@@ -203,16 +205,9 @@ pub fn to_query(f: &ListFilter, now: NaiveDateTime) -> SearchQuery {
         target: f.target.clone(),
         ..Default::default()
     };
-    match f.status {
-        StatusFilter::Open => {
-            filter.statuses = vec!["published".into()];
-            filter.ends_after = Some(now_ts);
-        }
-        StatusFilter::Upcoming => filter.statuses = vec!["forecast".into()],
-        StatusFilter::Closed => filter.statuses = vec!["closed".into()],
-        StatusFilter::All => {
-            filter.statuses = vec!["published".into(), "forecast".into(), "closed".into()]
-        }
+    match f.status.phase() {
+        Some(phase) => filter.phase = Some((phase, now_ts)),
+        None => filter.statuses = vec!["published".into(), "forecast".into(), "closed".into()],
     }
     if let Some(days) = f.due_days {
         filter.ends_after = Some(now_ts);
@@ -312,6 +307,7 @@ pub fn find(
                 .collect();
             rows.sort_by_key(|a| order.get(a.id.as_str()).copied().unwrap_or(usize::MAX));
             let mut due_counts = Vec::new();
+            let mut phase_counts = Vec::new();
             if with_facets {
                 for days in [7, 30, 90] {
                     let mut q = query.clone();
@@ -323,6 +319,17 @@ pub fn find(
                     q.filter.ends_before = Some((now + Duration::days(days)).and_utc().timestamp());
                     if let Ok(r) = state.search.search(&q) {
                         due_counts.push((days, r.total));
+                    }
+                }
+                for phase in [Phase::Open, Phase::Upcoming, Phase::Closed] {
+                    let mut q = query.clone();
+                    q.facets = false;
+                    q.limit = 0;
+                    q.offset = 0;
+                    q.filter.statuses.clear();
+                    q.filter.phase = Some((phase, now.and_utc().timestamp()));
+                    if let Ok(r) = state.search.search(&q) {
+                        phase_counts.push((phase, r.total));
                     }
                 }
             }
@@ -338,6 +345,7 @@ pub fn find(
                 hits,
                 facets: if with_facets { Some(results) } else { None },
                 due_counts,
+                phase_counts,
                 degraded: false,
                 relaxed_q,
             })

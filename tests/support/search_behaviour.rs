@@ -157,6 +157,7 @@ pub fn run_all(engine: &dyn SearchIndex) -> Vec<(String, Result<(), String>)> {
         ("filter: statuses", filter_statuses),
         ("filter: ends_after keeps no-deadline", filter_ends_after),
         ("filter: ends_before drops no-deadline", filter_ends_before),
+        ("filter: phase is model::Phase", filter_phase),
         ("filter: combined with text", filter_with_text),
         ("facets: exact counts", facets),
         ("sort: deadline, missing last", sort_deadline),
@@ -609,6 +610,49 @@ fn filter_ends_after(e: &dyn SearchIndex) -> Result<(), String> {
         ),
     )?;
     has_all(&got, &["t-39"], "ends_after = deadline")
+}
+
+/// The engine's 접수 예정 / 접수 중 / 마감 are `announcements::model::Phase::of` over the
+/// document's status and window, at several instants (before some windows open, now,
+/// after some deadlines).
+fn filter_phase(e: &dyn SearchIndex) -> Result<(), String> {
+    use jiwon::announcements::model::{Phase, Status};
+    let utc = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|d| d.naive_utc());
+    let phase_of = |d: &SearchDoc, at: i64| {
+        Phase::of(
+            Status::parse(&d.status).unwrap_or(Status::Draft),
+            d.apply_start.and_then(utc),
+            d.apply_end.and_then(utc),
+            utc(at).unwrap_or_default(),
+        )
+    };
+    let mut upcoming_seen = 0;
+    for at in [NOW - 15 * DAY, NOW - 5 * DAY, NOW, NOW + 10 * DAY] {
+        for phase in [Phase::Upcoming, Phase::Open, Phase::Closed] {
+            let f = SearchFilter {
+                phase: Some((phase, at)),
+                ..Default::default()
+            };
+            let got = ids(e, &filtered("", f))?;
+            let want = expected(|d| phase_of(d, at) == phase);
+            if phase == Phase::Upcoming {
+                upcoming_seen += want
+                    .iter()
+                    .filter(|id| doc(id).status == "published")
+                    .count();
+            }
+            same_set(
+                &got,
+                &want,
+                &format!("{} at NOW{:+}d", phase.as_str(), (at - NOW) / DAY),
+            )?;
+        }
+    }
+    // The check has teeth: some published documents open after one of the instants.
+    ensure(
+        upcoming_seen > 0,
+        "no published document starts later at any instant".to_string(),
+    )
 }
 
 fn filter_ends_before(e: &dyn SearchIndex) -> Result<(), String> {

@@ -9,6 +9,7 @@ use crate::accounts::intent::Action;
 use crate::accounts::page;
 use crate::accounts::{Csrf, CurrentUser};
 use crate::alerts::store;
+use crate::announcements::model::Phase;
 use crate::error::{AppError, AppResult};
 use crate::web::{redirect, render};
 use crate::AppState;
@@ -37,6 +38,7 @@ pub(super) async fn bookmark_form(
     };
     let id = q.announcement.clone();
     let uid = user.user.id.clone();
+    let now = state.now();
     let (a, saved, days) = state
         .db(move |conn| {
             let a = crate::announcements::store::find(conn, &id)?
@@ -46,6 +48,18 @@ pub(super) async fn bookmark_form(
             let days = store::find_profile(conn, &uid)?
                 .map(|p| p.reminder_day_list())
                 .unwrap_or_else(|| vec![7, 1]);
+            // Only reminders whose day is still ahead (KST): none for a program without
+            // a deadline or that closes sooner.
+            let today = crate::clock::kst_today(now);
+            let days: Vec<i64> = match a.apply_end.filter(|_| a.phase(now) != Phase::Closed) {
+                Some(end) => {
+                    let end_day = crate::clock::to_kst(end).date();
+                    days.into_iter()
+                        .filter(|d| end_day - chrono::Duration::days(*d) > today)
+                        .collect()
+                }
+                None => Vec::new(),
+            };
             Ok((a, saved, days))
         })
         .await?;

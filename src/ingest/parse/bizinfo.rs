@@ -259,7 +259,14 @@ fn build_record(f: &Fields, index: usize) -> Result<ImportRecord, Rejected> {
         .get("hashtags")
         .map(|h| split_list(h, &[',']))
         .unwrap_or_default();
-    let (regions, nationwide) = regions_of(&title, &hashtags, &mut warnings);
+    let owner_agency = non_empty(f.get("jrsdInsttNm").map(clean_line));
+    let exec_agency = non_empty(f.get("excInsttNm").map(clean_line));
+    let (regions, nationwide) = regions_of(
+        &title,
+        &hashtags,
+        [owner_agency.as_deref(), exec_agency.as_deref()],
+        &mut warnings,
+    );
 
     let category = f.get("pldirSportRealmLclasCodeNm").map(clean_line);
     if let Some(c) = &category {
@@ -298,8 +305,8 @@ fn build_record(f: &Fields, index: usize) -> Result<ImportRecord, Rejected> {
         title,
         summary: summary_of(body),
         body_html: sanitize_html(body),
-        owner_agency: non_empty(f.get("jrsdInsttNm").map(clean_line)),
-        exec_agency: non_empty(f.get("excInsttNm").map(clean_line)),
+        owner_agency,
+        exec_agency,
         category,
         subcategories: f
             .get("pldirSportRealmMlsfcCodeNm")
@@ -322,20 +329,40 @@ fn build_record(f: &Fields, index: usize) -> Result<ImportRecord, Rejected> {
     })
 }
 
-/// Regions and nationwide flag from `hashtags` and the title prefix.
+/// Regions and nationwide flag from `hashtags`, the title prefix and the agencies.
 ///
 /// The two sources are united, except that a specific title prefix (`[인천]`)
 /// wins over hashtags listing all 17 시도: some regional announcements are
-/// tagged with every region.
-fn regions_of(title: &str, hashtags: &[String], warnings: &mut Vec<String>) -> (Vec<String>, bool) {
+/// tagged with every region. Without a prefix, all 17 (bizinfo's default) or none
+/// say nothing specific, so a local government among the agencies (소관 first:
+/// `경기도`, `과천시`) names the region: a 과천시 program is 경기, not 전국.
+fn regions_of(
+    title: &str,
+    hashtags: &[String],
+    agencies: [Option<&str>; 2],
+    warnings: &mut Vec<String>,
+) -> (Vec<String>, bool) {
     let tagged = regions::from_hashtags(hashtags);
     let prefixed = regions::from_title_prefix(title);
+    let local = agencies
+        .iter()
+        .flatten()
+        .find_map(|a| regions::from_local_agency(a).map(|s| (*a, s)));
     let set = if tagged.is_all() && !prefixed.is_empty() && !prefixed.is_all() {
         warnings.push(format!(
             "해시태그는 17개 시도 전부지만 제목 접두어가 지역({})을 가리켜 지역 공고로 봅니다",
             prefixed.names().join("·")
         ));
         prefixed
+    } else if let (true, Some((agency, set))) = (
+        prefixed.is_empty() && (tagged.is_all() || tagged.is_empty()),
+        local,
+    ) {
+        warnings.push(format!(
+            "지역 표시가 없거나 17개 시도 전부여서 지자체 기관명({agency})으로 지역({})을 정했습니다",
+            set.names().join("·")
+        ));
+        set
     } else {
         tagged.union(prefixed)
     };
@@ -580,8 +607,60 @@ mod tests {
             .count();
         println!("nationwide {nationwide}, no region {no_region}");
         // 1,099 records list all 17 시도 in hashtags; 2 of them carry a specific
-        // [지역] title prefix and become regional.
-        assert_eq!(nationwide, 1097);
+        // [지역] title prefix and become regional, and 189 are a local government's
+        // (소관 경기도, 경상북도, …, or a 시군구) and take its region.
+        assert_eq!(nationwide, 1097 - 189);
+        let by_agency = p
+            .records
+            .iter()
+            .filter(|r| r.warnings.iter().any(|w| w.contains("지자체 기관명")))
+            .count();
+        println!("region from a local agency: {by_agency}");
+        // The 과천시 program (소관 경기도, 수행 기초자치단체, all 17 시도 tagged).
+        let r = by_id(p, "PBLN_000000000122373");
+        assert!(!r.nationwide);
+        assert_eq!(r.regions, vec!["경기"]);
+    }
+
+    #[test]
+    fn the_category_is_the_source_field_never_a_hashtag() {
+        // "[전남광주] 목포시 … 착한가격업소": hashtags begin "내수,경영,…", the field says 경영.
+        let p = real();
+        let r = p
+            .records
+            .iter()
+            .find(|r| r.title.starts_with("[전남광주] 목포시 2026년 착한가격업소"))
+            .expect("record");
+        assert_eq!(r.hashtags.first().map(String::as_str), Some("내수"));
+        assert_eq!(r.category.as_deref(), Some("경영"));
+        // Every record: the category is pldirSportRealmLclasCodeNm as given.
+        let raw: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/data/bizinfo_2026.json"
+            ))
+            .expect("data"),
+        )
+        .expect("json");
+        let by_id: HashMap<&str, &str> = raw["jsonArray"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter_map(|x| {
+                Some((
+                    x["pblancId"].as_str()?,
+                    x["pldirSportRealmLclasCodeNm"].as_str()?,
+                ))
+            })
+            .collect();
+        for r in &p.records {
+            assert_eq!(
+                r.category.as_deref(),
+                by_id.get(r.source_id.as_str()).map(|c| c.trim()),
+                "{}",
+                r.source_id
+            );
+        }
     }
 
     #[test]
@@ -752,6 +831,8 @@ mod tests {
             .records
             .iter()
             .filter(|r| r.hashtags.iter().any(|h| h == "전남광주") && !r.nationwide)
+            // (not those whose region a local government among the agencies named)
+            .filter(|r| !r.warnings.iter().any(|w| w.contains("지자체 기관명")))
             .collect();
         assert!(both.len() > 50, "{}", both.len());
         for r in &both {

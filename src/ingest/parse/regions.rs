@@ -144,6 +144,21 @@ pub(crate) fn from_hashtags(hashtags: &[String]) -> RegionSet {
     set
 }
 
+/// The 시도 of a local government named as an agency: a 시도 (`경기도`,
+/// `부산광역시`, `전남광주통합특별시`), a 시도 and 시군구 (`경기도 과천시`), or a 시군구
+/// alone that exists in one 시도 only (`과천시`, `과천시청`; `중구` says nothing), by the
+/// reference region codes. None for every other agency (ministries, 진흥원, …): their
+/// programs may be for anyone.
+pub(crate) fn from_local_agency(name: &str) -> Option<RegionSet> {
+    let first = name.split_whitespace().next()?;
+    if let Some(s) = exact_token(first) {
+        // A bare short name ("경기") is no agency's name.
+        return (!REGIONS.contains(&first)).then_some(s);
+    }
+    let base = first.strip_suffix('청').unwrap_or(first);
+    crate::reference::sido_of_sigungu(base).map(|sido| RegionSet::from_names(&[sido]))
+}
+
 static PREFIX_RE: Lazy<Regex> =
     Lazy::new(|| Regex::new(r"^\s*\[([^\]]{1,40})\]").unwrap_or_else(|e| panic!("PREFIX_RE: {e}")));
 
@@ -207,6 +222,24 @@ mod tests {
         let all = "경영,서울,부산,대구,인천,전남광주,대전,울산,세종,경기,강원,충북,충남,전북,경북,경남,제주,2026";
         assert!(from_hashtags(&tags(all)).is_all());
         assert_eq!(from_hashtags(&tags(all)).len(), 17);
+    }
+
+    #[test]
+    fn local_agencies_name_their_region() {
+        let names = |n: &str| from_local_agency(n).map(|s| s.names());
+        assert_eq!(names("경기도"), Some(vec!["경기".to_string()]));
+        assert_eq!(names("과천시"), Some(vec!["경기".to_string()]));
+        assert_eq!(names("과천시청"), Some(vec!["경기".to_string()]));
+        assert_eq!(names("경상북도 안동시"), Some(vec!["경북".to_string()]));
+        assert_eq!(
+            names("전남광주통합특별시"),
+            Some(vec!["광주".to_string(), "전남".to_string()])
+        );
+        // Names in several 시도, ministries and public bodies say nothing.
+        assert_eq!(names("중구"), None);
+        assert_eq!(names("중소벤처기업부"), None);
+        assert_eq!(names("경기도경제과학진흥원"), None);
+        assert_eq!(names("기초자치단체"), None);
     }
 
     #[test]

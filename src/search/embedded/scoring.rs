@@ -14,7 +14,7 @@ use tantivy::{Searcher, Term};
 
 use super::query::{Alt, Plan, QWord};
 use super::{EmbeddedIndex, NATIONWIDE, TYPO_WEIGHT};
-use crate::search::SearchQuery;
+use crate::search::{Phase, SearchQuery};
 
 impl EmbeddedIndex {
     pub(super) fn build_query(
@@ -67,6 +67,9 @@ impl EmbeddedIndex {
                 Box::new(RangeQuery::new(lower, Bound::Unbounded)),
             );
         }
+        if let Some((phase, t)) = flt.phase {
+            filter(&mut clauses, self.phase_query(phase, t));
+        }
         if let Some(t) = flt.ends_before {
             let upper = Bound::Included(Term::from_field_i64(f.apply_end, t.min(i64::MAX - 1)));
             filter(
@@ -78,6 +81,65 @@ impl EmbeddedIndex {
             Box::new(AllQuery)
         } else {
             Box::new(BooleanQuery::new(clauses))
+        }
+    }
+
+    /// `Phase` over the indexed fields (a missing start is not stored; a missing deadline
+    /// is i64::MAX).
+    fn phase_query(&self, phase: Phase, t: i64) -> Box<dyn Query> {
+        let f = &self.fields;
+        let status = |v: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(f.status, v),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let range = |field: Field, lower: Bound<i64>, upper: Bound<i64>| -> Box<dyn Query> {
+            let term = |b: Bound<i64>| match b {
+                Bound::Included(v) => Bound::Included(Term::from_field_i64(field, v)),
+                Bound::Excluded(v) => Bound::Excluded(Term::from_field_i64(field, v)),
+                Bound::Unbounded => Bound::Unbounded,
+            };
+            Box::new(RangeQuery::new(term(lower), term(upper)))
+        };
+        let starts_later = || range(f.apply_start, Bound::Excluded(t), Bound::Unbounded);
+        let all = |qs: Vec<(Occur, Box<dyn Query>)>| -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(qs))
+        };
+        match phase {
+            Phase::Open => all(vec![
+                (Occur::Must, status("published")),
+                (Occur::MustNot, starts_later()),
+                (
+                    Occur::Must,
+                    range(f.apply_end, Bound::Included(t), Bound::Unbounded),
+                ),
+            ]),
+            Phase::Upcoming => all(vec![
+                (Occur::Should, status("forecast")),
+                (
+                    Occur::Should,
+                    all(vec![
+                        (Occur::Must, status("published")),
+                        (Occur::Must, starts_later()),
+                    ]),
+                ),
+            ]),
+            Phase::Closed => all(vec![
+                (Occur::Should, status("closed")),
+                (
+                    Occur::Should,
+                    all(vec![
+                        (Occur::Must, status("published")),
+                        (
+                            Occur::Must,
+                            range(f.apply_end, Bound::Unbounded, Bound::Excluded(t)),
+                        ),
+                    ]),
+                ),
+            ]),
+            // Never indexed.
+            Phase::Hidden => status("draft"),
         }
     }
 
