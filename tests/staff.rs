@@ -184,9 +184,9 @@ fn admin_invites_staff_who_join_and_can_be_removed() {
         422
     );
 
-    // Every step is in the audit log.
+    // Every step is in the audit log, in Korean.
     let audit = admin.get("/console/audit");
-    for a in ["staff.invite", "staff.join", "staff.role", "staff.remove"] {
+    for a in ["직원 초대", "직원 가입", "직원 역할 변경", "직원 내보냄"] {
         audit.assert_contains(a);
     }
 }
