@@ -6,6 +6,8 @@
 //! | `form.rs`  | the versioned question set (`FormSchema`) and the one answer check   |
 //! | `model.rs` | rows, the application's states (`AppStatus`) and how to apply        |
 //! | `store.rs` | reading and writing the rows (no transactions of its own)           |
+//! | `jobs.rs`  | `route_application`, queued in the submission's transaction         |
+//! | `routing.rs` | what routing does: the agency's inbox, its email and webhooks     |
 //!
 //! Tables (`migrations/*/2026-12-06-000600_applications`): `application_settings` (portal or
 //! external, 보완 days), `application_forms` (one row per version; the unpublished one is
@@ -15,5 +17,7 @@
 //! `agency_webhooks` + `webhook_deliveries`, `agency_api_keys` + `application_pickups`.
 
 pub mod form;
+pub mod jobs;
 pub mod model;
+pub mod routing;
 pub mod store;

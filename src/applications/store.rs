@@ -180,6 +180,7 @@ pub fn application_of(
         .optional()?)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn add_event(
     conn: &mut DbConnection,
     application_id: &str,
