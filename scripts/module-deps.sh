@@ -22,7 +22,7 @@ exec python3 - "$@" <<'PY'
 import os, re, sys
 
 CHECK = "--check" in sys.argv[1:]
-DOMAINS = ["accounts", "alerts", "announcements", "ingest", "jobs", "owners", "search", "web"]
+DOMAINS = ["accounts", "alerts", "announcements", "applications", "ingest", "jobs", "owners", "search", "web"]
 # The top: modules that join the domains (the crate root and main are not modules here).
 # Nothing below may import one of them.
 TOP = ["worker", "health", "demo"]

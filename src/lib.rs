@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod announcements;
+pub mod applications;
 pub mod audit;
 pub mod clock;
 pub mod config;

@@ -419,6 +419,155 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    application_settings (announcement_id) {
+        announcement_id -> Text,
+        mode -> Text,
+        supplement_days -> Integer,
+        show_count -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    application_forms (id) {
+        id -> Text,
+        announcement_id -> Text,
+        version -> Integer,
+        schema_json -> Text,
+        published_at -> Nullable<Timestamp>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    question_bank (id) {
+        id -> Text,
+        agency_id -> Nullable<Text>,
+        bank_key -> Text,
+        question_json -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    businesses (id) {
+        id -> Text,
+        business_number -> Text,
+        name -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    business_members (business_id, user_id) {
+        business_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        invited_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> Text,
+        announcement_id -> Text,
+        business_id -> Text,
+        form_id -> Text,
+        agency_id -> Text,
+        status -> Text,
+        receipt_no -> Nullable<Text>,
+        applicant_json -> Text,
+        answers_json -> Text,
+        step -> Integer,
+        supplement_note -> Text,
+        supplement_due -> Nullable<Timestamp>,
+        created_by -> Text,
+        submitted_by -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    application_events (id) {
+        id -> Text,
+        application_id -> Text,
+        actor_id -> Nullable<Text>,
+        kind -> Text,
+        status -> Nullable<Text>,
+        note -> Text,
+        answers_json -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    application_files (id) {
+        id -> Text,
+        application_id -> Text,
+        question_key -> Text,
+        stored_name -> Text,
+        original_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agency_webhooks (id) {
+        id -> Text,
+        agency_id -> Text,
+        url -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        application_id -> Text,
+        event -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Text,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    agency_api_keys (id) {
+        id -> Text,
+        agency_id -> Text,
+        name -> Text,
+        key_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    application_pickups (application_id, key_id) {
+        application_id -> Text,
+        key_id -> Text,
+        confirmed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(announcement_regions -> announcements (announcement_id));
@@ -432,6 +581,12 @@ diesel::joinable!(subscriptions -> subscription_criteria (criteria_id));
 diesel::joinable!(criteria_terms -> subscription_criteria (criteria_id));
 diesel::joinable!(bookmarks -> announcements (announcement_id));
 diesel::joinable!(phone_verifications -> users (user_id));
+diesel::joinable!(applications -> businesses (business_id));
+diesel::joinable!(applications -> announcements (announcement_id));
+diesel::joinable!(application_events -> applications (application_id));
+diesel::joinable!(application_files -> applications (application_id));
+diesel::joinable!(business_members -> businesses (business_id));
+diesel::joinable!(webhook_deliveries -> agency_webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     categories,
@@ -465,4 +620,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     worker_heartbeats,
     phone_verifications,
     message_mutes,
+    application_settings,
+    application_forms,
+    question_bank,
+    businesses,
+    business_members,
+    applications,
+    application_events,
+    application_files,
+    agency_webhooks,
+    webhook_deliveries,
+    agency_api_keys,
+    application_pickups,
 );

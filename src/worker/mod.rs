@@ -36,6 +36,7 @@ pub fn registry() -> &'static Registry<WorkerContext> {
         crate::ingest::jobs::register(&mut r);
         crate::search::jobs::register(&mut r);
         crate::alerts::jobs::register(&mut r);
+        crate::applications::jobs::register(&mut r);
         r
     })
 }

@@ -1,0 +1,12 @@
+DROP TABLE application_pickups;
+DROP TABLE agency_api_keys;
+DROP TABLE webhook_deliveries;
+DROP TABLE agency_webhooks;
+DROP TABLE application_files;
+DROP TABLE application_events;
+DROP TABLE applications;
+DROP TABLE business_members;
+DROP TABLE businesses;
+DROP TABLE question_bank;
+DROP TABLE application_forms;
+DROP TABLE application_settings;

@@ -1,0 +1,23 @@
+//! Apply once (issue 12): an owner applies to a program with one form, for their business,
+//! and the agency that owns the program receives, reviews and decides.
+//!
+//! | file       | job                                                                 |
+//! |------------|---------------------------------------------------------------------|
+//! | `form.rs`  | the versioned question set (`FormSchema`) and the one answer check   |
+//! | `model.rs` | rows, the application's states (`AppStatus`) and how to apply        |
+//! | `store.rs` | reading and writing the rows (no transactions of its own)           |
+//! | `jobs.rs`  | `route_application`, queued in the submission's transaction         |
+//! | `routing.rs` | what routing does: the agency's inbox, its email and webhooks     |
+//!
+//! Tables (`migrations/*/2026-12-06-000600_applications`): `application_settings` (portal or
+//! external, 보완 days), `application_forms` (one row per version; the unpublished one is
+//! being edited), `question_bank`, `businesses` + `business_members` (the business applies,
+//! not the login), `applications` (one per program per business, from draft to decision),
+//! `application_events` (who did what, and the answers as submitted), `application_files`,
+//! `agency_webhooks` + `webhook_deliveries`, `agency_api_keys` + `application_pickups`.
+
+pub mod form;
+pub mod jobs;
+pub mod model;
+pub mod routing;
+pub mod store;
