@@ -145,7 +145,7 @@ pub const DEMO_PORTAL_PROGRAM: &str = "2027년 소상공인 온라인 판로 바
 /// The demo program's form: the starter eligibility section (상시 근로자 10명 이하, a
 /// hard yes) and a section with every question kind, a condition among them; published
 /// as version 1, the program set to take applications here.
-fn demo_form(
+pub fn demo_form(
     conn: &mut crate::db::DbConnection,
     a: &crate::announcements::model::Announcement,
     by: &str,

@@ -270,6 +270,11 @@ pub fn publish(
                 "고칠 곳이 남아 있어 게시하지 않았습니다.".into(),
             ));
         }
+        if store::published_form(conn, &a.id)?.is_some_and(|p| p.schema() == schema) {
+            return Err(AppError::BadRequest(
+                "바뀐 내용이 없어 게시하지 않았습니다.".into(),
+            ));
+        }
         if schema.questions().next().is_none() {
             return Err(AppError::BadRequest(
                 "질문이 하나도 없어 게시하지 않았습니다.".into(),
