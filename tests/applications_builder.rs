@@ -623,3 +623,45 @@ fn the_demo_program_form_uses_every_kind() {
     assert!(s.sections[0].questions.iter().any(|q| q.hard.is_some()));
     assert!(builder::portal_ready(&mut conn, &id).unwrap());
 }
+
+/// `jiwon demo` makes the program: open now, on this portal, its published form using
+/// every question kind (read back from the database the demo wrote).
+#[test]
+fn jiwon_demo_includes_a_portal_program_with_every_kind() {
+    use diesel::prelude::*;
+    use jiwon::db::schema::announcements;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let url = format!("sqlite://{}/demo.db", dir.display());
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_jiwon"));
+    cmd.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("JIWON_") || k == "TEST_DATABASE_URL" {
+            cmd.env_remove(k);
+        }
+    }
+    let o = cmd
+        .env("JIWON_LOG", "warn")
+        .env("JIWON_DATABASE_URL", &url)
+        .env("JIWON_SEARCH_DIR", dir.join("search"))
+        .args(["demo", "--no-serve"])
+        .output()
+        .expect("run jiwon");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains(jiwon::demo::DEMO_PORTAL_PROGRAM), "{err}");
+    let mut conn = jiwon::db::DbConnection::establish(&url).expect("the demo's database");
+    let id: String = announcements::table
+        .filter(announcements::title.eq(jiwon::demo::DEMO_PORTAL_PROGRAM))
+        .select(announcements::id)
+        .first(&mut conn)
+        .expect("the demo program");
+    assert!(builder::portal_ready(&mut conn, &id).unwrap());
+    let s = store::published_form(&mut conn, &id)
+        .unwrap()
+        .unwrap()
+        .schema();
+    for k in Kind::ALL {
+        assert!(s.questions().any(|q| q.kind == k), "no {k:?} question");
+    }
+}
