@@ -665,3 +665,110 @@ fn jiwon_demo_includes_a_portal_program_with_every_kind() {
         assert!(s.questions().any(|q| q.kind == k), "no {k:?} question");
     }
 }
+
+/// An owner's draft stays on its version while the new one only adds questions, and
+/// moves (answers kept by key) when a question it answers is taken away.
+#[test]
+fn drafts_stay_on_their_version_unless_a_question_is_taken_away() {
+    use diesel::prelude::*;
+    use jiwon::applications::model::{Application, Business};
+    use jiwon::db::schema::{applications, businesses};
+    let app = TestApp::spawn();
+    let c = editor(&app, "중소벤처기업부");
+    let id = create_announcement(&c, &[]);
+    let (owner_id, _) = app.owner_with(PW, |_| {});
+    let csrf = c.csrf(&format!("/console/announcements/{id}/form"));
+    let publish = || {
+        let r = c.post_form(
+            &format!("/console/announcements/{id}/form/publish"),
+            &[("csrf_token", &csrf)],
+        );
+        assert_eq!(r.status, 303);
+        c.get(r.location());
+        store::published_form(&mut app.conn(), &id)
+            .unwrap()
+            .unwrap()
+    };
+    add_question(
+        &c,
+        &id,
+        "program",
+        &[
+            ("key", "plan"),
+            ("kind", "long_text"),
+            ("label", "사업 계획"),
+        ],
+    );
+    let v1 = publish();
+    let now = app.now();
+    let mut conn = app.conn();
+    let business = Business {
+        id: jiwon::ids::new_id(),
+        business_number: "1234567891".into(),
+        name: "울산 식당".into(),
+        created_by: owner_id.clone(),
+        created_at: now,
+    };
+    diesel::insert_into(businesses::table)
+        .values(&business)
+        .execute(&mut conn)
+        .unwrap();
+    let agency = app.staff("중소벤처기업부", "reviewer").0;
+    let draft = Application {
+        id: jiwon::ids::new_id(),
+        announcement_id: id.clone(),
+        business_id: business.id.clone(),
+        form_id: v1.id.clone(),
+        agency_id: agency.id.clone(),
+        status: "draft".into(),
+        receipt_no: None,
+        applicant_json: "{}".into(),
+        answers_json: r#"{"plan":"온라인 판로"}"#.into(),
+        step: 1,
+        supplement_note: String::new(),
+        supplement_due: None,
+        created_by: owner_id.clone(),
+        submitted_by: None,
+        submitted_at: None,
+        decided_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(applications::table)
+        .values(&draft)
+        .execute(&mut conn)
+        .unwrap();
+    drop(conn);
+    // Version 2 only adds a question: the draft stays on version 1.
+    add_question(
+        &c,
+        &id,
+        "program",
+        &[("key", "budget"), ("kind", "money"), ("label", "신청 금액")],
+    );
+    let v2 = publish();
+    assert_eq!(v2.version, 2);
+    let f = builder::form_for_draft(&mut app.conn(), &draft).unwrap();
+    assert_eq!(f.id, v1.id);
+    // Version 3 takes "plan" away: the draft moves to version 3.
+    let r = c.post_form(
+        &format!("/console/announcements/{id}/form/delete?key=plan"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    let v3 = publish();
+    assert_eq!(v3.version, 3);
+    let f = builder::form_for_draft(&mut app.conn(), &draft).unwrap();
+    assert_eq!(f.id, v3.id);
+    // A submitted application keeps its version for good.
+    let submitted = Application {
+        status: "submitted".into(),
+        ..draft
+    };
+    assert_eq!(
+        builder::form_for_draft(&mut app.conn(), &submitted)
+            .unwrap()
+            .id,
+        v1.id
+    );
+}
