@@ -333,6 +333,9 @@ fn the_builder_adds_edits_moves_and_deletes_with_korean_errors() {
     );
     assert_eq!(r.status, 303);
     assert_eq!(draft_schema(&app, &id).sections[2].title, "첨부 서류");
+    // The preview says when a conditional question shows.
+    let p = c.get(&format!("/console/announcements/{id}/form/preview"));
+    p.assert_contains("‘주 판매 채널’의 답이 ‘온라인’일 때만 보입니다");
 }
 
 #[test]

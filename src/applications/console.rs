@@ -584,10 +584,13 @@ async fn preview(
             |f| serde_json::json!({"version": f.version, "published": f.published_at.is_some()}),
         ),
     );
-    ctx.insert(
-        "sections",
-        &form.map(|f| f.schema().sections).unwrap_or_default(),
-    );
+    let schema = form.map(|f| f.schema()).unwrap_or_default();
+    let labels: std::collections::BTreeMap<&str, &str> = schema
+        .questions()
+        .map(|q| (q.key.as_str(), q.label.as_str()))
+        .collect();
+    ctx.insert("labels", &labels);
+    ctx.insert("sections", &schema.sections);
     ctx.insert("answers", &serde_json::json!({}));
     ctx.insert("files", &serde_json::json!({}));
     FieldErrors::new().insert_into(&mut ctx);
