@@ -139,6 +139,106 @@ pub struct Demo {
     pub owner: Option<(DemoAccount, String)>,
 }
 
+/// The demo program that takes applications on this portal (every question kind).
+pub const DEMO_PORTAL_PROGRAM: &str = "2027년 소상공인 온라인 판로 바우처 (데모: 이 포털에서 신청)";
+
+/// The demo program's form: the starter eligibility section (상시 근로자 10명 이하, a
+/// hard yes) and a section with every question kind, a condition among them; published
+/// as version 1, the program set to take applications here.
+pub fn demo_form(
+    conn: &mut crate::db::DbConnection,
+    a: &crate::announcements::model::Announcement,
+    by: &str,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    use crate::applications::builder;
+    use crate::applications::form::{Column, Kind, Question, ShowIf};
+    let mut schema = builder::starter(a);
+    let q = |key: &str, kind: Kind, label: &str, required: bool| {
+        let mut q = Question::new(key, kind, label);
+        q.required = required;
+        q
+    };
+    let mut name = q("product", Kind::ShortText, "판매할 대표 상품", true);
+    name.max_chars = Some(50);
+    let mut plan = q("plan", Kind::LongText, "판로 개척 계획", true);
+    plan.max_chars = Some(1000);
+    plan.help = "어디에, 무엇을, 어떻게 팔지 적어 주세요.".into();
+    let mut items = q("sku_count", Kind::Number, "판매 상품 수", false);
+    (items.min, items.max) = (Some(1), Some(10_000));
+    let mut budget = q("budget", Kind::Money, "신청 금액(원)", true);
+    (budget.min, budget.max) = (Some(100_000), Some(5_000_000));
+    let start = q("start_on", Kind::Date, "사업 시작 예정일", false);
+    let mut channel = q("channel", Kind::SingleChoice, "주 판매 채널", true);
+    channel.options = vec![
+        "온라인 쇼핑몰".into(),
+        "라이브커머스".into(),
+        "오프라인 매장".into(),
+    ];
+    let mut mall = q(
+        "malls",
+        Kind::MultipleChoice,
+        "입점했거나 입점할 쇼핑몰",
+        true,
+    );
+    mall.options = vec![
+        "스마트스토어".into(),
+        "쿠팡".into(),
+        "11번가".into(),
+        "자사몰".into(),
+    ];
+    mall.show_if = Some(ShowIf {
+        question: "channel".into(),
+        equals: "온라인 쇼핑몰".into(),
+    });
+    let before = q(
+        "supported_before",
+        Kind::YesNo,
+        "최근 3년 안에 비슷한 지원을 받았습니다",
+        true,
+    );
+    let mut file = q("plan_file", Kind::File, "사업계획서 (PDF·HWP)", false);
+    file.max_files = Some(2);
+    file.accept = vec!["pdf".into(), "hwp".into(), "hwpx".into()];
+    let mut sales = q("sales", Kind::Table, "최근 3년 매출", false);
+    sales.columns = vec![
+        Column {
+            key: "year".into(),
+            label: "연도".into(),
+            kind: Kind::Number,
+        },
+        Column {
+            key: "amount".into(),
+            label: "매출".into(),
+            kind: Kind::Money,
+        },
+    ];
+    sales.max_rows = Some(3);
+    sales.bank_key = Some("sales_3y".into());
+    if let Some(s) = schema.sections.iter_mut().find(|s| s.key == "program") {
+        s.questions = vec![
+            name, plan, items, budget, start, channel, mall, before, file, sales,
+        ];
+    }
+    let settings = Form::from_pairs(
+        vec![
+            ("mode".into(), "portal".into()),
+            ("supplement_days".into(), "7".into()),
+            ("show_count".into(), "yes".into()),
+        ],
+        &[],
+    );
+    builder::save_settings(conn, &a.id, &settings, now)?
+        .map_err(|e| AppError::Internal(format!("demo settings: {e:?}")))?;
+    builder::change_draft(conn, a, Some(by), now, None, |s| {
+        *s = schema;
+        Ok(())
+    })?
+    .map_err(|e| AppError::Internal(format!("demo form: {e:?}")))?;
+    builder::publish(conn, a, now)?;
+    Ok(())
+}
+
 /// The sample business owner's address.
 pub const DEMO_OWNER: &str = "owner@demo.jiwon.kr";
 
@@ -243,6 +343,29 @@ pub fn populate(state: &AppState) -> AppResult<Demo> {
         };
         let upcoming = service::create(&mut conn, &later, false, &actor, now)?;
         service::publish_now(&mut conn, &upcoming.id, &actor, now)?;
+        // One program that takes applications on this portal, open now, its form using
+        // every question kind: apply as the demo owner, review as the demo reviewer.
+        let portal = Content {
+            title: DEMO_PORTAL_PROGRAM.into(),
+            summary: "온라인 판로 개척 비용을 업체당 최대 500만 원까지 지원합니다. 이 포털에서 신청합니다."
+                .into(),
+            body_html: "<p>이 포털의 신청서로 접수합니다. 자격 확인부터 차례로 답해 주세요.</p>"
+                .into(),
+            eligibility: crate::announcements::model::Eligibility {
+                employees_max: Some(10),
+                ..Default::default()
+            },
+            apply_start: Some(crate::clock::start_of_kst_day(today - Duration::days(1))),
+            apply_end: Some(crate::clock::end_of_kst_day(today + Duration::days(20))),
+            apply_note: None,
+            contacts: Some("중소벤처기업부 데모 담당 044-000-0000".into()),
+            sub_programs: vec![],
+            ..later.clone()
+        };
+        let program = service::create(&mut conn, &portal, false, &actor, now)?;
+        service::publish_now(&mut conn, &program.id, &actor, now)?;
+        demo_form(&mut conn, &program, &actor.user.id, now)?;
+        eprintln!("신청 데모 공고 (이 포털에서 신청): {DEMO_PORTAL_PROGRAM}");
     }
     drop(conn);
     // The imports queued a match job for every published announcement. Run them before

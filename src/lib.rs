@@ -61,6 +61,17 @@ pub struct AppState {
     /// Why an announcement fits a signed-in owner (its page): alerts' profile matching,
     /// set here like `reach`.
     pub fit: announcements::service::FitFn,
+    /// How a program takes applications (the manage page's settings form, the public
+    /// page's "이 포털에서 신청하기"): applications provides it, set here like `reach`.
+    pub apply: announcements::service::ApplyHooks,
+}
+
+/// The announcements' hooks into applications (how a program takes applications).
+pub fn apply_hooks() -> announcements::service::ApplyHooks {
+    announcements::service::ApplyHooks {
+        settings: applications::builder::settings_view,
+        portal_ready: applications::builder::portal_ready,
+    }
 }
 
 /// The accounts hooks, filled by the domains above accounts.
@@ -107,6 +118,7 @@ impl AppState {
             account_hooks: account_hooks(),
             reach: alerts::matching::reach,
             fit: alerts::fit::for_announcement,
+            apply: apply_hooks(),
             keys,
             channels,
             pool,
@@ -152,6 +164,7 @@ pub fn routes(r: &mut web::Routes) {
     search::web::routes(r);
     announcements::web::routes(r);
     announcements::console::routes(r);
+    applications::console::routes(r);
     worker::web::routes(r);
     owners::web::routes(r);
     alerts::web::routes(r);

@@ -1258,6 +1258,28 @@ fn post_body(
             format!("%PDF-1.4 matrix upload {n}").into_bytes(),
         ),
         "/console/announcements/{announcement}/attachments/{id}/delete" => form(s, &[]),
+        "/console/announcements/{id}/apply-settings" => {
+            form(s, &[("mode", "external"), ("supplement_days", "0")])
+        }
+        // Invalid (empty title / key / label): refused at the fields, nothing saved.
+        "/console/announcements/{id}/form/sections" => form(s, &[("title", "")]),
+        "/console/announcements/{id}/form/questions" => form(
+            s,
+            &[
+                ("section", "program"),
+                ("key", ""),
+                ("kind", "short_text"),
+                ("label", ""),
+            ],
+        ),
+        "/console/announcements/{id}/form/move" => form(s, &[("key", "none"), ("dir", "up")]),
+        "/console/announcements/{id}/form/delete" | "/console/announcements/{id}/form/bank" => {
+            form(s, &[("key", "none")])
+        }
+        "/console/announcements/{id}/form/bank-add" => {
+            form(s, &[("bank_id", "none"), ("section", "program")])
+        }
+        "/console/announcements/{id}/form/publish" => form(s, &[]),
         "/admin/jobs/{id}/retry" | "/admin/deliveries/{id}/retry" => form(s, &[]),
         "/signup" => form(s, &[("email", "not an address")]),
         "/verify/resend" | "/password/forgot" => form(s, &[("email", "not an address")]),

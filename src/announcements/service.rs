@@ -37,6 +37,16 @@ pub type FitFn = fn(
     NaiveDateTime,
 ) -> AppResult<Option<serde_json::Value>>;
 
+/// What applications tells announcements about how a program takes applications (set in
+/// `AppState::apply`, so this module does not import applications): the manage page's
+/// settings form values (`{mode, supplement_days, show_count, published_version}`), and
+/// whether the program takes applications on this portal with a published form.
+#[derive(Clone, Copy)]
+pub struct ApplyHooks {
+    pub settings: fn(&mut DbConnection, &str) -> AppResult<serde_json::Value>,
+    pub portal_ready: fn(&mut DbConnection, &str) -> AppResult<bool>,
+}
+
 /// Queue the search-index refresh of an announcement, in the caller's transaction. The
 /// job reads the row when it runs: public → indexed, otherwise removed from the index.
 pub fn touched(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {

@@ -426,6 +426,7 @@ async fn detail(
         .filter(|u| u.user.agency_id.is_none() && !u.user.is_operator)
         .map(|u| u.user.id.clone());
     let fit_of = state.fit;
+    let portal_ready = state.apply.portal_ready;
     let viewer = user.as_ref().map(|u| u.user.id.clone());
     let (view, fit, saved) = state
         .db(move |conn| {
@@ -448,7 +449,21 @@ async fn detail(
                 Some(uid) => store::is_saved(conn, uid, &a.id)?,
                 None => false,
             };
-            Ok((detail_view(conn, &a, &base, now)?, fit, saved))
+            let mut view = detail_view(conn, &a, &base, now)?;
+            // A program that takes applications on this portal, with a published form,
+            // is applied to here while its window is open.
+            if view.apply.kind != "none"
+                && a.phase(now) == crate::announcements::model::Phase::Open
+                && portal_ready(conn, &a.id)?
+            {
+                view.apply = ApplyView {
+                    kind: "portal",
+                    label: "이 포털에서 신청하기".into(),
+                    href: Some(format!("/announcements/{}/apply", a.id)),
+                };
+                view.apply_method = "이 포털에서 신청".into();
+            }
+            Ok((view, fit, saved))
         })
         .await?;
     let mut ctx = page(user.as_ref(), None);

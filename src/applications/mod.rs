@@ -16,6 +16,8 @@
 //! `application_events` (who did what, and the answers as submitted), `application_files`,
 //! `agency_webhooks` + `webhook_deliveries`, `agency_api_keys` + `application_pickups`.
 
+pub mod builder;
+pub mod console;
 pub mod form;
 pub mod jobs;
 pub mod model;

@@ -55,18 +55,21 @@ pub(super) async fn manage(
     let own = staff.agency.id.clone();
     let now = state.now();
     let base = state.config.base_url.clone();
-    let (a, view, problems, history, files) = state
+    let apply_settings = state.apply.settings;
+    let (a, view, problems, history, files, apply) = state
         .db(move |conn| {
             let a = owned(conn, &id, &own)?;
+            let apply = apply_settings(conn, &a.id)?;
             let view = crate::announcements::web::detail_view(conn, &a, &base, now)?;
             let problems = service::publish_problems(conn, &a, now)?;
             let history = audit::for_target(conn, "announcement", &a.id)?;
             let files = store::attachments_of(conn, &a.id)?;
-            Ok((a, view, problems, history, files))
+            Ok((a, view, problems, history, files, apply))
         })
         .await?;
     let mut ctx = page(Some(&user), Some(&csrf));
     ctx.insert("a", &view);
+    ctx.insert("apply", &apply);
     ctx.insert("status", &a.status);
     ctx.insert("can_edit", &staff.role.can_edit());
     ctx.insert("problems", &problem_links(&a.id, &problems));
