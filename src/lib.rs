@@ -152,6 +152,7 @@ pub fn routes(r: &mut web::Routes) {
     search::web::routes(r);
     announcements::web::routes(r);
     announcements::console::routes(r);
+    applications::console::routes(r);
     worker::web::routes(r);
     owners::web::routes(r);
     alerts::web::routes(r);

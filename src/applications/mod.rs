@@ -16,8 +16,10 @@
 //! `application_events` (who did what, and the answers as submitted), `application_files`,
 //! `agency_webhooks` + `webhook_deliveries`, `agency_api_keys` + `application_pickups`.
 
+pub mod console;
 pub mod form;
 pub mod jobs;
 pub mod model;
+pub mod review;
 pub mod routing;
 pub mod store;

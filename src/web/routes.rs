@@ -55,6 +55,8 @@ pub enum Object {
     Announcement,
     /// A file of an announcement (`{id}`; its announcement is `{announcement}`).
     Attachment,
+    /// An application (of a business, in an agency's inbox), `{id}`.
+    Application,
     /// An agency.
     Agency,
     /// A staff member of an agency.
