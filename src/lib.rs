@@ -61,6 +61,10 @@ pub struct AppState {
     /// Why an announcement fits a signed-in owner (its page): alerts' profile matching,
     /// set here like `reach`.
     pub fit: announcements::service::FitFn,
+    /// "N개 기업 신청" on the announcement page (applications, set here like `reach`).
+    pub applicant_count: announcements::service::ApplicantCountFn,
+    /// Applications per day in the alert report (applications, set here like `reach`).
+    pub applications_per_day: announcements::service::ApplicationsPerDayFn,
 }
 
 /// The accounts hooks, filled by the domains above accounts.
@@ -107,6 +111,8 @@ impl AppState {
             account_hooks: account_hooks(),
             reach: alerts::matching::reach,
             fit: alerts::fit::for_announcement,
+            applicant_count: applications::review::shown_count,
+            applications_per_day: applications::review::per_day,
             keys,
             channels,
             pool,

@@ -338,3 +338,63 @@ fn the_inbox_filters_sorts_and_exports_csv_without_formulas() {
     let filtered = ed.get(&format!("/console/applications.csv?program={p1}"));
     assert!(!filtered.text().contains("대구 공방"));
 }
+
+#[test]
+fn the_alert_report_counts_applications_per_day_and_the_page_shows_the_count_only_when_allowed() {
+    let app = TestApp::spawn();
+    let (_, editor, pw) = app.staff("중소벤처기업부", "editor");
+    let (owner, _) = app.owner_with(PW, |_| {});
+    let ed = app.client();
+    ed.login(&editor, &pw);
+    let ann = create_announcement(&ed, &[("title", "소상공인 판로")]);
+    let csrf = ed.csrf(&format!("/console/announcements/{ann}"));
+    let r = ed.post_form(
+        &format!("/console/announcements/{ann}/publish"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    submit(&app, &ann, &owner, "5550000001", "가 상회");
+    submit(&app, &ann, &owner, "5550000002", "나 상회");
+    app.clock.advance(chrono::Duration::days(1));
+    submit(&app, &ann, &owner, "5550000003", "다 상회");
+    ed.login(&editor, &pw); // a day idle ends the session
+
+    let report = ed.get(&format!("/console/announcements/{ann}/alerts"));
+    assert_eq!(report.status, 200, "{}", report.location());
+    let cell = |label: &str| -> String {
+        let re = regex::Regex::new(&format!(
+            r#"<th scope="row">{}</th><td>[^<]*</td><td>[^<]*</td><td class="applied">(\d+)</td>"#,
+            regex::escape(label)
+        ))
+        .expect("regex");
+        re.captures(&report.body)
+            .map(|c| c[1].to_string())
+            .unwrap_or_else(|| panic!("no row {label}: {}", report.body))
+    };
+    assert_eq!(cell("발송일"), "2");
+    assert_eq!(cell("D+1"), "1");
+    assert_eq!(cell("D-1"), "0");
+
+    // "N개 기업 신청" only once the agency allows it.
+    let visitor = app.client();
+    let page = visitor.get(&format!("/announcements/{ann}"));
+    assert_eq!(page.status, 200);
+    assert!(!page.text().contains("개 기업 신청"));
+    let mut settings = jiwon::applications::model::Settings {
+        announcement_id: ann.clone(),
+        mode: "portal".into(),
+        supplement_days: 7,
+        show_count: false,
+        updated_at: app.now(),
+    };
+    store::save_settings(&mut app.conn(), &settings).expect("settings");
+    assert!(!visitor
+        .get(&format!("/announcements/{ann}"))
+        .text()
+        .contains("개 기업 신청"));
+    settings.show_count = true;
+    store::save_settings(&mut app.conn(), &settings).expect("settings");
+    visitor
+        .get(&format!("/announcements/{ann}"))
+        .assert_contains("3개 기업 신청");
+}

@@ -426,8 +426,9 @@ async fn detail(
         .filter(|u| u.user.agency_id.is_none() && !u.user.is_operator)
         .map(|u| u.user.id.clone());
     let fit_of = state.fit;
+    let count_of = state.applicant_count;
     let viewer = user.as_ref().map(|u| u.user.id.clone());
-    let (view, fit, saved) = state
+    let (view, fit, saved, applicants) = state
         .db(move |conn| {
             let a = store::find(conn, &id)?.ok_or(AppError::NotFound)?;
             if !a.is_public() {
@@ -448,12 +449,18 @@ async fn detail(
                 Some(uid) => store::is_saved(conn, uid, &a.id)?,
                 None => false,
             };
-            Ok((detail_view(conn, &a, &base, now)?, fit, saved))
+            let applicants = if a.is_public() {
+                count_of(conn, &a.id)?
+            } else {
+                None
+            };
+            Ok((detail_view(conn, &a, &base, now)?, fit, saved, applicants))
         })
         .await?;
     let mut ctx = page(user.as_ref(), None);
     ctx.insert("a", &view);
     ctx.insert("fit", &fit);
+    ctx.insert("applicants", &applicants);
     // What a sign-in with intent just did (`accounts::intent`); only said to the
     // signed-in (an anonymous page is shared by everyone through caches).
     ctx.insert(

@@ -422,6 +422,48 @@ pub fn tell_agency(
     Ok(staff.len())
 }
 
+/// Applications that count as "신청" for the public figure and the report: submitted
+/// and beyond, not drafts or cancelled ones.
+fn counted() -> [&'static str; 2] {
+    [AppStatus::Draft.as_str(), AppStatus::Cancelled.as_str()]
+}
+
+/// "N개 기업 신청": the number of businesses that applied, only when the program's
+/// settings allow showing it (`show_count`).
+pub fn shown_count(conn: &mut DbConnection, announcement_id: &str) -> AppResult<Option<i64>> {
+    if !super::store::settings(conn, announcement_id)?.is_some_and(|s| s.show_count) {
+        return Ok(None);
+    }
+    Ok(Some(
+        applications::table
+            .filter(applications::announcement_id.eq(announcement_id))
+            .filter(applications::status.ne_all(counted()))
+            .count()
+            .get_result(conn)?,
+    ))
+}
+
+/// Applications submitted per KST day from `from` to `to` (inclusive), for the report.
+pub fn per_day(
+    conn: &mut DbConnection,
+    announcement_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<(NaiveDate, i64)>> {
+    let times: Vec<Option<NaiveDateTime>> = applications::table
+        .filter(applications::announcement_id.eq(announcement_id))
+        .filter(applications::status.ne_all(counted()))
+        .filter(applications::submitted_at.ge(crate::clock::start_of_kst_day(from)))
+        .filter(applications::submitted_at.le(crate::clock::end_of_kst_day(to)))
+        .select(applications::submitted_at)
+        .load(conn)?;
+    let mut days: std::collections::BTreeMap<NaiveDate, i64> = Default::default();
+    for t in times.into_iter().flatten() {
+        *days.entry(crate::clock::to_kst(t).date()).or_default() += 1;
+    }
+    Ok(days.into_iter().collect())
+}
+
 /// A staff member's view of one application's history line.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryLine {
