@@ -473,7 +473,7 @@ fn known(access: Access, object: Object) -> bool {
             | (A::Owner, O::None)
             | (
                 A::Staff | A::StaffEdit,
-                O::None | O::Announcement | O::Attachment | O::Application
+                O::None | O::Announcement | O::Attachment | O::Application | O::ApplicationFile
             )
             | (A::AgencyAdmin, O::None | O::StaffMember)
             | (A::Operator, O::None | O::Job | O::Delivery)
@@ -496,9 +496,11 @@ fn known(access: Access, object: Object) -> bool {
 fn allowed(spec: &RouteSpec, variant: Variant, who: Who) -> bool {
     // The object belongs to agency A / owner A: only they may act on it.
     let of_agency_a = match spec.object {
-        Object::Announcement | Object::Attachment | Object::StaffMember | Object::Application => {
-            who.agency() == Some(Side::A)
-        }
+        Object::Announcement
+        | Object::Attachment
+        | Object::StaffMember
+        | Object::Application
+        | Object::ApplicationFile => who.agency() == Some(Side::A),
         _ => true,
     };
     let of_owner_a = match spec.object {
@@ -1028,6 +1030,36 @@ impl World {
                 secrets.push(marker(name, a_staff));
                 values.insert("id", id);
             }
+            Object::ApplicationFile => {
+                let n = self.next();
+                let application = self.application(app, &format!("MKAPPF{n} 기업"));
+                let stored = format!("{}.bin", new_id());
+                let body = format!("%PDF-1.4 MKAFILEBODY{n}");
+                std::fs::create_dir_all(&app.state.config.upload_dir).expect("upload dir");
+                std::fs::write(app.state.config.upload_dir.join(&stored), &body).expect("file");
+                let id = new_id();
+                {
+                    use jiwon::db::schema::application_files as f;
+                    diesel::insert_into(f::table)
+                        .values((
+                            f::id.eq(&id),
+                            f::application_id.eq(&application),
+                            f::question_key.eq("plan"),
+                            f::stored_name.eq(&stored),
+                            f::original_name.eq(format!("MKAFILE{n}.pdf")),
+                            f::content_type.eq("application/pdf"),
+                            f::size_bytes.eq(body.len() as i64),
+                            f::sha256.eq(sha256_hex(&body)),
+                            f::created_by.eq(None::<String>),
+                            f::created_at.eq(now),
+                        ))
+                        .execute(&mut app.conn())
+                        .expect("application file");
+                }
+                secrets.push(marker(format!("MKAFILEBODY{n}"), a_staff));
+                values.insert("id", id);
+                values.insert("application", application);
+            }
             Object::StaffMember => {
                 let n = self.next();
                 let email = format!("mkstaff{n}@a.test");
@@ -1184,6 +1216,7 @@ fn provides(object: Object) -> &'static [&'static str] {
         | Object::Delivery
         | Object::Job => &["id"],
         Object::Attachment => &["id", "announcement"],
+        Object::ApplicationFile => &["id", "application"],
         Object::OutboxMessage => &["name"],
         Object::StaticFile => &["file"],
         Object::VerifyLink

@@ -28,7 +28,12 @@ pub fn routes(r: &mut Routes) {
     r.get("/console/applications", inbox, Access::Staff)
         .get("/console/applications.csv", inbox_csv, Access::Staff)
         .get("/console/applications/{id}", show, own)
-        .post("/console/applications/{id}/status", change_status, own);
+        .post("/console/applications/{id}/status", change_status, own)
+        .get(
+            "/console/applications/{application}/files/{id}",
+            file,
+            Access::Staff.on(Object::ApplicationFile),
+        );
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -239,21 +244,18 @@ async fn show_page(
             let schema = super::store::form_by_id(conn, &app.form_id)?
                 .map(|f| f.schema())
                 .unwrap_or_default();
-            let files: Vec<(String, String)> = {
-                use crate::db::schema::application_files;
-                use diesel::prelude::*;
-                application_files::table
-                    .filter(application_files::application_id.eq(&app.id))
-                    .order(application_files::created_at.asc())
-                    .select((application_files::id, application_files::original_name))
-                    .load(conn)?
-            };
+            let files = review::files(conn, &app.id)?;
             let history = review::history(conn, &app.id)?;
             let others = review::other_applications(conn, &app, now)?;
             Ok((app, program, business, schema, history, others, files))
         })
         .await?;
     let answers = app.answers();
+    let file_links: Vec<Value> = files
+        .iter()
+        .map(|f| json!({"name": f.original_name, "size": f.size_bytes, "href": format!("/console/applications/{}/files/{}", app.id, f.id)}))
+        .collect();
+    let files: Vec<(String, String)> = files.into_iter().map(|f| (f.id, f.original_name)).collect();
     let sections: Vec<Value> = form_schema
         .sections
         .iter()
@@ -303,6 +305,7 @@ async fn show_page(
     ctx.insert("sections", &sections);
     ctx.insert("history", &history);
     ctx.insert("others", &others);
+    ctx.insert("files", &file_links);
     ctx.insert("choices", &choices);
     if failed {
         render_status(
@@ -314,6 +317,40 @@ async fn show_page(
     } else {
         render(state, "applications/review.html", &ctx)
     }
+}
+
+/// One uploaded answer, to the staff of the application's agency only (404 otherwise,
+/// and for a file of another application).
+async fn file(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let staff = user.staff()?;
+    let (application, id) = path.into_inner();
+    let agency = staff.agency.id.clone();
+    let f = state
+        .db(move |conn| {
+            review::owned(conn, &application, &agency)?;
+            review::file_of(conn, &application, &id)
+        })
+        .await?;
+    let p = state.config.upload_dir.join(&f.stored_name);
+    let bytes = web::block(move || std::fs::read(p))
+        .await?
+        .map_err(|_| crate::error::AppError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type(f.content_type.clone())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"download\"; filename*=UTF-8''{}",
+                urlencoding::encode(&f.original_name)
+            ),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(bytes))
 }
 
 async fn show(

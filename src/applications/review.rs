@@ -464,6 +464,37 @@ pub fn per_day(
     Ok(days.into_iter().collect())
 }
 
+/// An uploaded answer of the application (404 for another application's).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::application_files)]
+pub struct FileRow {
+    pub id: String,
+    pub stored_name: String,
+    pub original_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+pub fn file_of(conn: &mut DbConnection, application_id: &str, id: &str) -> AppResult<FileRow> {
+    use crate::db::schema::application_files as f;
+    f::table
+        .find(id)
+        .filter(f::application_id.eq(application_id))
+        .select(FileRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)
+}
+
+pub fn files(conn: &mut DbConnection, application_id: &str) -> AppResult<Vec<FileRow>> {
+    use crate::db::schema::application_files as f;
+    Ok(f::table
+        .filter(f::application_id.eq(application_id))
+        .order((f::created_at.asc(), f::id.asc()))
+        .select(FileRow::as_select())
+        .load(conn)?)
+}
+
 /// A staff member's view of one application's history line.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryLine {

@@ -57,6 +57,8 @@ pub enum Object {
     Attachment,
     /// An application (of a business, in an agency's inbox), `{id}`.
     Application,
+    /// A file of an application (`{id}`; its application is `{application}`).
+    ApplicationFile,
     /// An agency.
     Agency,
     /// A staff member of an agency.
