@@ -200,6 +200,38 @@ fn routing_puts_it_in_the_agency_inbox_and_emails_its_staff_and_no_one_else_sees
         .header("content-disposition")
         .unwrap_or("")
         .contains("attachment"));
+    // The ZIPs (one application; the whole program), opened by Python's zipfile.
+    for url in [
+        format!("/console/applications/{id}/files.zip"),
+        format!("/console/applications.zip?program={ann}"),
+    ] {
+        let z = rv.get_bytes(&url);
+        assert_eq!(z.0, 200, "{url}");
+        let path = app.dir.path().join("check.zip");
+        std::fs::write(&path, &z.1).expect("zip file");
+        let out = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import sys, zipfile\n\
+                 z = zipfile.ZipFile(sys.argv[1])\n\
+                 assert z.testzip() is None\n\
+                 names = z.namelist()\n\
+                 data = [n for n in names if n.endswith('사업계획서.pdf')]\n\
+                 assert len(data) == 1, names\n\
+                 assert z.read(data[0]) == b'%PDF-1.4 plan'\n\
+                 idx = z.read('index.csv').decode('utf-8-sig')\n\
+                 assert '사업계획서.pdf' in idx and '포함' in idx, idx\n\
+                 print('ZIP OK', len(names))",
+            )
+            .arg(&path)
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 
     // Another agency's staff: not in their inbox, 404 on the page and the status change.
     let o = app.client();
@@ -209,6 +241,15 @@ fn routing_puts_it_in_the_agency_inbox_and_emails_its_staff_and_no_one_else_sees
     assert!(!theirs.text().contains("울산 식당"));
     assert_eq!(o.get(&format!("/console/applications/{id}")).status, 404);
     assert_eq!(o.get(&href).status, 404);
+    assert_eq!(
+        o.get(&format!("/console/applications/{id}/files.zip"))
+            .status,
+        404
+    );
+    // Another agency's program: refused as the console refuses it (403).
+    let z = o.get_bytes(&format!("/console/applications.zip?program={ann}"));
+    assert!(matches!(z.0, 403 | 404), "{}", z.0);
+    assert!(!String::from_utf8_lossy(&z.1).contains("plan"));
     let csrf = o.csrf("/console/applications");
     let r = o.post_form(
         &format!("/console/applications/{id}/status"),

@@ -29,6 +29,12 @@ pub fn routes(r: &mut Routes) {
         .get("/console/applications.csv", inbox_csv, Access::Staff)
         .get("/console/applications/{id}", show, own)
         .post("/console/applications/{id}/status", change_status, own)
+        .get("/console/applications/{id}/files.zip", application_zip, own)
+        .get(
+            "/console/applications.zip",
+            program_zip,
+            Access::Staff.on(Object::Announcement).in_field("program"),
+        )
         .get(
             "/console/applications/{application}/files/{id}",
             file,
@@ -351,6 +357,67 @@ async fn file(
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(bytes))
+}
+
+fn zip_response(name: &str, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes)
+}
+
+/// All files of one application, with index.csv.
+async fn application_zip(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let staff = user.staff()?;
+    let id = path.into_inner();
+    let agency = staff.agency.id.clone();
+    let dir = state.config.upload_dir.clone();
+    let (receipt, bytes) = state
+        .db(move |conn| {
+            let app = review::owned(conn, &id, &agency)?;
+            let entries = review::zip_entries(conn, &agency, &app.announcement_id, Some(&app.id))?;
+            Ok((
+                app.receipt_no.unwrap_or(app.id),
+                super::export::build(&dir, &entries)?,
+            ))
+        })
+        .await?;
+    Ok(zip_response(&format!("application-{receipt}.zip"), bytes))
+}
+
+#[derive(Deserialize)]
+struct ProgramQuery {
+    program: String,
+}
+
+/// All files of a program's applications in the agency's inbox, with index.csv.
+async fn program_zip(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<ProgramQuery>,
+) -> AppResult<HttpResponse> {
+    let staff = user.staff()?;
+    let program = q.into_inner().program;
+    let agency = staff.agency.id.clone();
+    let dir = state.config.upload_dir.clone();
+    let bytes = state
+        .db(move |conn| {
+            // The program must be the agency's (owned or executed): 404 otherwise.
+            crate::announcements::console::owned(conn, &program, &agency)?;
+            let entries = review::zip_entries(conn, &agency, &program, None)?;
+            super::export::build(&dir, &entries)
+        })
+        .await?;
+    let stamp = format_kst(state.now(), "%Y%m%d");
+    Ok(zip_response(&format!("program-files-{stamp}.zip"), bytes))
 }
 
 async fn show(

@@ -17,6 +17,7 @@
 //! `agency_webhooks` + `webhook_deliveries`, `agency_api_keys` + `application_pickups`.
 
 pub mod console;
+pub mod export;
 pub mod form;
 pub mod jobs;
 pub mod model;

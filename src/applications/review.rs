@@ -495,6 +495,57 @@ pub fn files(conn: &mut DbConnection, application_id: &str) -> AppResult<Vec<Fil
         .load(conn)?)
 }
 
+/// The files of the applications in `agency_id`'s inbox: one application's (`Some`) or
+/// every one of the program's, as ZIP entries.
+pub fn zip_entries(
+    conn: &mut DbConnection,
+    agency_id: &str,
+    announcement_id: &str,
+    application_id: Option<&str>,
+) -> AppResult<Vec<super::export::Entry>> {
+    use crate::db::schema::application_files as f;
+    let mut q = f::table
+        .inner_join(applications::table)
+        .filter(applications::agency_id.eq(agency_id))
+        .filter(applications::announcement_id.eq(announcement_id))
+        .filter(applications::status.ne(AppStatus::Draft.as_str()))
+        .into_boxed();
+    if let Some(id) = application_id {
+        q = q.filter(applications::id.eq(id.to_string()));
+    }
+    let rows: Vec<(Option<String>, String, String, String, String, i64, String)> = q
+        .order((
+            applications::submitted_at.asc(),
+            f::created_at.asc(),
+            f::id.asc(),
+        ))
+        .select((
+            applications::receipt_no,
+            applications::id,
+            f::question_key,
+            f::stored_name,
+            f::original_name,
+            f::size_bytes,
+            f::sha256,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(receipt, app_id, question_key, stored_name, original_name, size_bytes, sha256)| {
+                super::export::Entry {
+                    folder: receipt.unwrap_or(app_id),
+                    question_key,
+                    stored_name,
+                    original_name,
+                    size_bytes,
+                    sha256,
+                }
+            },
+        )
+        .collect())
+}
+
 /// A staff member's view of one application's history line.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryLine {
