@@ -513,7 +513,8 @@ pub fn zip_entries(
     if let Some(id) = application_id {
         q = q.filter(applications::id.eq(id.to_string()));
     }
-    let rows: Vec<(Option<String>, String, String, String, String, i64, String)> = q
+    type Row = (Option<String>, String, String, String, String, i64, String);
+    let rows: Vec<Row> = q
         .order((
             applications::submitted_at.asc(),
             f::created_at.asc(),
