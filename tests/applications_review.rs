@@ -368,6 +368,9 @@ fn status_changes_follow_reviewer_may_store_the_supplement_and_email_the_applica
         sink.wait_for(before + 3, Duration::from_secs(10)),
         before + 3
     );
+    // The agency's audit log names the change.
+    let audit = rv.get("/console/audit");
+    audit.assert_contains("신청 상태 변경");
     // A forged form is refused.
     let r = rv.post_form(
         &format!("/console/applications/{a1}/status"),
