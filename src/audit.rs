@@ -50,6 +50,7 @@ pub const LABELS: &[(&str, &str)] = &[
     ("staff.remove", "직원 내보냄"),
     ("staff.disable", "계정 사용 중지"),
     ("agency.add", "기관 등록"),
+    ("application.status", "신청 상태 변경"),
 ];
 
 /// The Korean words for an action code; a code without them shows as "기타 작업".

@@ -64,6 +64,10 @@ pub struct AppState {
     /// How a program takes applications (the manage page's settings form, the public
     /// page's "이 포털에서 신청하기"): applications provides it, set here like `reach`.
     pub apply: announcements::service::ApplyHooks,
+    /// "N개 기업 신청" on the announcement page (applications, set here like `reach`).
+    pub applicant_count: announcements::service::ApplicantCountFn,
+    /// Applications per day in the alert report (applications, set here like `reach`).
+    pub applications_per_day: announcements::service::ApplicationsPerDayFn,
 }
 
 /// The announcements' hooks into applications (how a program takes applications).
@@ -119,6 +123,8 @@ impl AppState {
             reach: alerts::matching::reach,
             fit: alerts::fit::for_announcement,
             apply: apply_hooks(),
+            applicant_count: applications::review::shown_count,
+            applications_per_day: applications::review::per_day,
             keys,
             channels,
             pool,
@@ -165,6 +171,7 @@ pub fn routes(r: &mut web::Routes) {
     announcements::web::routes(r);
     announcements::console::routes(r);
     applications::console::routes(r);
+    applications::inbox::routes(r);
     worker::web::routes(r);
     owners::web::routes(r);
     alerts::web::routes(r);

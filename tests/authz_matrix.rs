@@ -473,7 +473,7 @@ fn known(access: Access, object: Object) -> bool {
             | (A::Owner, O::None)
             | (
                 A::Staff | A::StaffEdit,
-                O::None | O::Announcement | O::Attachment
+                O::None | O::Announcement | O::Attachment | O::Application | O::ApplicationFile
             )
             | (A::AgencyAdmin, O::None | O::StaffMember)
             | (A::Operator, O::None | O::Job | O::Delivery)
@@ -496,9 +496,11 @@ fn known(access: Access, object: Object) -> bool {
 fn allowed(spec: &RouteSpec, variant: Variant, who: Who) -> bool {
     // The object belongs to agency A / owner A: only they may act on it.
     let of_agency_a = match spec.object {
-        Object::Announcement | Object::Attachment | Object::StaffMember => {
-            who.agency() == Some(Side::A)
-        }
+        Object::Announcement
+        | Object::Attachment
+        | Object::StaffMember
+        | Object::Application
+        | Object::ApplicationFile => who.agency() == Some(Side::A),
         _ => true,
     };
     let of_owner_a = match spec.object {
@@ -760,6 +762,71 @@ impl World {
         self.counter
     }
 
+    /// A submitted application of owner A (business `name`) to A's published program.
+    fn application(&mut self, app: &TestApp, name: &str) -> String {
+        use jiwon::applications::form::{FormSchema, Kind, Question, Section};
+        use jiwon::applications::model::{Application, Business};
+        use jiwon::applications::store as app_store;
+        use jiwon::db::schema::{applications, businesses};
+        let mut conn = app.conn();
+        let now = app.now();
+        let owner = self.owner_id[&Side::A].clone();
+        let ann = self.a_published.clone();
+        let business = Business {
+            id: new_id(),
+            business_number: format!("9{:09}", self.next()),
+            name: name.into(),
+            created_by: owner.clone(),
+            created_at: now,
+        };
+        diesel::insert_into(businesses::table)
+            .values(&business)
+            .execute(&mut conn)
+            .expect("business");
+        let form = match app_store::published_form(&mut conn, &ann).expect("form") {
+            Some(f) => f,
+            None => {
+                let schema = FormSchema {
+                    sections: vec![Section {
+                        key: "program".into(),
+                        title: "사업 질문".into(),
+                        intro: String::new(),
+                        questions: vec![Question::new("plan", Kind::ShortText, "계획")],
+                    }],
+                };
+                app_store::save_draft_form(&mut conn, &ann, &schema, None, now).expect("draft");
+                app_store::publish_draft_form(&mut conn, &ann, now)
+                    .expect("publish")
+                    .expect("form")
+            }
+        };
+        let id = new_id();
+        diesel::insert_into(applications::table)
+            .values(&Application {
+                id: id.clone(),
+                announcement_id: ann,
+                business_id: business.id,
+                form_id: form.id,
+                agency_id: self.agency[&Side::A].id.clone(),
+                status: "submitted".into(),
+                receipt_no: Some(format!("MK-{id}")),
+                applicant_json: "{}".into(),
+                answers_json: r#"{"plan":"계획"}"#.into(),
+                step: 1,
+                supplement_note: String::new(),
+                supplement_due: None,
+                created_by: owner.clone(),
+                submitted_by: Some(owner),
+                submitted_at: Some(now),
+                decided_at: None,
+                created_at: now,
+                updated_at: now,
+            })
+            .execute(&mut conn)
+            .expect("application");
+        id
+    }
+
     fn editor_a(&self) -> CurrentUser {
         CurrentUser {
             user: self.user[&Who::Editor(Side::A)].clone(),
@@ -955,6 +1022,44 @@ impl World {
             Object::Agency => {
                 values.insert("id", self.agency[&Side::A].id.clone());
             }
+            Object::Application => {
+                // A fresh application of owner A to A's published program, in A's inbox.
+                let n = self.next();
+                let name = format!("MKAPP{n} 기업");
+                let id = self.application(app, &name);
+                secrets.push(marker(name, a_staff));
+                values.insert("id", id);
+            }
+            Object::ApplicationFile => {
+                let n = self.next();
+                let application = self.application(app, &format!("MKAPPF{n} 기업"));
+                let stored = format!("{}.bin", new_id());
+                let body = format!("%PDF-1.4 MKAFILEBODY{n}");
+                std::fs::create_dir_all(&app.state.config.upload_dir).expect("upload dir");
+                std::fs::write(app.state.config.upload_dir.join(&stored), &body).expect("file");
+                let id = new_id();
+                {
+                    use jiwon::db::schema::application_files as f;
+                    diesel::insert_into(f::table)
+                        .values((
+                            f::id.eq(&id),
+                            f::application_id.eq(&application),
+                            f::question_key.eq("plan"),
+                            f::stored_name.eq(&stored),
+                            f::original_name.eq(format!("MKAFILE{n}.pdf")),
+                            f::content_type.eq("application/pdf"),
+                            f::size_bytes.eq(body.len() as i64),
+                            f::sha256.eq(sha256_hex(&body)),
+                            f::created_by.eq(None::<String>),
+                            f::created_at.eq(now),
+                        ))
+                        .execute(&mut app.conn())
+                        .expect("application file");
+                }
+                secrets.push(marker(format!("MKAFILEBODY{n}"), a_staff));
+                values.insert("id", id);
+                values.insert("application", application);
+            }
             Object::StaffMember => {
                 let n = self.next();
                 let email = format!("mkstaff{n}@a.test");
@@ -1103,6 +1208,7 @@ fn provides(object: Object) -> &'static [&'static str] {
     match object {
         Object::None => &[],
         Object::Announcement
+        | Object::Application
         | Object::Agency
         | Object::StaffMember
         | Object::Subscription
@@ -1110,6 +1216,7 @@ fn provides(object: Object) -> &'static [&'static str] {
         | Object::Delivery
         | Object::Job => &["id"],
         Object::Attachment => &["id", "announcement"],
+        Object::ApplicationFile => &["id", "application"],
         Object::OutboxMessage => &["name"],
         Object::StaticFile => &["file"],
         Object::VerifyLink
@@ -1249,6 +1356,7 @@ fn post_body(
         "/console/announcements/{id}/publish"
         | "/console/announcements/{id}/unpublish"
         | "/console/announcements/{id}/close" => form(s, &[]),
+        "/console/applications/{id}/status" => form(s, &[("to", "reviewing"), ("note", "")]),
         "/console/announcements/{id}/schedule" => {
             form(s, &[("date", "2026-12-20"), ("time", "09:00")])
         }

@@ -187,11 +187,27 @@ pub fn account_message(d: &Delivery) -> AppResult<Message> {
             "아래 버튼을 눌러 계정을 만들어 주세요. 링크는 7일 동안 유효합니다.",
             "초대 수락",
         ),
+        "app_arrived" => (
+            "[지원] 새 신청서가 접수되었습니다",
+            "기관 신청함에 새 신청서가 도착했습니다",
+            "기관 콘솔의 신청함에서 확인해 주세요.",
+            "신청서 열기",
+        ),
+        "app_status" => (
+            "[지원] 신청 처리 상태가 바뀌었습니다",
+            "신청 처리 상태 안내",
+            "신청하신 사업의 처리 상태가 바뀌었습니다.",
+            "신청 내역 보기",
+        ),
         _ => return Err(AppError::internal(format!("unknown account email kind {kind}"))),
     };
     let mut intro = vec![intro.to_string()];
     if let Some(summary) = detail.get("summary").and_then(|v| v.as_str()) {
         intro.push(format!("신청 내용: {summary}"));
+    }
+    // Application messages: their facts, one line each.
+    if let Some(lines) = detail.get("lines").and_then(|v| v.as_array()) {
+        intro.extend(lines.iter().filter_map(|l| l.as_str()).map(String::from));
     }
     Ok(Message {
         subject: subject.into(),

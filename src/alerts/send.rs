@@ -225,9 +225,16 @@ fn mark_digest_items_sent(
 }
 
 fn is_account_mail(d: &Delivery) -> bool {
-    ["verify:", "reset:", "confirm:", "invite:"]
-        .iter()
-        .any(|p| d.kind.starts_with(p))
+    [
+        "verify:",
+        "reset:",
+        "confirm:",
+        "invite:",
+        "app_arrived:",
+        "app_status:",
+    ]
+    .iter()
+    .any(|p| d.kind.starts_with(p))
 }
 
 fn send_one(

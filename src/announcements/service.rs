@@ -47,6 +47,20 @@ pub struct ApplyHooks {
     pub portal_ready: fn(&mut DbConnection, &str) -> AppResult<bool>,
 }
 
+/// How many businesses applied on the portal, when the agency lets the announcement page
+/// say so (`None` otherwise). Applications provides it (`applications::review::shown_count`);
+/// `AppState::applicant_count` holds it, as with [`ReachFn`].
+pub type ApplicantCountFn = fn(&mut DbConnection, &str) -> AppResult<Option<i64>>;
+
+/// Applications submitted per KST day between two dates (inclusive), for the alert
+/// report. Applications provides it (`applications::review::per_day`).
+pub type ApplicationsPerDayFn = fn(
+    &mut DbConnection,
+    &str,
+    chrono::NaiveDate,
+    chrono::NaiveDate,
+) -> AppResult<Vec<(chrono::NaiveDate, i64)>>;
+
 /// Queue the search-index refresh of an announcement, in the caller's transaction. The
 /// job reads the row when it runs: public → indexed, otherwise removed from the index.
 pub fn touched(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {

@@ -427,8 +427,9 @@ async fn detail(
         .map(|u| u.user.id.clone());
     let fit_of = state.fit;
     let portal_ready = state.apply.portal_ready;
+    let count_of = state.applicant_count;
     let viewer = user.as_ref().map(|u| u.user.id.clone());
-    let (view, fit, saved) = state
+    let (view, fit, saved, applicants) = state
         .db(move |conn| {
             let a = store::find(conn, &id)?.ok_or(AppError::NotFound)?;
             if !a.is_public() {
@@ -463,12 +464,18 @@ async fn detail(
                 };
                 view.apply_method = "이 포털에서 신청".into();
             }
-            Ok((view, fit, saved))
+            let applicants = if a.is_public() {
+                count_of(conn, &a.id)?
+            } else {
+                None
+            };
+            Ok((view, fit, saved, applicants))
         })
         .await?;
     let mut ctx = page(user.as_ref(), None);
     ctx.insert("a", &view);
     ctx.insert("fit", &fit);
+    ctx.insert("applicants", &applicants);
     // What a sign-in with intent just did (`accounts::intent`); only said to the
     // signed-in (an anonymous page is shared by everyone through caches).
     ctx.insert(

@@ -19,6 +19,9 @@ pub struct Routed {
 
 pub struct RouteApplication;
 
+/// The site's address, for links in the messages jobs queue (a worker service).
+pub struct BaseUrl(pub String);
+
 impl JobKind for RouteApplication {
     const KIND: &'static str = "route_application";
     type Payload = Routed;

@@ -18,8 +18,11 @@
 
 pub mod builder;
 pub mod console;
+pub mod export;
 pub mod form;
+pub mod inbox;
 pub mod jobs;
 pub mod model;
+pub mod review;
 pub mod routing;
 pub mod store;

@@ -118,7 +118,7 @@ async fn listing(
     )
 }
 
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     // Spreadsheet formula injection: a leading = + - @, tab or carriage return is
     // neutralised (spreadsheets read a formula after the last two too).
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {

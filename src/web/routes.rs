@@ -55,6 +55,10 @@ pub enum Object {
     Announcement,
     /// A file of an announcement (`{id}`; its announcement is `{announcement}`).
     Attachment,
+    /// An application (of a business, in an agency's inbox), `{id}`.
+    Application,
+    /// A file of an application (`{id}`; its application is `{application}`).
+    ApplicationFile,
     /// An agency.
     Agency,
     /// A staff member of an agency.

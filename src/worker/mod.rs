@@ -25,6 +25,9 @@ pub fn context(state: &AppState) -> WorkerContext {
         .with(crate::alerts::jobs::ChannelsOff(
             state.channels.switched_off(),
         ))
+        .with(crate::applications::jobs::BaseUrl(
+            state.config.base_url.clone(),
+        ))
 }
 
 /// Every job kind the worker runs, each registered by its domain.

@@ -110,6 +110,17 @@ impl Client {
     pub fn get(&self, path: &str) -> Resp {
         finish(self.agent.get(&format!("{}{}", self.base, path)).call())
     }
+    /// A GET whose body is bytes (a ZIP, a file): (status, body).
+    pub fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
+        let r = match self.agent.get(&format!("{}{}", self.base, path)).call() {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("request failed: {e}"),
+        };
+        let status = r.status();
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut r.into_reader(), &mut body).expect("body");
+        (status, body)
+    }
     pub fn get_with(&self, path: &str, header: (&str, &str)) -> Resp {
         finish(
             self.agent

@@ -167,6 +167,7 @@ pub(super) async fn console_alerts(
     let now = state.now();
     let agency = staff.agency.id.clone();
     let off = state.channels.switched_off();
+    let per_day = state.applications_per_day;
     let (a, reach, results, views, center) = state
         .db(move |conn| {
             let a = crate::announcements::console::owned(conn, &id, &agency)?;
@@ -179,6 +180,8 @@ pub(super) async fn console_alerts(
             let to = center + Duration::days(7);
             let counted: HashMap<chrono::NaiveDate, i64> =
                 crate::announcements::store::views_by_day(conn, &a.id, from, to)?.into_iter().collect();
+            let applied: HashMap<chrono::NaiveDate, i64> =
+                per_day(conn, &a.id, from, to)?.into_iter().collect();
             let views: Vec<serde_json::Value> = (0..13)
                 .map(|i| {
                     let day = from + Duration::days(i);
@@ -187,6 +190,7 @@ pub(super) async fn console_alerts(
                         "label": if offset == 0 { "발송일".to_string() } else if offset < 0 { format!("D{offset}") } else { format!("D+{offset}") },
                         "date": day.format("%m-%d").to_string(),
                         "views": counted.get(&day).copied().unwrap_or(0),
+                        "applications": applied.get(&day).copied().unwrap_or(0),
                     })
                 })
                 .collect();
