@@ -20,4 +20,5 @@ pub mod form;
 pub mod jobs;
 pub mod model;
 pub mod routing;
+pub mod service;
 pub mod store;
