@@ -155,6 +155,7 @@ pub fn routes(r: &mut web::Routes) {
     worker::web::routes(r);
     owners::web::routes(r);
     alerts::web::routes(r);
+    applications::apply_web::routes(r);
     // Last: it ends with the `/api/v1/{tail}` catch-all, which would answer 404 for any
     // API route registered after it (the push registration endpoints did).
     announcements::api::routes(r);

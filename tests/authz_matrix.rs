@@ -438,7 +438,7 @@ fn variants(spec: &RouteSpec) -> Vec<Variant> {
     let visible_by_status = matches!(spec.object, Object::Announcement | Object::Attachment)
         && matches!(
             spec.access,
-            Access::Public | Access::Preview | Access::SignedIn
+            Access::Public | Access::Preview | Access::SignedIn | Access::Owner
         );
     if visible_by_status {
         vec![Variant::Shown, Variant::Hidden]
@@ -470,7 +470,7 @@ fn known(access: Access, object: Object) -> bool {
                 A::SignedIn,
                 O::None | O::Announcement | O::Subscription | O::Bookmark
             )
-            | (A::Owner, O::None)
+            | (A::Owner, O::None | O::Announcement | O::Application)
             | (
                 A::Staff | A::StaffEdit,
                 O::None | O::Announcement | O::Attachment
@@ -502,14 +502,16 @@ fn allowed(spec: &RouteSpec, variant: Variant, who: Who) -> bool {
         _ => true,
     };
     let of_owner_a = match spec.object {
-        Object::Subscription | Object::Bookmark => who == Who::Owner(Side::A),
+        Object::Subscription | Object::Bookmark | Object::Application => {
+            who == Who::Owner(Side::A)
+        }
         _ => true,
     };
     match spec.access {
         Access::Public => variant != Variant::Hidden,
         Access::Preview => variant != Variant::Hidden || who.agency() == Some(Side::A),
         Access::SignedIn => variant != Variant::Hidden && who.signed_in() && of_owner_a,
-        Access::Owner => who.is_owner() && of_owner_a,
+        Access::Owner => variant != Variant::Hidden && who.is_owner() && of_owner_a,
         Access::Staff => who.is_staff() && of_agency_a,
         Access::StaffEdit => who.can_edit() && of_agency_a,
         Access::AgencyAdmin => who.is_admin() && of_agency_a,
@@ -753,6 +755,90 @@ impl World {
         )
         .expect("outbox message");
         (world, logins)
+    }
+
+    fn application(&mut self, app: &TestApp, n: u32) -> String {
+        use jiwon::applications::form::{FormSchema, Kind, Question, Section};
+        use jiwon::applications::model::{Application, Settings};
+        use jiwon::applications::store as app_store;
+        use jiwon::db::schema::{applications, business_members, businesses};
+        let now = app.now();
+        let mut conn = app.conn();
+        let a = self.a_published.clone();
+        let form = match app_store::published_form(&mut conn, &a).expect("form") {
+            Some(f) => f,
+            None => {
+                app_store::save_settings(
+                    &mut conn,
+                    &Settings {
+                        announcement_id: a.clone(),
+                        mode: "portal".into(),
+                        supplement_days: 7,
+                        show_count: false,
+                        updated_at: now,
+                    },
+                )
+                .expect("settings");
+                let schema = FormSchema {
+                    sections: vec![Section {
+                        key: "main".into(),
+                        title: "사업 계획".into(),
+                        intro: String::new(),
+                        questions: vec![Question::new("plan", Kind::ShortText, "계획")],
+                    }],
+                };
+                app_store::save_draft_form(&mut conn, &a, &schema, None, now).expect("draft");
+                app_store::publish_draft_form(&mut conn, &a, now)
+                    .expect("publish")
+                    .expect("published")
+            }
+        };
+        let oa = self.owner_id[&Side::A].clone();
+        let business = new_id();
+        diesel::insert_into(businesses::table)
+            .values((
+                businesses::id.eq(&business),
+                businesses::business_number.eq(format!("999{n:07}")),
+                businesses::name.eq("MKABIZ 한식당"),
+                businesses::created_by.eq(&oa),
+                businesses::created_at.eq(now),
+            ))
+            .execute(&mut conn)
+            .expect("business");
+        diesel::insert_into(business_members::table)
+            .values((
+                business_members::business_id.eq(&business),
+                business_members::user_id.eq(&oa),
+                business_members::role.eq("representative"),
+                business_members::created_at.eq(now),
+            ))
+            .execute(&mut conn)
+            .expect("member");
+        let id = new_id();
+        diesel::insert_into(applications::table)
+            .values(&Application {
+                id: id.clone(),
+                announcement_id: a,
+                business_id: business,
+                form_id: form.id,
+                agency_id: self.agency[&Side::A].id.clone(),
+                status: "submitted".into(),
+                receipt_no: Some(format!("JW-MK-{n:06}")),
+                applicant_json: r#"{"name":"MKABIZ 한식당"}"#.into(),
+                answers_json: r#"{"plan":"MKAPLAN"}"#.into(),
+                step: 4,
+                supplement_note: String::new(),
+                supplement_due: None,
+                created_by: oa.clone(),
+                submitted_by: Some(oa),
+                submitted_at: Some(now),
+                decided_at: None,
+                created_at: now,
+                updated_at: now,
+            })
+            .execute(&mut conn)
+            .expect("application");
+        id
     }
 
     fn next(&mut self) -> u32 {
@@ -1080,6 +1166,14 @@ impl World {
                 );
                 values.insert("token", if bogus { forged } else { token });
             }
+            Object::Application => {
+                // A submitted application of a fresh business of owner A, to owner A's
+                // public program.
+                let n = self.next();
+                let id = self.application(app, n);
+                secrets.push(marker("MKAPLAN", Audience::Owner(Side::A)));
+                values.insert("id", id);
+            }
             Object::DeliveryCode => {
                 let d = self.delivery(app, "sent", None);
                 values.insert(
@@ -1108,7 +1202,8 @@ fn provides(object: Object) -> &'static [&'static str] {
         | Object::Subscription
         | Object::Bookmark
         | Object::Delivery
-        | Object::Job => &["id"],
+        | Object::Job
+        | Object::Application => &["id"],
         Object::Attachment => &["id", "announcement"],
         Object::OutboxMessage => &["name"],
         Object::StaticFile => &["file"],
@@ -1277,6 +1372,12 @@ fn post_body(
         "/me/phone/code" => form(s, &[]),
         "/me/phone/verify" => form(s, &[("code", "12")]),
         "/me/bookmarks" => form(s, &[("announcement", &id)]),
+        // The matrix's program takes no portal applications (or the owner has no
+        // 사업자등록번호): 422, nothing made.
+        "/announcements/{id}/apply" => form(s, &[]),
+        // A submitted application: saving is refused (422), submitting again is a 409.
+        "/me/applications/{id}" => form(s, &[("step", "3"), ("q.plan", "바꾼 계획")]),
+        "/me/applications/{id}/submit" | "/me/applications/{id}/cancel" => form(s, &[]),
         // RFC 8058 one-click, as a mail client sends it: no token.
         "/unsubscribe/{token}" => Body::Form(vec![("List-Unsubscribe".into(), "One-Click".into())]),
         "/api/v1/push/subscribe" | "/api/v1/push/unsubscribe" => {

@@ -16,6 +16,7 @@
 //! `application_events` (who did what, and the answers as submitted), `application_files`,
 //! `agency_webhooks` + `webhook_deliveries`, `agency_api_keys` + `application_pickups`.
 
+pub mod apply_web;
 pub mod form;
 pub mod jobs;
 pub mod model;

@@ -83,6 +83,8 @@ pub enum Object {
     UnsubscribeLink,
     /// A delivery's short code (tracking, SMS short links).
     DeliveryCode,
+    /// An application (`{id}`): for owners, one of a business they are a member of.
+    Application,
 }
 
 /// A route's access rule: `Access::Staff.on(Object::Announcement)`, or just an
