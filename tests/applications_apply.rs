@@ -136,7 +136,7 @@ fn owner(app: &TestApp, number: &str) -> (String, Client) {
 
 /// Start the application and return its id.
 fn start(c: &Client, program: &str) -> String {
-    let csrf = c.csrf(&format!("/announcements/{program}/apply"));
+    let csrf = c.csrf("/me/applications");
     let r = c.post_form(
         &format!("/announcements/{program}/apply"),
         &[("csrf_token", &csrf)],
@@ -286,12 +286,18 @@ fn an_owner_walks_the_form_and_gets_a_receipt_once() {
     let (actor, answers): (Option<String>, Option<String>) = application_events::table
         .filter(application_events::application_id.eq(&id))
         .filter(application_events::kind.eq("submitted"))
-        .select((application_events::actor_id, application_events::answers_json))
+        .select((
+            application_events::actor_id,
+            application_events::answers_json,
+        ))
         .first(&mut app.conn())
         .expect("event");
     assert_eq!(actor.as_deref(), Some(uid.as_str()));
     let answers = answers.expect("answers");
-    assert!(answers.contains("15000000") && answers.contains("김대표"), "{answers}");
+    assert!(
+        answers.contains("15000000") && answers.contains("김대표"),
+        "{answers}"
+    );
 
     // The receipt: a receipt number, printable.
     let r = c.get(&format!("/me/applications/{id}/receipt"));
@@ -313,7 +319,8 @@ fn an_owner_walks_the_form_and_gets_a_receipt_once() {
     let r = c.get("/me/applications");
     assert_eq!(r.status, 200);
     r.assert_contains("온라인 판로 지원");
-    r.assert_contains("중소벤처기업부");
+    // Routed to the executing agency the announcement names.
+    r.assert_contains("울산경제일자리진흥원");
     r.assert_contains(&no);
     r.assert_contains("기관 검토를 기다리는 중");
 
@@ -378,7 +385,13 @@ fn app_status(app: &TestApp, id: &str) -> String {
 #[test]
 fn a_hard_eligibility_no_stops_with_the_reason() {
     let app = TestApp::spawn();
-    let p = program(&app, "중소벤처기업부", "자격 시험 사업", "2026-11-30", &schema("x"));
+    let p = program(
+        &app,
+        "중소벤처기업부",
+        "자격 시험 사업",
+        "2026-11-30",
+        &schema("x"),
+    );
     let (_, c) = owner(&app, "1234567890");
     let id = start(&c, &p);
     let r = post_step(&c, &id, &[("step", "1"), ("q.not_closed", "no")]);
@@ -397,7 +410,13 @@ fn a_hard_eligibility_no_stops_with_the_reason() {
 #[test]
 fn after_the_deadline_nothing_is_submitted() {
     let app = TestApp::spawn();
-    let p = program(&app, "중소벤처기업부", "마감 시험 사업", "2026-11-30", &schema("x"));
+    let p = program(
+        &app,
+        "중소벤처기업부",
+        "마감 시험 사업",
+        "2026-11-30",
+        &schema("x"),
+    );
     let (_, c) = owner(&app, "1234567890");
     let id = start(&c, &p);
     fill(&c, &id, "상품");
@@ -417,7 +436,13 @@ fn after_the_deadline_nothing_is_submitted() {
 #[test]
 fn a_supplement_request_is_answered_and_resubmitted() {
     let app = TestApp::spawn();
-    let p = program(&app, "중소벤처기업부", "보완 시험 사업", "2026-11-30", &schema("x"));
+    let p = program(
+        &app,
+        "중소벤처기업부",
+        "보완 시험 사업",
+        "2026-11-30",
+        &schema("x"),
+    );
     let (_, c) = owner(&app, "1234567890");
     let id = start(&c, &p);
     fill(&c, &id, "상품");
@@ -477,10 +502,22 @@ fn a_supplement_request_is_answered_and_resubmitted() {
 #[test]
 fn bank_answers_prefill_the_next_programs_form() {
     let app = TestApp::spawn();
-    let p1 = program(&app, "중소벤처기업부", "첫째 사업", "2026-11-30", &schema("main_item"));
+    let p1 = program(
+        &app,
+        "중소벤처기업부",
+        "첫째 사업",
+        "2026-11-30",
+        &schema("main_item"),
+    );
     let mut other = schema("main_item");
     other.sections[1].questions[0].key = "product".into();
-    let p2 = program(&app, "울산경제일자리진흥원", "둘째 사업", "2026-11-30", &other);
+    let p2 = program(
+        &app,
+        "울산경제일자리진흥원",
+        "둘째 사업",
+        "2026-11-30",
+        &other,
+    );
     let (_, c) = owner(&app, "1234567890");
     let id1 = start(&c, &p1);
     fill(&c, &id1, "수제 김치");

@@ -502,9 +502,7 @@ fn allowed(spec: &RouteSpec, variant: Variant, who: Who) -> bool {
         _ => true,
     };
     let of_owner_a = match spec.object {
-        Object::Subscription | Object::Bookmark | Object::Application => {
-            who == Who::Owner(Side::A)
-        }
+        Object::Subscription | Object::Bookmark | Object::Application => who == Who::Owner(Side::A),
         _ => true,
     };
     match spec.access {

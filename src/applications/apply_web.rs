@@ -59,8 +59,8 @@ async fn apply_page(
         .db(move |conn| {
             let a = service::public_announcement(conn, &id)?;
             let (gate, _) = service::gate(conn, &a, now)?;
-            let number = crate::alerts::store::find_profile(conn, &uid)?
-                .and_then(|p| p.business_number);
+            let number =
+                crate::alerts::store::find_profile(conn, &uid)?.and_then(|p| p.business_number);
             let mut existing = None;
             if let Some(n) = number {
                 if let Some(b) = store::business_by_number(conn, &n)? {
@@ -351,9 +351,7 @@ fn answer_text(q: &form::Question, v: Option<&Value>) -> String {
         return "(답하지 않음)".into();
     };
     match (q.kind, v) {
-        (form::Kind::YesNo, Value::String(s)) => {
-            if s == "yes" { "예" } else { "아니요" }.into()
-        }
+        (form::Kind::YesNo, Value::String(s)) => if s == "yes" { "예" } else { "아니요" }.into(),
         (form::Kind::Money, Value::String(s)) => format!("{} 원", group(s)),
         (_, Value::String(s)) => s.clone(),
         (form::Kind::Table, Value::Array(rows)) => rows
@@ -426,11 +424,12 @@ async fn application_page(
     } else {
         STEP_APPLICANT
     };
-    // A step not reached yet is not skipped to: at most one past the furthest saved.
+    // Any step may be opened (the submission checks everything); without one, the
+    // furthest saved.
     let step = q
         .step
         .unwrap_or_else(|| first_step(&l))
-        .clamp(min, (l.app.step + 1).clamp(min, STEP_REVIEW));
+        .clamp(min, STEP_REVIEW);
     let answers = l.app.answers();
     let applicant = Applicant::from_json(&l.app.applicant_json);
     render_step(
@@ -515,6 +514,29 @@ async fn save_step(
             )
         })
         .await?;
+    // The step's own required questions are asked for now (what was valid is saved
+    // already); the whole form is checked again at submission.
+    let part = step_schema(&l.schema, step);
+    let (_, required) = form::check(&part, &answers, true);
+    let result = match result {
+        Ok(_) if !required.is_empty() => Err(Problems {
+            errors: FieldErrors::new(),
+            ineligible: Vec::new(),
+        }),
+        other => other,
+    };
+    let result = result.map_err(|mut p| {
+        for (f, m) in required.iter() {
+            if !p.errors.has(f) {
+                p.errors.add(f, m);
+            }
+        }
+        let names: Vec<String> = part.questions().map(|q| q.field()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let e = std::mem::replace(&mut p.errors, FieldErrors::new());
+        p.errors = e.ordered(&names);
+        p
+    });
     let problems = match result {
         Ok(app) if ok_applicant => {
             // Eligibility: only its own section matters on its step; other problems
@@ -647,10 +669,7 @@ async fn receipt(
     let mut ctx = base_ctx(&user, &csrf, &l);
     let applicant = Applicant::from_json(&l.app.applicant_json);
     ctx.insert("applicant", &applicant);
-    ctx.insert(
-        "submitted_at",
-        &l.app.submitted_at.map(service::kst_minute),
-    );
+    ctx.insert("submitted_at", &l.app.submitted_at.map(service::kst_minute));
     ctx.insert("answers_list", &answer_list(&l.schema, &l.app.answers()));
     render(&state, "applications/receipt.html", &ctx)
 }
@@ -704,9 +723,7 @@ async fn dashboard(
         return Ok(to);
     }
     let uid = user.user.id.clone();
-    let items = state
-        .db(move |conn| service::dashboard(conn, &uid))
-        .await?;
+    let items = state.db(move |conn| service::dashboard(conn, &uid)).await?;
     let mut ctx = page(Some(&user), Some(&csrf));
     ctx.insert("items", &items);
     ctx.insert("cancelled", &q.cancelled.is_some());

@@ -87,9 +87,14 @@ impl Applicant {
         if a.phone.is_empty() {
             errors.add("a.phone", "연락처를 적어 주세요.");
         } else if !(8..=12).contains(&digits)
-            || a.phone.chars().any(|c| !(c.is_ascii_digit() || c == '-' || c == ' '))
+            || a.phone
+                .chars()
+                .any(|c| !(c.is_ascii_digit() || c == '-' || c == ' '))
         {
-            errors.add("a.phone", "연락처는 숫자와 -로 적어 주세요 (예: 010-1234-5678).");
+            errors.add(
+                "a.phone",
+                "연락처는 숫자와 -로 적어 주세요 (예: 010-1234-5678).",
+            );
         }
         if !a.founded_on.is_empty()
             && chrono::NaiveDate::parse_from_str(&a.founded_on, "%Y-%m-%d").is_err()
@@ -640,8 +645,7 @@ pub fn dashboard(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<Dashbo
     let mine: Vec<(Application, String)> = applications::table
         .inner_join(businesses::table)
         .inner_join(
-            business_members::table
-                .on(business_members::business_id.eq(applications::business_id)),
+            business_members::table.on(business_members::business_id.eq(applications::business_id)),
         )
         .filter(business_members::user_id.eq(user_id))
         .order(applications::updated_at.desc())
