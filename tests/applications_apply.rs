@@ -532,3 +532,80 @@ fn bank_answers_prefill_the_next_programs_form() {
     r.assert_contains("울산경제일자리진흥원");
     r.assert_contains("작성 이어하기");
 }
+
+#[test]
+fn an_invited_member_submits_for_the_business_and_is_named() {
+    let app = TestApp::spawn();
+    let p = program(
+        &app,
+        "중소벤처기업부",
+        "구성원 시험 사업",
+        "2026-11-30",
+        &schema("x"),
+    );
+    let (_, rep) = owner(&app, "1234567890");
+    let id = start(&rep, &p);
+    // The representative invites the 세무사 by email: a signed link.
+    let r = rep.get("/me/business");
+    r.assert_contains("대표자");
+    let business: String = applications::table
+        .find(&id)
+        .select(applications::business_id)
+        .first(&mut app.conn())
+        .expect("business");
+    let (tax_id, tax_email) = app.owner_with(PW, |p| p.business_name = "세무사 사무소".into());
+    let csrf = rep.csrf("/me/business");
+    let r = rep.post_form(
+        "/me/business/invite",
+        &[
+            ("csrf_token", &csrf),
+            ("business", &business),
+            ("email", "not an address"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    r.assert_contains("이메일 주소를 바르게");
+    let r = rep.post_form(
+        "/me/business/invite",
+        &[
+            ("csrf_token", &csrf),
+            ("business", &business),
+            ("email", &tax_email),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let start_at = r.body.find("/business/join/").expect("link");
+    let token: String = r.body[start_at + "/business/join/".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-' || *c == '_')
+        .collect();
+    // Someone else cannot use it; a forged one is not there.
+    let (_, stranger) = owner(&app, "5555555555");
+    let csrf = stranger.csrf(&format!("/business/join/{token}"));
+    let r = stranger.post_form(&format!("/business/join/{token}"), &[("csrf_token", &csrf)]);
+    assert_eq!(r.status, 422);
+    r.assert_contains("다른 이메일 주소로");
+    assert_eq!(stranger.get("/business/join/forged.token").status, 404);
+    // The invited person, signed in, accepts.
+    let tax = app.client();
+    tax.login(&tax_email, PW);
+    let csrf = tax.csrf(&format!("/business/join/{token}"));
+    let r = tax.post_form(&format!("/business/join/{token}"), &[("csrf_token", &csrf)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    tax.get("/me/business").assert_contains("울산 한식당");
+    // The member prepares and submits the business's application.
+    tax.get("/me/applications")
+        .assert_contains("구성원 시험 사업");
+    fill(&tax, &id, "상품");
+    assert_eq!(submit(&tax, &id).status, 303);
+    let actor: Option<String> = application_events::table
+        .filter(application_events::application_id.eq(&id))
+        .filter(application_events::kind.eq("submitted"))
+        .select(application_events::actor_id)
+        .first(&mut app.conn())
+        .expect("event");
+    assert_eq!(actor.as_deref(), Some(tax_id.as_str()));
+    // The representative sees who did it.
+    let r = rep.get(&format!("/me/applications/{id}"));
+    r.assert_contains("제출 (접수) · 울산 식당 사장");
+}

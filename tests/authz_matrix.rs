@@ -485,6 +485,7 @@ fn known(access: Access, object: Object) -> bool {
                     | O::ConfirmLink
                     | O::UnsubscribeLink
                     | O::DeliveryCode
+                    | O::BusinessInvite
             )
             | (A::DevOnly, O::None | O::OutboxMessage)
             | (A::Nobody, O::None)
@@ -759,7 +760,7 @@ impl World {
         use jiwon::applications::form::{FormSchema, Kind, Question, Section};
         use jiwon::applications::model::{Application, Settings};
         use jiwon::applications::store as app_store;
-        use jiwon::db::schema::{applications, business_members, businesses};
+        use jiwon::db::schema::applications;
         let now = app.now();
         let mut conn = app.conn();
         let a = self.a_published.clone();
@@ -792,26 +793,9 @@ impl World {
             }
         };
         let oa = self.owner_id[&Side::A].clone();
-        let business = new_id();
-        diesel::insert_into(businesses::table)
-            .values((
-                businesses::id.eq(&business),
-                businesses::business_number.eq(format!("999{n:07}")),
-                businesses::name.eq("MKABIZ 한식당"),
-                businesses::created_by.eq(&oa),
-                businesses::created_at.eq(now),
-            ))
-            .execute(&mut conn)
-            .expect("business");
-        diesel::insert_into(business_members::table)
-            .values((
-                business_members::business_id.eq(&business),
-                business_members::user_id.eq(&oa),
-                business_members::role.eq("representative"),
-                business_members::created_at.eq(now),
-            ))
-            .execute(&mut conn)
-            .expect("member");
+        drop(conn);
+        let business = self.business_of_a(app, n, "MKABIZ 한식당");
+        let mut conn = app.conn();
         let id = new_id();
         diesel::insert_into(applications::table)
             .values(&Application {
@@ -837,6 +821,35 @@ impl World {
             .execute(&mut conn)
             .expect("application");
         id
+    }
+
+    /// A fresh business with owner A as its representative.
+    fn business_of_a(&mut self, app: &TestApp, n: u32, name: &str) -> String {
+        use jiwon::db::schema::{business_members, businesses};
+        let now = app.now();
+        let mut conn = app.conn();
+        let oa = self.owner_id[&Side::A].clone();
+        let business = new_id();
+        diesel::insert_into(businesses::table)
+            .values((
+                businesses::id.eq(&business),
+                businesses::business_number.eq(format!("999{n:07}")),
+                businesses::name.eq(name),
+                businesses::created_by.eq(&oa),
+                businesses::created_at.eq(now),
+            ))
+            .execute(&mut conn)
+            .expect("business");
+        diesel::insert_into(business_members::table)
+            .values((
+                business_members::business_id.eq(&business),
+                business_members::user_id.eq(&oa),
+                business_members::role.eq("representative"),
+                business_members::created_at.eq(now),
+            ))
+            .execute(&mut conn)
+            .expect("member");
+        business
     }
 
     fn next(&mut self) -> u32 {
@@ -1172,6 +1185,17 @@ impl World {
                 secrets.push(marker("MKAPLAN", Audience::Owner(Side::A)));
                 values.insert("id", id);
             }
+            Object::BusinessInvite => {
+                let n = self.next();
+                let business = self.business_of_a(app, n, "초대 시험 사업자");
+                let token = jiwon::applications::members::invite_token(
+                    &app.state.keys,
+                    &business,
+                    &format!("mkinvitee{n}@example.com"),
+                    now,
+                );
+                values.insert("token", if bogus { random_token(40) } else { token });
+            }
             Object::DeliveryCode => {
                 let d = self.delivery(app, "sent", None);
                 values.insert(
@@ -1209,7 +1233,8 @@ fn provides(object: Object) -> &'static [&'static str] {
         | Object::ResetLink
         | Object::InviteLink
         | Object::ConfirmLink
-        | Object::UnsubscribeLink => &["token"],
+        | Object::UnsubscribeLink
+        | Object::BusinessInvite => &["token"],
         Object::DeliveryCode => &["code"],
     }
 }
@@ -1376,6 +1401,10 @@ fn post_body(
         // A submitted application: saving is refused (422), submitting again is a 409.
         "/me/applications/{id}" => form(s, &[("step", "3"), ("q.plan", "바꾼 계획")]),
         "/me/applications/{id}/submit" | "/me/applications/{id}/cancel" => form(s, &[]),
+        // Invalid: no business of the caller's, no address (422).
+        "/me/business/invite" => form(s, &[("business", "none"), ("email", "not an address")]),
+        // The link names another address than any caller's: 422 for all, nobody joins.
+        "/business/join/{token}" => form(s, &[]),
         // RFC 8058 one-click, as a mail client sends it: no token.
         "/unsubscribe/{token}" => Body::Form(vec![("List-Unsubscribe".into(), "One-Click".into())]),
         "/api/v1/push/subscribe" | "/api/v1/push/unsubscribe" => {

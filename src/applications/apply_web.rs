@@ -25,6 +25,7 @@ use crate::AppState;
 pub fn routes(r: &mut Routes) {
     let announcement = Access::Owner.on(Object::Announcement);
     let application = Access::Owner.on(Object::Application);
+    let join_link = Access::Capability.on(Object::BusinessInvite);
     r.get("/announcements/{id}/apply", apply_page, announcement)
         .post("/announcements/{id}/apply", apply_start, announcement)
         .get("/me/applications", dashboard, Access::Owner)
@@ -33,7 +34,11 @@ pub fn routes(r: &mut Routes) {
         .post("/me/applications/{id}/submit", submit, application)
         .get("/me/applications/{id}/receipt", receipt, application)
         .get("/me/applications/{id}/cancel", cancel_confirm, application)
-        .post("/me/applications/{id}/cancel", cancel, application);
+        .post("/me/applications/{id}/cancel", cancel, application)
+        .get("/me/business", business_page, Access::Owner)
+        .post("/me/business/invite", invite, Access::Owner)
+        .get("/business/join/{token}", join_page, join_link)
+        .post("/business/join/{token}", join, join_link);
 }
 
 /// Staff and operators apply for nobody: they go to the console.
@@ -728,4 +733,186 @@ async fn dashboard(
     ctx.insert("items", &items);
     ctx.insert("cancelled", &q.cancelled.is_some());
     render(&state, "applications/mine.html", &ctx)
+}
+
+// --- the business and its members ------------------------------------------------------
+
+#[derive(Serialize)]
+struct BusinessView {
+    id: String,
+    name: String,
+    business_number: String,
+    representative: bool,
+    members: Vec<super::members::Member>,
+}
+
+async fn business_views(state: &AppState, uid: String) -> AppResult<Vec<BusinessView>> {
+    state
+        .db(move |conn| {
+            let mut out = Vec::new();
+            for b in store::businesses_of(conn, &uid)? {
+                out.push(BusinessView {
+                    representative: super::members::is_representative(conn, &b.id, &uid)?,
+                    members: super::members::members(conn, &b.id)?,
+                    id: b.id,
+                    name: b.name,
+                    business_number: b.business_number,
+                });
+            }
+            Ok(out)
+        })
+        .await
+}
+
+async fn business_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+) -> AppResult<HttpResponse> {
+    if let Some(to) = not_owner(&user) {
+        return Ok(to);
+    }
+    let list = business_views(&state, user.user.id.clone()).await?;
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("businesses", &list);
+    ctx.insert("link", "");
+    ctx.insert("invited", "");
+    FieldErrors::new().insert_into(&mut ctx);
+    render(&state, "applications/business.html", &ctx)
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    csrf_token: String,
+    business: String,
+    email: String,
+}
+
+async fn invite(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    f: web::Form<InviteForm>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&f.csrf_token)?;
+    if let Some(to) = not_owner(&user) {
+        return Ok(to);
+    }
+    let email = f.email.trim().to_lowercase();
+    let mut errors = FieldErrors::new();
+    let business = f.business.clone();
+    let uid = user.user.id.clone();
+    let is_rep = state
+        .db(move |conn| super::members::is_representative(conn, &business, &uid))
+        .await?;
+    if !is_rep {
+        errors.add(
+            "business",
+            "대표자만 구성원을 초대할 수 있습니다. 사업자를 다시 골라 주세요.",
+        );
+    }
+    let at = email.find('@');
+    if email.len() > 254 || at.is_none_or(|i| i == 0 || !email[i + 1..].contains('.')) {
+        errors.add("email", "초대할 사람의 이메일 주소를 바르게 적어 주세요.");
+    }
+    let list = business_views(&state, user.user.id.clone()).await?;
+    let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("businesses", &list);
+    if !errors.is_empty() {
+        errors.insert_into(&mut ctx);
+        ctx.insert("link", "");
+        ctx.insert("invited", &email);
+        return render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "applications/business.html",
+            &ctx,
+        );
+    }
+    let token = super::members::invite_token(&state.keys, &f.business, &email, state.now());
+    FieldErrors::new().insert_into(&mut ctx);
+    ctx.insert(
+        "link",
+        &format!("{}/business/join/{token}", state.config.base_url),
+    );
+    ctx.insert("invited", &email);
+    render(&state, "applications/business.html", &ctx)
+}
+
+async fn join_context(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+    csrf: &Csrf,
+    token: &str,
+) -> AppResult<(tera::Context, super::members::Invite)> {
+    let invite =
+        super::members::verify_invite(&state.keys, token, state.now()).ok_or(AppError::NotFound)?;
+    let bid = invite.business_id.clone();
+    let name = state
+        .db(move |conn| {
+            use diesel::prelude::*;
+            Ok(crate::db::schema::businesses::table
+                .find(&bid)
+                .select(crate::db::schema::businesses::name)
+                .first::<String>(conn)
+                .optional()?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut ctx = page(user, Some(csrf));
+    ctx.insert("business_name", &name);
+    ctx.insert("email", &invite.email);
+    ctx.insert("token", token);
+    ctx.insert("signed_in", &user.is_some());
+    ctx.insert("message", "");
+    Ok((ctx, invite))
+}
+
+async fn join_page(
+    state: web::Data<AppState>,
+    user: Option<CurrentUser>,
+    csrf: Csrf,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let (ctx, _) = join_context(&state, user.as_ref(), &csrf, &path.into_inner()).await?;
+    render(&state, "applications/join.html", &ctx)
+}
+
+async fn join(
+    state: web::Data<AppState>,
+    user: Option<CurrentUser>,
+    csrf: Csrf,
+    path: web::Path<String>,
+    f: web::Form<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    csrf.verify(&f.csrf_token)?;
+    let token = path.into_inner();
+    let (mut ctx, invite) = join_context(&state, user.as_ref(), &csrf, &token).await?;
+    let refuse = |ctx: &mut tera::Context, m: &str| {
+        ctx.insert("message", m);
+        render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "applications/join.html",
+            ctx,
+        )
+    };
+    let Some(user) = user else {
+        return refuse(&mut ctx, "초대를 수락하려면 먼저 로그인해 주세요.");
+    };
+    if user.user.agency_id.is_some() || user.user.is_operator {
+        return refuse(
+            &mut ctx,
+            "기관 직원 계정으로는 사업자 구성원이 될 수 없습니다.",
+        );
+    }
+    let (uid, email, now) = (user.user.id.clone(), user.user.email.clone(), state.now());
+    match state
+        .db(move |conn| super::members::accept(conn, &invite, &uid, &email, now))
+        .await
+    {
+        Ok(()) => Ok(redirect("/me/business?joined=1")),
+        Err(AppError::Invalid { message, .. }) => refuse(&mut ctx, &message),
+        Err(e) => Err(e),
+    }
 }

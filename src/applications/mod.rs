@@ -19,6 +19,7 @@
 pub mod apply_web;
 pub mod form;
 pub mod jobs;
+pub mod members;
 pub mod model;
 pub mod routing;
 pub mod service;

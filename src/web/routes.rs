@@ -85,6 +85,8 @@ pub enum Object {
     DeliveryCode,
     /// An application (`{id}`): for owners, one of a business they are a member of.
     Application,
+    /// A business representative's signed invitation link (`{token}`).
+    BusinessInvite,
 }
 
 /// A route's access rule: `Access::Staff.on(Object::Announcement)`, or just an
