@@ -24,6 +24,7 @@ pub mod owners;
 pub mod reference;
 pub mod search;
 pub mod signing;
+pub mod storage;
 pub mod text;
 pub mod web;
 pub mod worker;

@@ -74,6 +74,12 @@ fn schema(bank_key: &str) -> FormSchema {
                     choice,
                     why,
                     sales,
+                    {
+                        let mut f = q("proof", Kind::File, "사업자등록증명", false);
+                        f.accept = vec!["pdf".into()];
+                        f.max_files = Some(2);
+                        f
+                    },
                 ],
             },
         ],
@@ -254,6 +260,42 @@ fn an_owner_walks_the_form_and_gets_a_receipt_once() {
     assert_eq!(input_value(&r.body, "q.item"), "김치찌개 밀키트");
 
     fill(&c, &id, "김치찌개 밀키트");
+    // Uploads: real bytes, stored under a generated name; a wrong or oversized file is
+    // refused with the draft kept.
+    let csrf = c.csrf(&format!("/me/applications/{id}?step=3"));
+    let up = |name: &str, bytes: &[u8]| {
+        c.post_multipart(
+            &format!("/me/applications/{id}/files"),
+            &[("csrf_token", &csrf), ("question", "proof")],
+            (name, bytes),
+        )
+    };
+    let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    let r = up("사업자등록증명.pdf", pdf);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = up("가짜.pdf", b"\x89PNG\r\n\x1a\n not a pdf");
+    assert_eq!(r.status, 303);
+    let r = c.get(r.location());
+    r.assert_contains("파일 내용이 확장자(.pdf)와 다릅니다");
+    let big = vec![b'%'; 2 * 1024 * 1024];
+    let r = up("큰파일.pdf", &big);
+    assert_eq!(r.status, 303);
+    c.get(r.location()).assert_contains("파일이 너무 큽니다");
+    let r = c.get(&format!("/me/applications/{id}?step=3"));
+    r.assert_contains("사업자등록증명.pdf");
+    assert_eq!(input_value(&r.body, "q.item"), "김치찌개 밀키트");
+    let stored: Vec<(String, i64)> = jiwon::db::schema::application_files::table
+        .filter(jiwon::db::schema::application_files::application_id.eq(&id))
+        .select((
+            jiwon::db::schema::application_files::stored_name,
+            jiwon::db::schema::application_files::size_bytes,
+        ))
+        .load(&mut app.conn())
+        .expect("files");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].1, pdf.len() as i64);
+    let on_disk = std::fs::read(app.state.config.upload_dir.join(&stored[0].0)).expect("stored");
+    assert_eq!(on_disk, pdf);
     let r = c.get(&format!("/me/applications/{id}?step=4"));
     assert_eq!(r.status, 200);
     r.assert_contains("15,000,000 원");

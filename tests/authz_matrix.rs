@@ -1401,6 +1401,15 @@ fn post_body(
         // A submitted application: saving is refused (422), submitting again is a 409.
         "/me/applications/{id}" => form(s, &[("step", "3"), ("q.plan", "바꾼 계획")]),
         "/me/applications/{id}/submit" | "/me/applications/{id}/cancel" => form(s, &[]),
+        // A submitted application takes no file (refused, sent back with the reason).
+        "/me/applications/{id}/files" => Body::Multipart(
+            vec![
+                ("csrf_token".into(), s.csrf.clone()),
+                ("question".into(), "plan".into()),
+            ],
+            format!("matrix{n}.pdf"),
+            format!("%PDF-1.4 matrix upload {n}").into_bytes(),
+        ),
         // Invalid: no business of the caller's, no address (422).
         "/me/business/invite" => form(s, &[("business", "none"), ("email", "not an address")]),
         // The link names another address than any caller's: 422 for all, nobody joins.

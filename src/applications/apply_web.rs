@@ -32,6 +32,7 @@ pub fn routes(r: &mut Routes) {
         .get("/me/applications/{id}", application_page, application)
         .post("/me/applications/{id}", save_step, application)
         .post("/me/applications/{id}/submit", submit, application)
+        .post("/me/applications/{id}/files", upload_file, application)
         .get("/me/applications/{id}/receipt", receipt, application)
         .get("/me/applications/{id}/cancel", cancel_confirm, application)
         .post("/me/applications/{id}/cancel", cancel, application)
@@ -175,6 +176,7 @@ fn step_schema(schema: &FormSchema, step: i32) -> FormSchema {
 struct StepQuery {
     step: Option<i32>,
     saved: Option<String>,
+    error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -186,6 +188,7 @@ struct HistoryItem {
 }
 
 struct Loaded {
+    files: HashMap<String, Vec<Value>>,
     app: Application,
     schema: FormSchema,
     title: String,
@@ -206,6 +209,7 @@ async fn load(state: &AppState, id: String, uid: String) -> AppResult<Loaded> {
             let agency = crate::accounts::store::find_agency(conn, &app.agency_id)?
                 .map(|g| g.name)
                 .unwrap_or_default();
+            let files = service::files_by_question(conn, &app.id)?;
             let mut history = Vec::new();
             for e in store::events(conn, &app.id)? {
                 let who = match &e.actor_id {
@@ -222,6 +226,7 @@ async fn load(state: &AppState, id: String, uid: String) -> AppResult<Loaded> {
                 });
             }
             Ok(Loaded {
+                files,
                 app,
                 schema,
                 title: a.title.clone(),
@@ -303,7 +308,8 @@ fn render_step(
     ctx.insert("step", &step);
     ctx.insert("sections", &visible);
     ctx.insert("answers", &answers_value(answers));
-    ctx.insert("files", &HashMap::<String, Vec<Value>>::new());
+    ctx.insert("files", &l.files);
+    ctx.insert("upload_error", "");
     ctx.insert("applicant", applicant);
     ctx.insert(
         "applicant_fields",
@@ -437,17 +443,131 @@ async fn application_page(
         .clamp(min, STEP_REVIEW);
     let answers = l.app.answers();
     let applicant = Applicant::from_json(&l.app.applicant_json);
+    match &q.error {
+        // A refused upload: the message, on the page of the draft (kept as it was).
+        Some(e) => render_upload_error(&state, &user, &csrf, &l, step, &answers, &applicant, e),
+        None => render_step(
+            &state,
+            &user,
+            &csrf,
+            &l,
+            step,
+            &answers,
+            &applicant,
+            None,
+            q.saved.is_some(),
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_upload_error(
+    state: &AppState,
+    user: &CurrentUser,
+    csrf: &Csrf,
+    l: &Loaded,
+    step: i32,
+    answers: &Answers,
+    applicant: &Applicant,
+    message: &str,
+) -> AppResult<HttpResponse> {
+    let mut errors = FieldErrors::new();
+    errors.add("upload", message.chars().take(300).collect::<String>());
     render_step(
-        &state,
-        &user,
-        &csrf,
-        &l,
+        state,
+        user,
+        csrf,
+        l,
         step,
-        &answers,
-        &applicant,
-        None,
-        q.saved.is_some(),
+        answers,
+        applicant,
+        Some(&Problems {
+            errors,
+            ineligible: Vec::new(),
+        }),
+        false,
     )
+}
+
+async fn upload_file(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: Csrf,
+    path: web::Path<String>,
+    payload: actix_multipart::Multipart,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let uid = user.user.id.clone();
+    // Another business's application is refused before the upload is read at all.
+    let (i2, u2) = (id.clone(), uid.clone());
+    state
+        .db(move |conn| service::of_member(conn, &i2, &u2).map(|_| ()))
+        .await?;
+    let limit = state.config.max_upload_bytes;
+    let up = crate::storage::read_multipart(payload, "file", limit).await?;
+    let back = |msg: &str| {
+        redirect(&format!(
+            "/me/applications/{id}?step=3&error={}#error-summary",
+            urlencoding::encode(msg)
+        ))
+    };
+    if up.too_large {
+        return Ok(back(&format!(
+            "파일이 너무 큽니다. {}MB 이하만 올릴 수 있습니다. 작성한 내용은 그대로 있습니다.",
+            limit / 1024 / 1024
+        )));
+    }
+    csrf.verify(up.field("csrf_token"))?;
+    if let Some(to) = not_owner(&user) {
+        return Ok(to);
+    }
+    let question = up.field("question").to_string();
+    let Some((_, original, bytes)) = up.file.filter(|(_, n, _)| !n.is_empty()) else {
+        return Ok(back("올릴 파일을 선택해 주세요."));
+    };
+    let display = crate::storage::display_name(&original);
+    let ctype = match crate::storage::check_upload(&display, &bytes) {
+        Ok(t) => t,
+        Err(msg) => return Ok(back(&msg)),
+    };
+    let sha = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let size = bytes.len() as i64;
+    let dir = state.config.upload_dir.clone();
+    let d2 = dir.clone();
+    let stored = web::block(move || crate::storage::store(&d2, &bytes)).await??;
+    let now = state.now();
+    let app_id = id.clone();
+    let i3 = id.clone();
+    let file = service::NewFile {
+        question_key: question,
+        stored_name: stored.clone(),
+        original_name: display,
+        content_type: ctype.to_string(),
+        size_bytes: size,
+        sha256: sha,
+    };
+    match state
+        .db(move |conn| service::add_file(conn, &uid, &i3, file, now))
+        .await
+    {
+        Ok(()) => Ok(redirect(&format!(
+            "/me/applications/{app_id}?step=3&saved=1"
+        ))),
+        Err(e) => {
+            // Nothing half-written: the file goes when its row could not be saved.
+            crate::storage::remove(&dir, &stored);
+            match e {
+                AppError::Invalid { message, .. } => Ok(back(&message)),
+                e => Err(e),
+            }
+        }
+    }
 }
 
 fn answer_list(schema: &FormSchema, answers: &Answers) -> Vec<Value> {

@@ -684,3 +684,121 @@ pub fn dashboard(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<Dashbo
 pub fn default_supplement_due(days: i32, now: NaiveDateTime) -> NaiveDateTime {
     now + Duration::days(days.max(1) as i64)
 }
+
+/// Most files a file question takes when it says nothing.
+pub const DEFAULT_MAX_FILES: usize = 5;
+
+/// An uploaded file, stored already (`storage::store`), to attach to a question.
+pub struct NewFile {
+    pub question_key: String,
+    pub stored_name: String,
+    pub original_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+/// Attach a stored file to a file question of a draft (or a 보완 answer): the question's
+/// types and count are checked, the answer lists the file's id. The caller removes the
+/// stored file when this fails.
+pub fn add_file(
+    conn: &mut DbConnection,
+    user_id: &str,
+    id: &str,
+    f: NewFile,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    use crate::db::schema::application_files;
+    conn.transaction(|conn| {
+        let app = of_member(conn, id, user_id)?;
+        if !editable(&app) {
+            return Err(invalid("이미 접수된 신청서에는 파일을 올릴 수 없습니다."));
+        }
+        let schema = store::form_by_id(conn, &app.form_id)?
+            .ok_or(AppError::NotFound)?
+            .schema();
+        let q = schema
+            .question(&f.question_key)
+            .filter(|q| q.kind == form::Kind::File)
+            .ok_or_else(|| invalid("파일을 올릴 질문이 없습니다."))?;
+        let ext = f
+            .original_name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_lowercase())
+            .unwrap_or_default();
+        if !q.accept.is_empty() && !q.accept.iter().any(|a| a.eq_ignore_ascii_case(&ext)) {
+            return Err(invalid(format!(
+                "‘{}’에는 {} 파일만 올릴 수 있습니다.",
+                q.label,
+                q.accept.join(", ").to_uppercase()
+            )));
+        }
+        let mut answers = app.answers();
+        let mut list: Vec<Value> = answers
+            .get(&q.key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let most = q.max_files.map(|n| n as usize).unwrap_or(DEFAULT_MAX_FILES);
+        if list.len() >= most {
+            return Err(invalid(format!(
+                "‘{}’에는 파일을 {most}개까지 올릴 수 있습니다.",
+                q.label
+            )));
+        }
+        let file_id = new_id();
+        diesel::insert_into(application_files::table)
+            .values((
+                application_files::id.eq(&file_id),
+                application_files::application_id.eq(&app.id),
+                application_files::question_key.eq(&q.key),
+                application_files::stored_name.eq(&f.stored_name),
+                application_files::original_name.eq(&f.original_name),
+                application_files::content_type.eq(&f.content_type),
+                application_files::size_bytes.eq(f.size_bytes),
+                application_files::sha256.eq(&f.sha256),
+                application_files::created_by.eq(Some(user_id)),
+                application_files::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        list.push(Value::String(file_id));
+        answers.insert(q.key.clone(), Value::Array(list));
+        diesel::update(applications::table.find(&app.id))
+            .set((
+                applications::answers_json.eq(Value::Object(answers).to_string()),
+                applications::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The files of an application, question key → [{id, name, size}] (for the form).
+pub fn files_by_question(
+    conn: &mut DbConnection,
+    id: &str,
+) -> AppResult<std::collections::HashMap<String, Vec<Value>>> {
+    use crate::db::schema::application_files;
+    let rows: Vec<(String, String, String, i64)> = application_files::table
+        .filter(application_files::application_id.eq(id))
+        .order(application_files::created_at.asc())
+        .select((
+            application_files::id,
+            application_files::question_key,
+            application_files::original_name,
+            application_files::size_bytes,
+        ))
+        .load(conn)?;
+    let mut out: std::collections::HashMap<String, Vec<Value>> = Default::default();
+    for (fid, key, name, size) in rows {
+        let size = if size >= 1024 * 1024 {
+            format!("{:.1}MB", size as f64 / 1024.0 / 1024.0)
+        } else {
+            format!("{}KB", (size + 1023) / 1024)
+        };
+        out.entry(key)
+            .or_default()
+            .push(serde_json::json!({"id": fid, "name": name, "size": size}));
+    }
+    Ok(out)
+}
