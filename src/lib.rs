@@ -24,6 +24,7 @@ pub mod owners;
 pub mod reference;
 pub mod search;
 pub mod signing;
+pub mod storage;
 pub mod text;
 pub mod web;
 pub mod worker;
@@ -175,6 +176,7 @@ pub fn routes(r: &mut web::Routes) {
     worker::web::routes(r);
     owners::web::routes(r);
     alerts::web::routes(r);
+    applications::apply_web::routes(r);
     // Last: it ends with the `/api/v1/{tail}` catch-all, which would answer 404 for any
     // API route registered after it (the push registration endpoints did).
     announcements::api::routes(r);

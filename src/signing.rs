@@ -25,6 +25,9 @@ pub enum Purpose {
     /// The 6-digit code texted to verify a phone number, derived from its verification
     /// row's id (`alerts::phone`), so the code itself is never stored.
     PhoneCode,
+    /// A business representative's invitation of a person (by email) to apply for the
+    /// business (`applications::members`).
+    BusinessInvite,
 }
 
 impl Purpose {
@@ -35,14 +38,16 @@ impl Purpose {
             Purpose::Unsubscribe => b"jiwon/v1/unsubscribe",
             Purpose::Intent => b"jiwon/v1/intent",
             Purpose::PhoneCode => b"jiwon/v1/phone-code",
+            Purpose::BusinessInvite => b"jiwon/v1/business-invite",
         }
     }
-    const ALL: [Purpose; 5] = [
+    const ALL: [Purpose; 6] = [
         Purpose::CsrfCookie,
         Purpose::CsrfForm,
         Purpose::Unsubscribe,
         Purpose::Intent,
         Purpose::PhoneCode,
+        Purpose::BusinessInvite,
     ];
 }
 
@@ -50,7 +55,7 @@ impl Purpose {
 #[derive(Clone)]
 pub struct Keys {
     /// `generations[0]` is the current secret; later ones only verify.
-    generations: Vec<[[u8; 32]; 5]>,
+    generations: Vec<[[u8; 32]; 6]>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -68,7 +73,7 @@ fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     m.finalize().into_bytes().into()
 }
 
-fn derive(secret: &[u8]) -> [[u8; 32]; 5] {
+fn derive(secret: &[u8]) -> [[u8; 32]; 6] {
     Purpose::ALL.map(|p| hmac(secret, &[p.label()]))
 }
 
@@ -79,6 +84,7 @@ fn index(p: Purpose) -> usize {
         Purpose::Unsubscribe => 2,
         Purpose::Intent => 3,
         Purpose::PhoneCode => 4,
+        Purpose::BusinessInvite => 5,
     }
 }
 

@@ -438,7 +438,7 @@ fn variants(spec: &RouteSpec) -> Vec<Variant> {
     let visible_by_status = matches!(spec.object, Object::Announcement | Object::Attachment)
         && matches!(
             spec.access,
-            Access::Public | Access::Preview | Access::SignedIn
+            Access::Public | Access::Preview | Access::SignedIn | Access::Owner
         );
     if visible_by_status {
         vec![Variant::Shown, Variant::Hidden]
@@ -470,7 +470,7 @@ fn known(access: Access, object: Object) -> bool {
                 A::SignedIn,
                 O::None | O::Announcement | O::Subscription | O::Bookmark
             )
-            | (A::Owner, O::None)
+            | (A::Owner, O::None | O::Announcement | O::Application)
             | (
                 A::Staff | A::StaffEdit,
                 O::None | O::Announcement | O::Attachment | O::Application | O::ApplicationFile
@@ -485,6 +485,7 @@ fn known(access: Access, object: Object) -> bool {
                     | O::ConfirmLink
                     | O::UnsubscribeLink
                     | O::DeliveryCode
+                    | O::BusinessInvite
             )
             | (A::DevOnly, O::None | O::OutboxMessage)
             | (A::Nobody, O::None)
@@ -504,14 +505,14 @@ fn allowed(spec: &RouteSpec, variant: Variant, who: Who) -> bool {
         _ => true,
     };
     let of_owner_a = match spec.object {
-        Object::Subscription | Object::Bookmark => who == Who::Owner(Side::A),
+        Object::Subscription | Object::Bookmark | Object::Application => who == Who::Owner(Side::A),
         _ => true,
     };
     match spec.access {
         Access::Public => variant != Variant::Hidden,
         Access::Preview => variant != Variant::Hidden || who.agency() == Some(Side::A),
         Access::SignedIn => variant != Variant::Hidden && who.signed_in() && of_owner_a,
-        Access::Owner => who.is_owner() && of_owner_a,
+        Access::Owner => variant != Variant::Hidden && who.is_owner() && of_owner_a,
         Access::Staff => who.is_staff() && of_agency_a,
         Access::StaffEdit => who.can_edit() && of_agency_a,
         Access::AgencyAdmin => who.is_admin() && of_agency_a,
@@ -757,66 +758,63 @@ impl World {
         (world, logins)
     }
 
-    fn next(&mut self) -> u32 {
-        self.counter += 1;
-        self.counter
-    }
-
-    /// A submitted application of owner A (business `name`) to A's published program.
-    fn application(&mut self, app: &TestApp, name: &str) -> String {
+    fn application(&mut self, app: &TestApp, n: u32) -> String {
         use jiwon::applications::form::{FormSchema, Kind, Question, Section};
-        use jiwon::applications::model::{Application, Business};
+        use jiwon::applications::model::{Application, Settings};
         use jiwon::applications::store as app_store;
-        use jiwon::db::schema::{applications, businesses};
-        let mut conn = app.conn();
+        use jiwon::db::schema::applications;
         let now = app.now();
-        let owner = self.owner_id[&Side::A].clone();
-        let ann = self.a_published.clone();
-        let business = Business {
-            id: new_id(),
-            business_number: format!("9{:09}", self.next()),
-            name: name.into(),
-            created_by: owner.clone(),
-            created_at: now,
-        };
-        diesel::insert_into(businesses::table)
-            .values(&business)
-            .execute(&mut conn)
-            .expect("business");
-        let form = match app_store::published_form(&mut conn, &ann).expect("form") {
+        let mut conn = app.conn();
+        let a = self.a_published.clone();
+        let form = match app_store::published_form(&mut conn, &a).expect("form") {
             Some(f) => f,
             None => {
+                app_store::save_settings(
+                    &mut conn,
+                    &Settings {
+                        announcement_id: a.clone(),
+                        mode: "portal".into(),
+                        supplement_days: 7,
+                        show_count: false,
+                        updated_at: now,
+                    },
+                )
+                .expect("settings");
                 let schema = FormSchema {
                     sections: vec![Section {
-                        key: "program".into(),
-                        title: "사업 질문".into(),
+                        key: "main".into(),
+                        title: "사업 계획".into(),
                         intro: String::new(),
                         questions: vec![Question::new("plan", Kind::ShortText, "계획")],
                     }],
                 };
-                app_store::save_draft_form(&mut conn, &ann, &schema, None, now).expect("draft");
-                app_store::publish_draft_form(&mut conn, &ann, now)
+                app_store::save_draft_form(&mut conn, &a, &schema, None, now).expect("draft");
+                app_store::publish_draft_form(&mut conn, &a, now)
                     .expect("publish")
-                    .expect("form")
+                    .expect("published")
             }
         };
+        let oa = self.owner_id[&Side::A].clone();
+        drop(conn);
+        let business = self.business_of_a(app, n, "MKABIZ 한식당");
+        let mut conn = app.conn();
         let id = new_id();
         diesel::insert_into(applications::table)
             .values(&Application {
                 id: id.clone(),
-                announcement_id: ann,
-                business_id: business.id,
+                announcement_id: a,
+                business_id: business,
                 form_id: form.id,
                 agency_id: self.agency[&Side::A].id.clone(),
                 status: "submitted".into(),
-                receipt_no: Some(format!("MK-{id}")),
-                applicant_json: "{}".into(),
-                answers_json: r#"{"plan":"계획"}"#.into(),
-                step: 1,
+                receipt_no: Some(format!("JW-MK-{n:06}")),
+                applicant_json: r#"{"name":"MKABIZ 한식당"}"#.into(),
+                answers_json: r#"{"plan":"MKAPLAN"}"#.into(),
+                step: 4,
                 supplement_note: String::new(),
                 supplement_due: None,
-                created_by: owner.clone(),
-                submitted_by: Some(owner),
+                created_by: oa.clone(),
+                submitted_by: Some(oa),
                 submitted_at: Some(now),
                 decided_at: None,
                 created_at: now,
@@ -825,6 +823,40 @@ impl World {
             .execute(&mut conn)
             .expect("application");
         id
+    }
+
+    /// A fresh business with owner A as its representative.
+    fn business_of_a(&mut self, app: &TestApp, n: u32, name: &str) -> String {
+        use jiwon::db::schema::{business_members, businesses};
+        let now = app.now();
+        let mut conn = app.conn();
+        let oa = self.owner_id[&Side::A].clone();
+        let business = new_id();
+        diesel::insert_into(businesses::table)
+            .values((
+                businesses::id.eq(&business),
+                businesses::business_number.eq(format!("999{n:07}")),
+                businesses::name.eq(name),
+                businesses::created_by.eq(&oa),
+                businesses::created_at.eq(now),
+            ))
+            .execute(&mut conn)
+            .expect("business");
+        diesel::insert_into(business_members::table)
+            .values((
+                business_members::business_id.eq(&business),
+                business_members::user_id.eq(&oa),
+                business_members::role.eq("representative"),
+                business_members::created_at.eq(now),
+            ))
+            .execute(&mut conn)
+            .expect("member");
+        business
+    }
+
+    fn next(&mut self) -> u32 {
+        self.counter += 1;
+        self.counter
     }
 
     fn editor_a(&self) -> CurrentUser {
@@ -1022,17 +1054,9 @@ impl World {
             Object::Agency => {
                 values.insert("id", self.agency[&Side::A].id.clone());
             }
-            Object::Application => {
-                // A fresh application of owner A to A's published program, in A's inbox.
-                let n = self.next();
-                let name = format!("MKAPP{n} 기업");
-                let id = self.application(app, &name);
-                secrets.push(marker(name, a_staff));
-                values.insert("id", id);
-            }
             Object::ApplicationFile => {
                 let n = self.next();
-                let application = self.application(app, &format!("MKAPPF{n} 기업"));
+                let application = self.application(app, n);
                 let stored = format!("{}.bin", new_id());
                 let body = format!("%PDF-1.4 MKAFILEBODY{n}");
                 std::fs::create_dir_all(&app.state.config.upload_dir).expect("upload dir");
@@ -1185,6 +1209,26 @@ impl World {
                 );
                 values.insert("token", if bogus { forged } else { token });
             }
+            Object::Application => {
+                // A submitted application of a fresh business of owner A, to owner A's
+                // public program.
+                let n = self.next();
+                let id = self.application(app, n);
+                // Seen by owner A (their application) and agency A's staff (its inbox).
+                secrets.push(marker("MKAPLAN", Audience::Allowed));
+                values.insert("id", id);
+            }
+            Object::BusinessInvite => {
+                let n = self.next();
+                let business = self.business_of_a(app, n, "초대 시험 사업자");
+                let token = jiwon::applications::members::invite_token(
+                    &app.state.keys,
+                    &business,
+                    &format!("mkinvitee{n}@example.com"),
+                    now,
+                );
+                values.insert("token", if bogus { random_token(40) } else { token });
+            }
             Object::DeliveryCode => {
                 let d = self.delivery(app, "sent", None);
                 values.insert(
@@ -1223,7 +1267,8 @@ fn provides(object: Object) -> &'static [&'static str] {
         | Object::ResetLink
         | Object::InviteLink
         | Object::ConfirmLink
-        | Object::UnsubscribeLink => &["token"],
+        | Object::UnsubscribeLink
+        | Object::BusinessInvite => &["token"],
         Object::DeliveryCode => &["code"],
     }
 }
@@ -1407,6 +1452,25 @@ fn post_body(
         "/me/phone/code" => form(s, &[]),
         "/me/phone/verify" => form(s, &[("code", "12")]),
         "/me/bookmarks" => form(s, &[("announcement", &id)]),
+        // The matrix's program takes no portal applications (or the owner has no
+        // 사업자등록번호): 422, nothing made.
+        "/announcements/{id}/apply" => form(s, &[]),
+        // A submitted application: saving is refused (422), submitting again is a 409.
+        "/me/applications/{id}" => form(s, &[("step", "3"), ("q.plan", "바꾼 계획")]),
+        "/me/applications/{id}/submit" | "/me/applications/{id}/cancel" => form(s, &[]),
+        // A submitted application takes no file (refused, sent back with the reason).
+        "/me/applications/{id}/files" => Body::Multipart(
+            vec![
+                ("csrf_token".into(), s.csrf.clone()),
+                ("question".into(), "plan".into()),
+            ],
+            format!("matrix{n}.pdf"),
+            format!("%PDF-1.4 matrix upload {n}").into_bytes(),
+        ),
+        // Invalid: no business of the caller's, no address (422).
+        "/me/business/invite" => form(s, &[("business", "none"), ("email", "not an address")]),
+        // The link names another address than any caller's: 422 for all, nobody joins.
+        "/business/join/{token}" => form(s, &[]),
         // RFC 8058 one-click, as a mail client sends it: no token.
         "/unsubscribe/{token}" => Body::Form(vec![("List-Unsubscribe".into(), "One-Click".into())]),
         "/api/v1/push/subscribe" | "/api/v1/push/unsubscribe" => {

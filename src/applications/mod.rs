@@ -16,13 +16,16 @@
 //! `application_events` (who did what, and the answers as submitted), `application_files`,
 //! `agency_webhooks` + `webhook_deliveries`, `agency_api_keys` + `application_pickups`.
 
+pub mod apply_web;
 pub mod builder;
 pub mod console;
 pub mod export;
 pub mod form;
 pub mod inbox;
 pub mod jobs;
+pub mod members;
 pub mod model;
 pub mod review;
 pub mod routing;
+pub mod service;
 pub mod store;

@@ -55,7 +55,8 @@ pub enum Object {
     Announcement,
     /// A file of an announcement (`{id}`; its announcement is `{announcement}`).
     Attachment,
-    /// An application (of a business, in an agency's inbox), `{id}`.
+    /// An application (`{id}`): for staff, one in their agency's inbox; for owners, one of
+    /// a business they are a member of.
     Application,
     /// A file of an application (`{id}`; its application is `{application}`).
     ApplicationFile,
@@ -87,6 +88,8 @@ pub enum Object {
     UnsubscribeLink,
     /// A delivery's short code (tracking, SMS short links).
     DeliveryCode,
+    /// A business representative's signed invitation link (`{token}`).
+    BusinessInvite,
 }
 
 /// A route's access rule: `Access::Staff.on(Object::Announcement)`, or just an

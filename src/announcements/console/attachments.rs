@@ -3,7 +3,6 @@
 
 use actix_multipart::Multipart;
 use actix_web::{web, HttpResponse};
-use futures_util::StreamExt;
 
 use crate::accounts::{Csrf, CurrentUser};
 use crate::announcements::editing;
@@ -11,77 +10,20 @@ use crate::announcements::model::Attachment;
 use crate::announcements::store;
 use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
+use crate::storage;
 use crate::web::redirect;
 use crate::AppState;
 
 use super::{owned, ActionForm};
 
-/// Allowed attachment types: extension → the kinds its content may sniff as.
-const ALLOWED: &[(&str, &str)] = &[
-    ("pdf", "application/pdf"),
-    ("hwp", "application/x-hwp"),
-    ("hwpx", "application/hwp+zip"),
-    ("doc", "application/msword"),
-    (
-        "docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ),
-    ("xls", "application/vnd.ms-excel"),
-    (
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
-    ("ppt", "application/vnd.ms-powerpoint"),
-    (
-        "pptx",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ),
-    ("zip", "application/zip"),
-    ("jpg", "image/jpeg"),
-    ("jpeg", "image/jpeg"),
-    ("png", "image/png"),
-];
-
-/// Check a file's content against its extension. Returns the content type to serve,
-/// or a Korean reason for refusing it.
-pub fn check_upload(file_name: &str, bytes: &[u8]) -> Result<&'static str, String> {
-    let ext = file_name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_lowercase())
-        .unwrap_or_default();
-    let Some((_, ctype)) = ALLOWED.iter().find(|(e, _)| *e == ext) else {
-        return Err(format!("'{ext}' 파일은 올릴 수 없습니다. PDF, HWP, HWPX, 오피스 문서, ZIP, JPG, PNG만 가능합니다."));
-    };
-    if bytes.is_empty() {
-        return Err("빈 파일입니다.".into());
-    }
-    const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    const ZIP: &[u8] = b"PK\x03\x04";
-    let ok = match ext.as_str() {
-        "pdf" => bytes.starts_with(b"%PDF-"),
-        "hwp" | "doc" | "xls" | "ppt" => bytes.starts_with(OLE),
-        "hwpx" | "docx" | "xlsx" | "pptx" | "zip" => bytes.starts_with(ZIP),
-        "jpg" | "jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
-        "png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-        _ => false,
-    };
-    if !ok {
-        let actual = infer::get(bytes)
-            .map(|k| k.extension().to_string())
-            .unwrap_or_else(|| "알 수 없는 형식".into());
-        return Err(format!(
-            "파일 내용이 확장자(.{ext})와 다릅니다(실제: {actual}). 올바른 파일을 올려 주세요."
-        ));
-    }
-    Ok(ctype)
-}
+pub use crate::storage::check_upload;
 
 pub(super) async fn upload(
     state: web::Data<AppState>,
     user: CurrentUser,
     csrf: Csrf,
     path: web::Path<String>,
-    mut payload: Multipart,
+    payload: Multipart,
 ) -> AppResult<HttpResponse> {
     let staff = user.require_edit()?;
     let id = path.into_inner();
@@ -91,35 +33,10 @@ pub(super) async fn upload(
         .db(move |conn| owned(conn, &aid, &own).map(|_| ()))
         .await?;
     let limit = state.config.max_upload_bytes;
-    let mut token = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut too_large = false;
-    while let Some(field) = payload.next().await {
-        let mut field =
-            field.map_err(|_| AppError::BadRequest("업로드를 읽을 수 없습니다.".into()))?;
-        let name = field.name().unwrap_or_default().to_string();
-        let filename = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename().map(String::from));
-        let mut buf = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|_| AppError::BadRequest("업로드를 읽을 수 없습니다.".into()))?;
-            if buf.len() + chunk.len() > limit {
-                too_large = true;
-                break;
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        if too_large {
-            break;
-        }
-        match name.as_str() {
-            "csrf_token" => token = String::from_utf8_lossy(&buf).to_string(),
-            "file" => file = filename.map(|f| (f, buf)),
-            _ => {}
-        }
-    }
+    let up = storage::read_multipart(payload, "file", limit).await?;
+    let too_large = up.too_large;
+    let token = up.field("csrf_token").to_string();
+    let file = up.file.map(|(_, name, bytes)| (name, bytes));
     let back = |msg: &str| {
         redirect(&format!(
             "/console/announcements/{id}?error={}",
@@ -136,25 +53,15 @@ pub(super) async fn upload(
     let Some((original, bytes)) = file.filter(|(n, _)| !n.is_empty()) else {
         return Ok(back("올릴 파일을 선택해 주세요."));
     };
-    let display: String = original
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("file")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let display = storage::display_name(&original);
     let ctype = match check_upload(&display, &bytes) {
         Ok(t) => t,
         Err(msg) => return Ok(back(&msg)),
     };
-    let stored = format!("{}.bin", new_id());
     let dir = state.config.upload_dir.clone();
-    let target = dir.join(&stored);
     let size = bytes.len() as i64;
-    web::block(move || std::fs::write(target, bytes))
-        .await?
-        .map_err(AppError::internal)?;
+    let d2 = dir.clone();
+    let stored = web::block(move || storage::store(&d2, &bytes)).await??;
     let now = state.now();
     let own = staff.agency.id.clone();
     let aid = id.clone();
@@ -177,7 +84,7 @@ pub(super) async fn upload(
         .await;
     if let Err(e) = saved {
         // Nothing half-written: the file goes when its row could not be saved.
-        let _ = std::fs::remove_file(dir.join(&stored));
+        storage::remove(&dir, &stored);
         return Err(e);
     }
     Ok(redirect(&format!("/console/announcements/{id}")))

@@ -1,0 +1,653 @@
+//! The owner applies once (issue 12 items 3, 4, 7): the steps of the form saved on the
+//! server, eligibility that stops with the reason, errors at their fields with the rest
+//! kept, one submission per business and program (double click included) with its routing
+//! job, the deadline, the receipt, the dashboard, cancel, 보완 and re-submission, and the
+//! bank answers offered again in the next program's form.
+
+mod common;
+
+use chrono::Duration;
+use diesel::prelude::*;
+
+use common::*;
+use jiwon::applications::form::{Column, FormSchema, Kind, Question, Section, ShowIf};
+use jiwon::applications::model::Settings;
+use jiwon::applications::store;
+use jiwon::db::schema::{application_events, applications, jobs};
+
+const PW: &str = "owner password 1";
+
+fn q(key: &str, kind: Kind, label: &str, required: bool) -> Question {
+    Question {
+        required,
+        ..Question::new(key, kind, label)
+    }
+}
+
+fn schema(bank_key: &str) -> FormSchema {
+    let mut hard = q(
+        "not_closed",
+        Kind::YesNo,
+        "현재 휴업·폐업 상태가 아닙니다",
+        true,
+    );
+    hard.hard = Some("yes".into());
+    hard.fail_message = "휴업·폐업 중인 사업자는 신청할 수 없습니다.".into();
+    let mut choice = q("channel", Kind::SingleChoice, "판매 채널", true);
+    choice.options = vec!["온라인".into(), "오프라인".into()];
+    let mut why = q("online_plan", Kind::LongText, "온라인 판매 계획", true);
+    why.show_if = Some(ShowIf {
+        question: "channel".into(),
+        equals: "온라인".into(),
+    });
+    why.max_chars = Some(500);
+    let mut sales = q("sales", Kind::Table, "연도별 매출", false);
+    sales.columns = vec![
+        Column {
+            key: "year".into(),
+            label: "연도".into(),
+            kind: Kind::Number,
+        },
+        Column {
+            key: "amount".into(),
+            label: "매출".into(),
+            kind: Kind::Money,
+        },
+    ];
+    let mut item = q("item", Kind::ShortText, "주력 상품", true);
+    item.bank_key = Some(bank_key.into());
+    FormSchema {
+        sections: vec![
+            Section {
+                key: "eligibility".into(),
+                title: "신청 자격".into(),
+                intro: String::new(),
+                questions: vec![hard],
+            },
+            Section {
+                key: "plan".into(),
+                title: "사업 계획".into(),
+                intro: String::new(),
+                questions: vec![
+                    item,
+                    q("budget", Kind::Money, "필요 자금", true),
+                    choice,
+                    why,
+                    sales,
+                    {
+                        let mut f = q("proof", Kind::File, "사업자등록증명", false);
+                        f.accept = vec!["pdf".into()];
+                        f.max_files = Some(2);
+                        f
+                    },
+                ],
+            },
+        ],
+    }
+}
+
+/// A published program of `agency` taking portal applications with `schema`, open from
+/// 2026-11-20 to `end` (KST). Returns its id.
+fn program(app: &TestApp, agency: &str, title: &str, end: &str, s: &FormSchema) -> String {
+    let (_, email, pw) = app.staff(agency, "editor");
+    let staff = app.client();
+    staff.login(&email, &pw);
+    let id = create_announcement(
+        &staff,
+        &[
+            ("title", title),
+            ("apply_start", "2026-11-20"),
+            ("apply_end", end),
+            ("ksic_include", ""),
+            ("owner_age_min", ""),
+        ],
+    );
+    let csrf = staff.csrf(&format!("/console/announcements/{id}"));
+    let r = staff.post_form(
+        &format!("/console/announcements/{id}/publish"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let now = app.now();
+    let mut conn = app.conn();
+    store::save_settings(
+        &mut conn,
+        &Settings {
+            announcement_id: id.clone(),
+            mode: "portal".into(),
+            supplement_days: 7,
+            show_count: false,
+            updated_at: now,
+        },
+    )
+    .expect("settings");
+    store::save_draft_form(&mut conn, &id, s, None, now).expect("form");
+    store::publish_draft_form(&mut conn, &id, now)
+        .expect("publish")
+        .expect("published");
+    id
+}
+
+fn owner(app: &TestApp, number: &str) -> (String, Client) {
+    let (uid, email) = app.owner_with(PW, |p| {
+        p.business_number = Some(number.into());
+        p.business_name = "울산 한식당".into();
+        p.phone = Some("010-1234-5678".into());
+        p.employees = Some(4);
+    });
+    let c = app.client();
+    c.login(&email, PW);
+    (uid, c)
+}
+
+/// Start the application and return its id.
+fn start(c: &Client, program: &str) -> String {
+    let csrf = c.csrf("/me/applications");
+    let r = c.post_form(
+        &format!("/announcements/{program}/apply"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    r.location()
+        .trim_start_matches("/me/applications/")
+        .to_string()
+}
+
+fn post_step(c: &Client, id: &str, fields: &[(&str, &str)]) -> Resp {
+    let csrf = c.csrf(&format!("/me/applications/{id}"));
+    let mut all = vec![("csrf_token", csrf.as_str())];
+    all.extend_from_slice(fields);
+    c.post_form(&format!("/me/applications/{id}"), &all)
+}
+
+const APPLICANT: &[(&str, &str)] = &[
+    ("step", "2"),
+    ("a.representative", "김대표"),
+    ("a.phone", "010-1234-5678"),
+    ("a.address", "울산광역시 남구"),
+    ("a.industry", "한식 음식점업"),
+    ("a.founded_on", "2021-03-15"),
+    ("a.employees", "4"),
+];
+
+/// Fill every step of a fresh application.
+fn fill(c: &Client, id: &str, item: &str) {
+    let r = post_step(c, id, &[("step", "1"), ("q.not_closed", "yes")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = post_step(c, id, APPLICANT);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = post_step(
+        c,
+        id,
+        &[
+            ("step", "3"),
+            ("q.item", item),
+            ("q.budget", "1,500만"),
+            ("q.channel", "온라인"),
+            ("q.online_plan", "스마트스토어 입점"),
+            ("q.sales.0.year", "2025"),
+            ("q.sales.0.amount", "120000000"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(r.location().contains("step=4"), "{}", r.location());
+}
+
+fn submit(c: &Client, id: &str) -> Resp {
+    let csrf = c.csrf(&format!("/me/applications/{id}?step=4"));
+    c.post_form(
+        &format!("/me/applications/{id}/submit"),
+        &[
+            ("csrf_token", &csrf),
+            ("consent_privacy", "yes"),
+            ("consent_third", "yes"),
+        ],
+    )
+}
+
+fn route_jobs(app: &TestApp, id: &str) -> Vec<String> {
+    jobs::table
+        .filter(jobs::kind.eq("route_application"))
+        .select(jobs::payload)
+        .load::<String>(&mut app.conn())
+        .expect("jobs")
+        .into_iter()
+        .filter(|p| p.contains(id))
+        .collect()
+}
+
+#[test]
+fn an_owner_walks_the_form_and_gets_a_receipt_once() {
+    let app = TestApp::spawn();
+    let p = program(
+        &app,
+        "중소벤처기업부",
+        "온라인 판로 지원",
+        "2026-11-30",
+        &schema("main_item"),
+    );
+    let (uid, c) = owner(&app, "1234567890");
+    // The page says what happens; starting makes the business (representative) and the
+    // draft, prefilled from the profile.
+    let r = c.get(&format!("/announcements/{p}/apply"));
+    assert_eq!(r.status, 200);
+    r.assert_contains("신청서 작성 시작");
+    let id = start(&c, &p);
+    let r = c.get(&format!("/me/applications/{id}?step=2"));
+    assert_eq!(input_value(&r.body, "a.phone"), "010-1234-5678");
+    r.assert_contains("울산 한식당");
+    // A second start (another device, a double click) finds the same draft.
+    assert_eq!(start(&c, &p), id);
+
+    // Required missing: the Korean message at its field, the other answers kept.
+    post_step(&c, &id, &[("step", "1"), ("q.not_closed", "yes")]);
+    post_step(&c, &id, APPLICANT);
+    let r = post_step(
+        &c,
+        &id,
+        &[
+            ("step", "3"),
+            ("q.item", "김치찌개 밀키트"),
+            ("q.channel", "온라인"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    r.assert_contains("‘필요 자금’에 답해 주세요.");
+    r.assert_contains("‘온라인 판매 계획’에 답해 주세요.");
+    assert_eq!(input_value(&r.body, "q.item"), "김치찌개 밀키트");
+    // Saved on the server: the draft resumes with what was valid.
+    let r = c.get(&format!("/me/applications/{id}?step=3"));
+    assert_eq!(input_value(&r.body, "q.item"), "김치찌개 밀키트");
+
+    fill(&c, &id, "김치찌개 밀키트");
+    // Uploads: real bytes, stored under a generated name; a wrong or oversized file is
+    // refused with the draft kept.
+    let csrf = c.csrf(&format!("/me/applications/{id}?step=3"));
+    let up = |name: &str, bytes: &[u8]| {
+        c.post_multipart(
+            &format!("/me/applications/{id}/files"),
+            &[("csrf_token", &csrf), ("question", "proof")],
+            (name, bytes),
+        )
+    };
+    let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    let r = up("사업자등록증명.pdf", pdf);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = up("가짜.pdf", b"\x89PNG\r\n\x1a\n not a pdf");
+    assert_eq!(r.status, 303);
+    let r = c.get(r.location());
+    r.assert_contains("파일 내용이 확장자(.pdf)와 다릅니다");
+    let big = vec![b'%'; 2 * 1024 * 1024];
+    let r = up("큰파일.pdf", &big);
+    assert_eq!(r.status, 303);
+    c.get(r.location()).assert_contains("파일이 너무 큽니다");
+    let r = c.get(&format!("/me/applications/{id}?step=3"));
+    r.assert_contains("사업자등록증명.pdf");
+    assert_eq!(input_value(&r.body, "q.item"), "김치찌개 밀키트");
+    let stored: Vec<(String, i64)> = jiwon::db::schema::application_files::table
+        .filter(jiwon::db::schema::application_files::application_id.eq(&id))
+        .select((
+            jiwon::db::schema::application_files::stored_name,
+            jiwon::db::schema::application_files::size_bytes,
+        ))
+        .load(&mut app.conn())
+        .expect("files");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].1, pdf.len() as i64);
+    let on_disk = std::fs::read(app.state.config.upload_dir.join(&stored[0].0)).expect("stored");
+    assert_eq!(on_disk, pdf);
+    let r = c.get(&format!("/me/applications/{id}?step=4"));
+    assert_eq!(r.status, 200);
+    r.assert_contains("15,000,000 원");
+    r.assert_contains("연도 2025, 매출 120000000");
+    r.assert_contains("개인정보 수집·이용 동의");
+    // Without the consents: refused, nothing submitted.
+    let csrf = c.csrf(&format!("/me/applications/{id}?step=4"));
+    let r = c.post_form(
+        &format!("/me/applications/{id}/submit"),
+        &[("csrf_token", &csrf), ("consent_privacy", "yes")],
+    );
+    assert_eq!(r.status, 422);
+    r.assert_contains("제3자 제공에 모두 동의해야");
+
+    // Double submit: one application, one routing job; the second click is told.
+    let first = submit(&c, &id);
+    assert_eq!(first.status, 303, "{}", first.body);
+    assert_eq!(first.location(), format!("/me/applications/{id}/receipt"));
+    let second = submit(&c, &id);
+    assert_eq!(second.status, 409);
+    second.assert_contains("이미 이 사업에 신청했습니다");
+    assert_eq!(route_jobs(&app, &id).len(), 1);
+    let rows: i64 = applications::table
+        .filter(applications::announcement_id.eq(&p))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
+    assert_eq!(rows, 1);
+    // The event names who submitted, with the answers as submitted.
+    let (actor, answers): (Option<String>, Option<String>) = application_events::table
+        .filter(application_events::application_id.eq(&id))
+        .filter(application_events::kind.eq("submitted"))
+        .select((
+            application_events::actor_id,
+            application_events::answers_json,
+        ))
+        .first(&mut app.conn())
+        .expect("event");
+    assert_eq!(actor.as_deref(), Some(uid.as_str()));
+    let answers = answers.expect("answers");
+    assert!(
+        answers.contains("15000000") && answers.contains("김대표"),
+        "{answers}"
+    );
+
+    // The receipt: a receipt number, printable.
+    let r = c.get(&format!("/me/applications/{id}/receipt"));
+    assert_eq!(r.status, 200);
+    r.assert_contains("접수증");
+    let no = app_receipt(&app, &id);
+    assert!(
+        no.starts_with("JW-20261124-") && no.len() == "JW-20261124-".len() + 6,
+        "{no}"
+    );
+    r.assert_contains(&no);
+    // Starting again for the same program lands on the submitted one.
+    let r = c.get(&format!("/announcements/{p}/apply"));
+    assert_eq!(r.location(), format!("/me/applications/{id}"));
+    let r = c.get(&format!("/me/applications/{id}"));
+    r.assert_contains("접수");
+
+    // The dashboard lists it with its status and agency.
+    let r = c.get("/me/applications");
+    assert_eq!(r.status, 200);
+    r.assert_contains("온라인 판로 지원");
+    // Routed to the executing agency the announcement names.
+    r.assert_contains("울산경제일자리진흥원");
+    r.assert_contains(&no);
+    r.assert_contains("기관 검토를 기다리는 중");
+
+    // Another owner sees none of it.
+    let (_, other) = owner(&app, "2222222222");
+    for path in [
+        format!("/me/applications/{id}"),
+        format!("/me/applications/{id}/receipt"),
+        format!("/me/applications/{id}/cancel"),
+    ] {
+        assert_eq!(other.get(&path).status, 404, "{path}");
+    }
+    let csrf = other.csrf("/me/applications");
+    let r = other.post_form(
+        &format!("/me/applications/{id}/cancel"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(r.status, 404);
+    assert!(!other.get("/me/applications").body.contains(&no));
+    // Someone else with the same 사업자등록번호 is no member: refused, with what to do.
+    let (_, same) = owner(&app, "1234567890");
+    let csrf = same.csrf(&format!("/announcements/{p}/apply"));
+    let r = same.post_form(
+        &format!("/announcements/{p}/apply"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(r.status, 422);
+    r.assert_contains("초대해 달라고");
+    assert_eq!(same.get(&format!("/me/applications/{id}")).status, 404);
+
+    // Cancel, with a confirmation page first.
+    let r = c.get(&format!("/me/applications/{id}/cancel"));
+    r.assert_contains("신청을 취소할까요?");
+    let csrf = c.csrf(&format!("/me/applications/{id}/cancel"));
+    let r = c.post_form(
+        &format!("/me/applications/{id}/cancel"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    let r = c.get("/me/applications");
+    r.assert_contains("취소");
+    assert_eq!(app_status(&app, &id), "cancelled");
+}
+
+fn app_receipt(app: &TestApp, id: &str) -> String {
+    applications::table
+        .find(id)
+        .select(applications::receipt_no)
+        .first::<Option<String>>(&mut app.conn())
+        .expect("row")
+        .expect("receipt")
+}
+
+fn app_status(app: &TestApp, id: &str) -> String {
+    applications::table
+        .find(id)
+        .select(applications::status)
+        .first::<String>(&mut app.conn())
+        .expect("row")
+}
+
+#[test]
+fn a_hard_eligibility_no_stops_with_the_reason() {
+    let app = TestApp::spawn();
+    let p = program(
+        &app,
+        "중소벤처기업부",
+        "자격 시험 사업",
+        "2026-11-30",
+        &schema("x"),
+    );
+    let (_, c) = owner(&app, "1234567890");
+    let id = start(&c, &p);
+    let r = post_step(&c, &id, &[("step", "1"), ("q.not_closed", "no")]);
+    assert_eq!(r.status, 422);
+    r.assert_contains("이 사업에 신청할 수 없습니다");
+    r.assert_contains("휴업·폐업 중인 사업자는 신청할 수 없습니다.");
+    // Even with everything else filled, submission refuses it.
+    fill(&c, &id, "상품");
+    post_step(&c, &id, &[("step", "1"), ("q.not_closed", "no")]);
+    let r = submit(&c, &id);
+    assert_eq!(r.status, 422);
+    r.assert_contains("휴업·폐업 중인 사업자는 신청할 수 없습니다.");
+    assert!(route_jobs(&app, &id).is_empty());
+}
+
+#[test]
+fn after_the_deadline_nothing_is_submitted() {
+    let app = TestApp::spawn();
+    let p = program(
+        &app,
+        "중소벤처기업부",
+        "마감 시험 사업",
+        "2026-11-30",
+        &schema("x"),
+    );
+    let (_, c) = owner(&app, "1234567890");
+    let id = start(&c, &p);
+    fill(&c, &id, "상품");
+    app.clock.advance(Duration::days(7));
+    let r = submit(&c, &id);
+    assert_eq!(r.status, 422);
+    r.assert_contains("신청 기간이 끝나 제출할 수 없습니다");
+    assert_eq!(app_status(&app, &id), "draft");
+    assert!(route_jobs(&app, &id).is_empty());
+    // And a new application cannot start.
+    let (_, late) = owner(&app, "3333333333");
+    let r = late.get(&format!("/announcements/{p}/apply"));
+    r.assert_contains("신청 기간이 끝났습니다");
+    assert!(!r.body.contains("신청서 작성 시작"));
+}
+
+#[test]
+fn a_supplement_request_is_answered_and_resubmitted() {
+    let app = TestApp::spawn();
+    let p = program(
+        &app,
+        "중소벤처기업부",
+        "보완 시험 사업",
+        "2026-11-30",
+        &schema("x"),
+    );
+    let (_, c) = owner(&app, "1234567890");
+    let id = start(&c, &p);
+    fill(&c, &id, "상품");
+    assert_eq!(submit(&c, &id).status, 303);
+    // The reviewer (colleague's UI) asks for 보완.
+    let due = app.now() + Duration::days(7);
+    diesel::update(applications::table.find(&id))
+        .set((
+            applications::status.eq("supplement"),
+            applications::supplement_note.eq("매출 증빙 금액을 다시 확인해 주세요."),
+            applications::supplement_due.eq(Some(due)),
+        ))
+        .execute(&mut app.conn())
+        .expect("supplement");
+    let r = c.get("/me/applications");
+    r.assert_contains("보완요청");
+    r.assert_contains("보완 제출 (12월 1일까지)");
+    let r = c.get(&format!("/me/applications/{id}?step=3"));
+    r.assert_contains("매출 증빙 금액을 다시 확인해 주세요.");
+    let r = post_step(
+        &c,
+        &id,
+        &[
+            ("step", "3"),
+            ("q.item", "상품"),
+            ("q.budget", "2000만"),
+            ("q.channel", "오프라인"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let csrf = c.csrf(&format!("/me/applications/{id}?step=4"));
+    let r = c.post_form(
+        &format!("/me/applications/{id}/submit"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(app_status(&app, &id), "submitted");
+    let jobs = route_jobs(&app, &id);
+    assert_eq!(jobs.len(), 2, "{jobs:?}");
+    assert!(jobs.iter().any(|j| j.contains("resubmitted")));
+    let answers: Option<String> = application_events::table
+        .filter(application_events::application_id.eq(&id))
+        .filter(application_events::kind.eq("resubmitted"))
+        .select(application_events::answers_json)
+        .first(&mut app.conn())
+        .expect("event");
+    let answers = answers.expect("answers");
+    assert!(answers.contains("20000000"), "{answers}");
+    // The hidden question (온라인 only) is no longer kept.
+    assert!(!answers.contains("online_plan"), "{answers}");
+    // History keeps both versions.
+    let r = c.get(&format!("/me/applications/{id}"));
+    r.assert_contains("제출 (접수)");
+    r.assert_contains("보완 제출");
+}
+
+#[test]
+fn bank_answers_prefill_the_next_programs_form() {
+    let app = TestApp::spawn();
+    let p1 = program(
+        &app,
+        "중소벤처기업부",
+        "첫째 사업",
+        "2026-11-30",
+        &schema("main_item"),
+    );
+    let mut other = schema("main_item");
+    other.sections[1].questions[0].key = "product".into();
+    let p2 = program(
+        &app,
+        "울산경제일자리진흥원",
+        "둘째 사업",
+        "2026-11-30",
+        &other,
+    );
+    let (_, c) = owner(&app, "1234567890");
+    let id1 = start(&c, &p1);
+    fill(&c, &id1, "수제 김치");
+    assert_eq!(submit(&c, &id1).status, 303);
+    let id2 = start(&c, &p2);
+    let r = c.get(&format!("/me/applications/{id2}?step=3"));
+    assert_eq!(input_value(&r.body, "q.product"), "수제 김치");
+    // Both programs, two agencies, one page.
+    let r = c.get("/me/applications");
+    r.assert_contains("첫째 사업");
+    r.assert_contains("둘째 사업");
+    r.assert_contains("울산경제일자리진흥원");
+    r.assert_contains("작성 이어하기");
+}
+
+#[test]
+fn an_invited_member_submits_for_the_business_and_is_named() {
+    let app = TestApp::spawn();
+    let p = program(
+        &app,
+        "중소벤처기업부",
+        "구성원 시험 사업",
+        "2026-11-30",
+        &schema("x"),
+    );
+    let (_, rep) = owner(&app, "1234567890");
+    let id = start(&rep, &p);
+    // The representative invites the 세무사 by email: a signed link.
+    let r = rep.get("/me/business");
+    r.assert_contains("대표자");
+    let business: String = applications::table
+        .find(&id)
+        .select(applications::business_id)
+        .first(&mut app.conn())
+        .expect("business");
+    let (tax_id, tax_email) = app.owner_with(PW, |p| p.business_name = "세무사 사무소".into());
+    let csrf = rep.csrf("/me/business");
+    let r = rep.post_form(
+        "/me/business/invite",
+        &[
+            ("csrf_token", &csrf),
+            ("business", &business),
+            ("email", "not an address"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    r.assert_contains("이메일 주소를 바르게");
+    let r = rep.post_form(
+        "/me/business/invite",
+        &[
+            ("csrf_token", &csrf),
+            ("business", &business),
+            ("email", &tax_email),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let start_at = r.body.find("/business/join/").expect("link");
+    let token: String = r.body[start_at + "/business/join/".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-' || *c == '_')
+        .collect();
+    // Someone else cannot use it; a forged one is not there.
+    let (_, stranger) = owner(&app, "5555555555");
+    let csrf = stranger.csrf(&format!("/business/join/{token}"));
+    let r = stranger.post_form(&format!("/business/join/{token}"), &[("csrf_token", &csrf)]);
+    assert_eq!(r.status, 422);
+    r.assert_contains("다른 이메일 주소로");
+    assert_eq!(stranger.get("/business/join/forged.token").status, 404);
+    // The invited person, signed in, accepts.
+    let tax = app.client();
+    tax.login(&tax_email, PW);
+    let csrf = tax.csrf(&format!("/business/join/{token}"));
+    let r = tax.post_form(&format!("/business/join/{token}"), &[("csrf_token", &csrf)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    tax.get("/me/business").assert_contains("울산 한식당");
+    // The member prepares and submits the business's application.
+    tax.get("/me/applications")
+        .assert_contains("구성원 시험 사업");
+    fill(&tax, &id, "상품");
+    assert_eq!(submit(&tax, &id).status, 303);
+    let actor: Option<String> = application_events::table
+        .filter(application_events::application_id.eq(&id))
+        .filter(application_events::kind.eq("submitted"))
+        .select(application_events::actor_id)
+        .first(&mut app.conn())
+        .expect("event");
+    assert_eq!(actor.as_deref(), Some(tax_id.as_str()));
+    // The representative sees who did it.
+    let r = rep.get(&format!("/me/applications/{id}"));
+    r.assert_contains("제출 (접수) · 울산 식당 사장");
+}
