@@ -796,7 +796,8 @@ impl World {
         };
         let oa = self.owner_id[&Side::A].clone();
         drop(conn);
-        let business = self.business_of_a(app, n, "MKABIZ 한식당");
+        // Not the profile's name (a marker only owner A sees): the agency sees who applied.
+        let business = self.business_of_a(app, n, &format!("MKAPPBIZ{n} 상회"));
         let mut conn = app.conn();
         let id = new_id();
         diesel::insert_into(applications::table)
@@ -808,7 +809,7 @@ impl World {
                 agency_id: self.agency[&Side::A].id.clone(),
                 status: "submitted".into(),
                 receipt_no: Some(format!("JW-MK-{n:06}")),
-                applicant_json: r#"{"name":"MKABIZ 한식당"}"#.into(),
+                applicant_json: format!(r#"{{"name":"MKAPPBIZ{n} 상회"}}"#),
                 answers_json: r#"{"plan":"MKAPLAN"}"#.into(),
                 step: 4,
                 supplement_note: String::new(),
