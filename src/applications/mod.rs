@@ -26,3 +26,4 @@ pub mod model;
 pub mod review;
 pub mod routing;
 pub mod store;
+pub mod webhooks;
