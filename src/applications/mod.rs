@@ -27,3 +27,4 @@ pub mod review;
 pub mod routing;
 pub mod store;
 pub mod webhooks;
+pub mod webhooks_web;
