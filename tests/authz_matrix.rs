@@ -1359,7 +1359,7 @@ fn post_body(
         "/console/applications/{id}/status" => form(s, &[("to", "reviewing"), ("note", "")]),
         "/console/webhooks" => form(s, &[("url", "not a url")]),
         "/console/webhooks/rotate" | "/console/webhooks/deactivate" => form(s, &[]),
-        "/console/webhooks/replay" => form(s, &[("delivery", "no-such-delivery")]),
+        "/console/webhooks/replay" => form(s, &[("delivery", "")]),
         "/console/announcements/{id}/schedule" => {
             form(s, &[("date", "2026-12-20"), ("time", "09:00")])
         }

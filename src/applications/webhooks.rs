@@ -103,9 +103,12 @@ pub fn set_url(
 }
 
 /// A new secret (returned to show once); the old one keeps signing until the next rotation.
-pub fn rotate(conn: &mut DbConnection, agency_id: &str) -> AppResult<String> {
+/// `None` when the agency has no webhook yet.
+pub fn rotate(conn: &mut DbConnection, agency_id: &str) -> AppResult<Option<String>> {
     conn.transaction(|conn| {
-        let h = of_agency(conn, agency_id)?.ok_or(AppError::NotFound)?;
+        let Some(h) = of_agency(conn, agency_id)? else {
+            return Ok(None);
+        };
         let secret = new_secret();
         diesel::update(agency_webhooks::table.find(&h.id))
             .set((
@@ -113,7 +116,7 @@ pub fn rotate(conn: &mut DbConnection, agency_id: &str) -> AppResult<String> {
                 agency_webhooks::previous_secret.eq(Some(&h.secret)),
             ))
             .execute(conn)?;
-        Ok(secret)
+        Ok(Some(secret))
     })
 }
 

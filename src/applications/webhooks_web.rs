@@ -10,7 +10,7 @@ use serde_json::json;
 use super::webhooks;
 use crate::accounts::{page, Csrf, CurrentUser};
 use crate::clock::format_kst;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::web::form::FieldErrors;
 use crate::web::routes::{Access, Routes};
 use crate::web::{redirect, render_status};
@@ -140,9 +140,13 @@ async fn rotate(
 ) -> AppResult<HttpResponse> {
     csrf.verify(&form.csrf_token)?;
     let agency = user.require_admin()?.agency.id;
-    let secret = state
+    // No webhook yet: nothing to rotate, back to the page.
+    let Some(secret) = state
         .db(move |conn| webhooks::rotate(conn, &agency))
-        .await?;
+        .await?
+    else {
+        return Ok(redirect("/console/webhooks"));
+    };
     render_page(&state, &user, &csrf, Some(secret), None, FieldErrors::new()).await
 }
 
@@ -174,7 +178,12 @@ async fn replay(
 ) -> AppResult<HttpResponse> {
     csrf.verify(&form.csrf_token)?;
     let agency = user.require_admin()?.agency.id;
-    let id = form.delivery.clone();
+    let id = form.delivery.trim().to_string();
+    if id.is_empty() {
+        return Err(AppError::BadRequest(
+            "다시 보낼 전송 기록을 골라 주세요.".into(),
+        ));
+    }
     let now = state.now();
     state
         .db(move |conn| webhooks::replay(conn, &agency, &id, now))
