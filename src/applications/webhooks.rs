@@ -261,8 +261,7 @@ fn body(conn: &mut DbConnection, d: &Delivery, app: &Application, base: &str) ->
         let rows: Vec<(String, String, i64)> = f::table
             .filter(f::application_id.eq(&app.id))
             .select((f::id, f::original_name, f::size_bytes))
-            .load(conn)
-            .unwrap_or_default();
+            .load(conn)?;
         rows.into_iter()
             .map(|(id, name, size)| {
                 json!({"id": id, "name": name, "size": size,
