@@ -173,6 +173,7 @@ pub fn routes(r: &mut web::Routes) {
     announcements::console::routes(r);
     applications::console::routes(r);
     applications::inbox::routes(r);
+    applications::webhooks_web::routes(r);
     worker::web::routes(r);
     owners::web::routes(r);
     alerts::web::routes(r);

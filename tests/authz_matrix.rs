@@ -1403,6 +1403,9 @@ fn post_body(
         | "/console/announcements/{id}/unpublish"
         | "/console/announcements/{id}/close" => form(s, &[]),
         "/console/applications/{id}/status" => form(s, &[("to", "reviewing"), ("note", "")]),
+        "/console/webhooks" => form(s, &[("url", "not a url")]),
+        "/console/webhooks/rotate" | "/console/webhooks/deactivate" => form(s, &[]),
+        "/console/webhooks/replay" => form(s, &[("delivery", "")]),
         "/console/announcements/{id}/schedule" => {
             form(s, &[("date", "2026-12-20"), ("time", "09:00")])
         }

@@ -60,4 +60,5 @@ pub fn enqueue_route(
 
 pub fn register(r: &mut Registry<WorkerContext>) {
     r.register::<RouteApplication>();
+    super::webhooks::register(r);
 }

@@ -29,3 +29,5 @@ pub mod review;
 pub mod routing;
 pub mod service;
 pub mod store;
+pub mod webhooks;
+pub mod webhooks_web;

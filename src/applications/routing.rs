@@ -21,6 +21,7 @@ pub fn route(ctx: &WorkerContext, application_id: &str, event: &str) -> AppResul
             return Ok(()); // deleted since: nothing to route
         };
         let told = super::review::tell_agency(conn, &app, event, &base, now)?;
+        super::webhooks::enqueue_for(conn, &app, event, now)?;
         super::store::add_event(
             conn,
             &app.id,

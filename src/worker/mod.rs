@@ -28,6 +28,9 @@ pub fn context(state: &AppState) -> WorkerContext {
         .with(crate::applications::jobs::BaseUrl(
             state.config.base_url.clone(),
         ))
+        .with(crate::applications::webhooks::AllowPrivate(
+            state.config.push_allow_private,
+        ))
 }
 
 /// Every job kind the worker runs, each registered by its domain.

@@ -1,0 +1,416 @@
+//! Webhooks to the agency's own system: an agency admin sets one URL (public https; a
+//! local http receiver only when `JIWON_PUSH_ALLOW_PRIVATE=1`, which production refuses),
+//! gets a secret shown once, rotates it (the previous one still signs beside the new one
+//! until the next rotation) or deactivates it. Routing a submission writes one
+//! `webhook_deliveries` row and queues `deliver_webhook` in the same transaction; the job
+//! POSTs signed JSON and a non-2xx answer fails the job, so the queue retries with backoff.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::Sha256;
+
+use super::model::Application;
+use crate::clock::format_kst;
+use crate::db::schema::{agency_webhooks, announcements, businesses, webhook_deliveries};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::ids::{new_id, random_token};
+use crate::jobs::{self, Job, JobKind, Registry, WorkerContext};
+
+/// Whether a webhook may go to a local http receiver (tests, development).
+pub struct AllowPrivate(pub bool);
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = agency_webhooks)]
+pub struct Webhook {
+    pub id: String,
+    pub agency_id: String,
+    pub url: String,
+    pub secret: String,
+    pub previous_secret: Option<String>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = webhook_deliveries)]
+pub struct Delivery {
+    pub id: String,
+    pub webhook_id: String,
+    pub application_id: String,
+    pub event: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_status_code: Option<i32>,
+    pub last_error: String,
+    pub created_at: NaiveDateTime,
+    pub delivered_at: Option<NaiveDateTime>,
+}
+
+fn new_secret() -> String {
+    format!("whsec_{}", random_token(32))
+}
+
+/// The agency's webhook (active or not; at most one is kept per agency).
+pub fn of_agency(conn: &mut DbConnection, agency_id: &str) -> AppResult<Option<Webhook>> {
+    Ok(agency_webhooks::table
+        .filter(agency_webhooks::agency_id.eq(agency_id))
+        .order(agency_webhooks::created_at.desc())
+        .select(Webhook::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Set the agency's URL (activating it). Returns the secret when a new one was made (to show
+/// once): a first webhook gets one; changing the URL keeps the secret.
+pub fn set_url(
+    conn: &mut DbConnection,
+    agency_id: &str,
+    url: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<String>> {
+    conn.transaction(|conn| match of_agency(conn, agency_id)? {
+        Some(h) => {
+            diesel::update(agency_webhooks::table.find(&h.id))
+                .set((
+                    agency_webhooks::url.eq(url),
+                    agency_webhooks::active.eq(true),
+                ))
+                .execute(conn)?;
+            Ok(None)
+        }
+        None => {
+            let secret = new_secret();
+            diesel::insert_into(agency_webhooks::table)
+                .values(&Webhook {
+                    id: new_id(),
+                    agency_id: agency_id.into(),
+                    url: url.into(),
+                    secret: secret.clone(),
+                    previous_secret: None,
+                    active: true,
+                    created_at: now,
+                })
+                .execute(conn)?;
+            Ok(Some(secret))
+        }
+    })
+}
+
+/// A new secret (returned to show once); the old one keeps signing until the next rotation.
+/// `None` when the agency has no webhook yet.
+pub fn rotate(conn: &mut DbConnection, agency_id: &str) -> AppResult<Option<String>> {
+    conn.transaction(|conn| {
+        let Some(h) = of_agency(conn, agency_id)? else {
+            return Ok(None);
+        };
+        let secret = new_secret();
+        diesel::update(agency_webhooks::table.find(&h.id))
+            .set((
+                agency_webhooks::secret.eq(&secret),
+                agency_webhooks::previous_secret.eq(Some(&h.secret)),
+            ))
+            .execute(conn)?;
+        Ok(Some(secret))
+    })
+}
+
+pub fn deactivate(conn: &mut DbConnection, agency_id: &str) -> AppResult<()> {
+    diesel::update(agency_webhooks::table.filter(agency_webhooks::agency_id.eq(agency_id)))
+        .set(agency_webhooks::active.eq(false))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A delivery row as the log shows it (with the application's receipt number).
+pub struct LogRow {
+    pub delivery: Delivery,
+    pub receipt_no: Option<String>,
+}
+
+/// The agency's deliveries, newest first.
+pub fn log(conn: &mut DbConnection, agency_id: &str, limit: i64) -> AppResult<Vec<LogRow>> {
+    use crate::db::schema::applications;
+    let rows: Vec<(Delivery, Option<String>)> = webhook_deliveries::table
+        .inner_join(agency_webhooks::table)
+        .inner_join(applications::table.on(applications::id.eq(webhook_deliveries::application_id)))
+        .filter(agency_webhooks::agency_id.eq(agency_id))
+        .order(webhook_deliveries::created_at.desc())
+        .limit(limit)
+        .select((Delivery::as_select(), applications::receipt_no))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(delivery, receipt_no)| LogRow {
+            delivery,
+            receipt_no,
+        })
+        .collect())
+}
+
+/// Queue the delivery of `application` to its agency's active webhook (inside routing's
+/// transaction). Nothing when the agency has none.
+pub fn enqueue_for(
+    conn: &mut DbConnection,
+    app: &Application,
+    event: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let Some(h) = of_agency(conn, &app.agency_id)?.filter(|h| h.active) else {
+        return Ok(());
+    };
+    let d = Delivery {
+        id: new_id(),
+        webhook_id: h.id,
+        application_id: app.id.clone(),
+        event: format!("application.{event}"),
+        status: "pending".into(),
+        attempts: 0,
+        last_status_code: None,
+        last_error: String::new(),
+        created_at: now,
+        delivered_at: None,
+    };
+    diesel::insert_into(webhook_deliveries::table)
+        .values(&d)
+        .execute(conn)?;
+    enqueue_attempt(conn, &d.id, now)
+}
+
+fn enqueue_attempt(
+    conn: &mut DbConnection,
+    delivery_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    jobs::enqueue::<DeliverWebhook>(
+        conn,
+        &Deliver {
+            delivery_id: delivery_id.into(),
+        },
+        now,
+        Some(format!(
+            "webhook:{delivery_id}:{}",
+            now.and_utc().timestamp_micros()
+        )),
+        now,
+    )
+}
+
+/// Send a delivery of the agency's again (replay): 404 for another agency's.
+pub fn replay(
+    conn: &mut DbConnection,
+    agency_id: &str,
+    delivery_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let found: Option<String> = webhook_deliveries::table
+            .inner_join(agency_webhooks::table)
+            .filter(webhook_deliveries::id.eq(delivery_id))
+            .filter(agency_webhooks::agency_id.eq(agency_id))
+            .select(webhook_deliveries::id)
+            .first(conn)
+            .optional()?;
+        let id = found.ok_or(AppError::NotFound)?;
+        diesel::update(webhook_deliveries::table.find(&id))
+            .set(webhook_deliveries::status.eq("pending"))
+            .execute(conn)?;
+        enqueue_attempt(conn, &id, now)
+    })
+}
+
+/// `v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`.
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!("v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// The signature header: the current secret's, then the previous one's during a rotation.
+pub fn signature_header(h: &Webhook, timestamp: i64, body: &str) -> String {
+    let mut s = signature(&h.secret, timestamp, body);
+    if let Some(prev) = &h.previous_secret {
+        s.push_str(", ");
+        s.push_str(&signature(prev, timestamp, body));
+    }
+    s
+}
+
+/// The JSON the agency's system receives.
+fn body(conn: &mut DbConnection, d: &Delivery, app: &Application, base: &str) -> AppResult<String> {
+    let (program_title,): (String,) = announcements::table
+        .find(&app.announcement_id)
+        .select((announcements::title,))
+        .first(conn)?;
+    let (biz_name, biz_number): (String, String) = businesses::table
+        .find(&app.business_id)
+        .select((businesses::name, businesses::business_number))
+        .first(conn)?;
+    let applicant: serde_json::Value =
+        serde_json::from_str(&app.applicant_json).unwrap_or(serde_json::Value::Null);
+    let answers: serde_json::Value =
+        serde_json::from_str(&app.answers_json).unwrap_or(serde_json::Value::Null);
+    let files: Vec<serde_json::Value> = {
+        use crate::db::schema::application_files as f;
+        let rows: Vec<(String, String, i64)> = f::table
+            .filter(f::application_id.eq(&app.id))
+            .select((f::id, f::original_name, f::size_bytes))
+            .load(conn)?;
+        rows.into_iter()
+            .map(|(id, name, size)| {
+                json!({"id": id, "name": name, "size": size,
+                       "url": format!("{base}/console/applications/{}/files/{id}", app.id)})
+            })
+            .collect()
+    };
+    Ok(json!({
+        "id": d.id,
+        "event": d.event,
+        "receipt_no": app.receipt_no,
+        "program": {"id": app.announcement_id, "title": program_title},
+        "business": {"name": biz_name, "number": biz_number},
+        "status": app.status,
+        "submitted_at": app.submitted_at.map(|t| format_kst(t, "%Y-%m-%dT%H:%M:%S+09:00")),
+        "applicant": applicant,
+        "answers": answers,
+        "files": files,
+    })
+    .to_string())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deliver {
+    pub delivery_id: String,
+}
+
+pub struct DeliverWebhook;
+
+impl JobKind for DeliverWebhook {
+    const KIND: &'static str = "deliver_webhook";
+    type Payload = Deliver;
+}
+
+impl Job for DeliverWebhook {
+    type Kind = Self;
+    type Context = WorkerContext;
+
+    fn run(ctx: &WorkerContext, p: Deliver) -> AppResult<()> {
+        deliver(ctx, &p.delivery_id)
+    }
+}
+
+pub fn register(r: &mut Registry<WorkerContext>) {
+    r.register::<DeliverWebhook>();
+}
+
+/// One attempt: POST, record the outcome; a failure is the job's error (the queue retries).
+pub fn deliver(ctx: &WorkerContext, delivery_id: &str) -> AppResult<()> {
+    let base = ctx
+        .get::<super::jobs::BaseUrl>()
+        .map(|b| b.0.clone())
+        .unwrap_or_default();
+    let allow_private = ctx.get::<AllowPrivate>().map(|a| a.0).unwrap_or(false);
+    let now = ctx.now();
+    let mut conn = ctx.conn()?;
+    let Some(d) = webhook_deliveries::table
+        .find(delivery_id)
+        .select(Delivery::as_select())
+        .first(&mut conn)
+        .optional()?
+    else {
+        return Ok(());
+    };
+    if d.status == "delivered" {
+        return Ok(());
+    }
+    let h: Webhook = agency_webhooks::table
+        .find(&d.webhook_id)
+        .select(Webhook::as_select())
+        .first(&mut conn)?;
+    if !h.active {
+        diesel::update(webhook_deliveries::table.find(&d.id))
+            .set((
+                webhook_deliveries::status.eq("skipped"),
+                webhook_deliveries::last_error.eq("웹훅이 꺼져 있습니다"),
+            ))
+            .execute(&mut conn)?;
+        return Ok(());
+    }
+    let Some(app) = super::store::application(&mut conn, &d.application_id)? else {
+        return Ok(());
+    };
+    let body = body(&mut conn, &d, &app, &base)?;
+    let ts = now.and_utc().timestamp();
+    let outcome = super::super::alerts::endpoint::check_shape(&h.url, allow_private)
+        .map_err(|e| (None, e))
+        .and_then(|_| {
+            let agent = ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(10))
+                .redirects(0)
+                .resolver(crate::alerts::endpoint::PublicOnly { allow_private })
+                .build();
+            match agent
+                .post(&h.url)
+                .set("Content-Type", "application/json")
+                .set("X-Jiwon-Event", &d.event)
+                .set("X-Jiwon-Delivery", &d.id)
+                .set("X-Jiwon-Timestamp", &ts.to_string())
+                .set("X-Jiwon-Signature", &signature_header(&h, ts, &body))
+                .send_string(&body)
+            {
+                Ok(r) if (200..300).contains(&r.status()) => Ok(r.status()),
+                Ok(r) => Err((Some(r.status()), format!("HTTP {}", r.status()))),
+                Err(ureq::Error::Status(code, _)) => Err((Some(code), format!("HTTP {code}"))),
+                Err(e) => Err((None, e.to_string())),
+            }
+        });
+    let attempts = d.attempts + 1;
+    match outcome {
+        Ok(code) => {
+            diesel::update(webhook_deliveries::table.find(&d.id))
+                .set((
+                    webhook_deliveries::status.eq("delivered"),
+                    webhook_deliveries::attempts.eq(attempts),
+                    webhook_deliveries::last_status_code.eq(Some(code as i32)),
+                    webhook_deliveries::last_error.eq(""),
+                    webhook_deliveries::delivered_at.eq(Some(now)),
+                ))
+                .execute(&mut conn)?;
+            Ok(())
+        }
+        Err((code, why)) => {
+            let why: String = why.chars().take(300).collect();
+            diesel::update(webhook_deliveries::table.find(&d.id))
+                .set((
+                    webhook_deliveries::status.eq("failed"),
+                    webhook_deliveries::attempts.eq(attempts),
+                    webhook_deliveries::last_status_code.eq(code.map(|c| c as i32)),
+                    webhook_deliveries::last_error.eq(&why),
+                ))
+                .execute(&mut conn)?;
+            Err(AppError::Internal(format!("webhook {}: {why}", d.id)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_is_hmac_of_timestamp_dot_body() {
+        // Known vector: python3 -c 'import hmac,hashlib;print(hmac.new(b"k",b"1.{}",hashlib.sha256).hexdigest())'
+        let s = signature("k", 1, "{}");
+        assert_eq!(
+            s,
+            "v1=3dd49b2593d0f9a349e9e71c4bde3e2b862c2be4003fe9b4ba81332029310158"
+        );
+        assert_ne!(s, signature("k2", 1, "{}"));
+    }
+}
