@@ -14,13 +14,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use common::applications::submit;
 use common::{create_announcement, TestApp};
 use diesel::prelude::*;
-use jiwon::applications::form::{FormSchema, Kind, Question, Section};
-use jiwon::applications::model::{Application, Business};
-use jiwon::applications::{jobs, store};
-use jiwon::db::schema::{applications, businesses, webhook_deliveries};
-use jiwon::ids::new_id;
+use jiwon::applications::store;
+use jiwon::db::schema::webhook_deliveries;
 use serde_json::Value;
 
 struct Receiver {
@@ -83,100 +81,6 @@ impl Receiver {
 }
 
 const PW: &str = "owner password 123";
-
-/// A business (by 사업자등록번호, made once) and its submitted application to
-/// `announcement`, routed by the job the submission would queue. Returns its id.
-fn submit(app: &TestApp, announcement: &str, owner: &str, number: &str, name: &str) -> String {
-    let mut conn = app.conn();
-    let now = app.now();
-    let business = match store::business_by_number(&mut conn, number).expect("business") {
-        Some(b) => b,
-        None => {
-            let b = Business {
-                id: new_id(),
-                business_number: number.into(),
-                name: name.into(),
-                created_by: owner.into(),
-                created_at: now,
-            };
-            diesel::insert_into(businesses::table)
-                .values(&b)
-                .execute(&mut conn)
-                .expect("insert business");
-            b
-        }
-    };
-    let form = match store::published_form(&mut conn, announcement).expect("form") {
-        Some(f) => f,
-        None => {
-            let mut plan = Question::new("plan", Kind::LongText, "사업 계획");
-            plan.required = true;
-            let schema = FormSchema {
-                sections: vec![Section {
-                    key: "program".into(),
-                    title: "사업 질문".into(),
-                    intro: String::new(),
-                    questions: vec![
-                        plan,
-                        Question::new("amount", Kind::Money, "신청 금액"),
-                        Question::new("export", Kind::YesNo, "수출 경험"),
-                    ],
-                }],
-            };
-            store::save_draft_form(&mut conn, announcement, &schema, None, now).expect("draft");
-            store::publish_draft_form(&mut conn, announcement, now)
-                .expect("publish")
-                .expect("a draft to publish")
-        }
-    };
-    let agency: Option<String> = jiwon::db::schema::announcements::table
-        .find(announcement)
-        .select(jiwon::db::schema::announcements::owner_agency_id)
-        .first(&mut conn)
-        .expect("announcement");
-    let id = new_id();
-    let receipt = format!("J-{}", &id[id.len() - 8..]);
-    diesel::insert_into(applications::table)
-        .values(&Application {
-            id: id.clone(),
-            announcement_id: announcement.into(),
-            business_id: business.id.clone(),
-            form_id: form.id.clone(),
-            agency_id: agency.expect("owning agency"),
-            status: "submitted".into(),
-            receipt_no: Some(receipt),
-            applicant_json: serde_json::json!({"대표자": "김사장", "연락처": "010-0000-0000"})
-                .to_string(),
-            answers_json: serde_json::json!({"plan": "온라인 판로 확대", "amount": "15000000", "export": "no"})
-                .to_string(),
-            step: 3,
-            supplement_note: String::new(),
-            supplement_due: None,
-            created_by: owner.into(),
-            submitted_by: Some(owner.into()),
-            submitted_at: Some(now),
-            decided_at: None,
-            created_at: now,
-            updated_at: now,
-        })
-        .execute(&mut conn)
-        .expect("insert application");
-    store::add_event(
-        &mut conn,
-        &id,
-        Some(owner),
-        "submitted",
-        Some("submitted"),
-        "",
-        None,
-        now,
-    )
-    .expect("event");
-    jobs::enqueue_route(&mut conn, &id, "submitted", now).expect("route job");
-    drop(conn);
-    app.tick();
-    id
-}
 
 fn deliveries(app: &TestApp) -> Vec<(String, String, i32, Option<i32>)> {
     webhook_deliveries::table

@@ -20,6 +20,7 @@ use jiwon::ids::new_id;
 use jiwon::search::SearchIndex;
 use jiwon::AppState;
 
+pub mod applications;
 pub mod mail;
 pub mod smtp;
 

@@ -1171,9 +1171,11 @@ async function journeys() {
   try {
     const only = process.env.E2E_JOURNEY || '';
     files = fs.readdirSync(dir).filter((f) => f.endsWith('.js') && f.includes(only)).sort();
-  } catch (_) {
+  } catch (err) {
+    log(`SKIPPED: journeys: cannot read ${dir}: ${err.code || err.message}`);
     return;
   }
+  if (!files.length) log(`SKIPPED: journeys: none in ${dir}${process.env.E2E_JOURNEY ? ` matching "${process.env.E2E_JOURNEY}"` : ''}`);
   const kit = {
     BASE_URL, MOBILE, HANGUL, check, need, log, norm, launch, watch, screenshot, expectHttp,
     expectKoreanPage, runAxe, overflow, tapTargets, labelledControls, tabThrough, phoneChecks,
