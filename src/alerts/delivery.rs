@@ -287,15 +287,45 @@ pub fn queue_account_email(
     detail: serde_json::Value,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    queue_account_message(conn, "email", user_id, email, kind, unique, detail, now)
+}
+
+/// The same account message as a web push to every browser `user_id` registered, when
+/// there is one (nothing is queued otherwise). Quiet hours hold it like any push.
+pub fn queue_account_push(
+    conn: &mut DbConnection,
+    user_id: &str,
+    kind: &str,
+    unique: &str,
+    detail: serde_json::Value,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    if super::store::push_endpoints_of(conn, user_id)?.is_empty() {
+        return Ok(());
+    }
+    queue_account_message(conn, "push", Some(user_id), "", kind, unique, detail, now)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn queue_account_message(
+    conn: &mut DbConnection,
+    channel: &str,
+    user_id: Option<&str>,
+    address: &str,
+    kind: &str,
+    unique: &str,
+    detail: serde_json::Value,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let d = NewDelivery {
         user_id: user_id.map(String::from),
         subscription_id: None,
         announcement_id: None,
         agency_id: None,
-        channel: "email".into(),
+        channel: channel.into(),
         kind: format!("{kind}:{unique}"),
         frequency: "instant".into(),
-        address: email.to_string(),
+        address: address.to_string(),
         reason: String::new(),
         detail,
     };

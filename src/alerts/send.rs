@@ -253,6 +253,9 @@ fn send_one(
     let base = state.config.base_url.trim_end_matches('/').to_string();
     if is_account_mail(d) {
         let m = messages::account_message(d)?;
+        if d.channel == "push" {
+            return send_push(state, conn, d, &m);
+        }
         return Ok(send_email(state, d, m));
     }
     // SMS only ever goes to a verified number: one that changed (or was never verified)
@@ -368,18 +371,30 @@ fn send_push(
         return Ok(Outcome::Suppressed("등록된 브라우저 없음".into()));
     }
     let item = m.items.first();
+    // An announcement's message says why and until when; an account message (an
+    // application's new status) its facts, and opens its link.
+    let (body, url) = match item {
+        Some(i) => {
+            let mut s = i.reason.clone().unwrap_or_default();
+            if let Some(dl) = &i.deadline {
+                s = format!("{s}\n신청기간: {dl}");
+            }
+            (s, i.url.clone())
+        }
+        None => (
+            m.intro
+                .iter()
+                .skip(1)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n"),
+            m.action_url.clone().unwrap_or_default(),
+        ),
+    };
     let msg = PushMessage {
         title: m.subject.trim_start_matches("[지원] ").to_string(),
-        body: item
-            .map(|i| {
-                let mut s = i.reason.clone().unwrap_or_default();
-                if let Some(dl) = &i.deadline {
-                    s = format!("{s}\n신청기간: {dl}");
-                }
-                s
-            })
-            .unwrap_or_default(),
-        url: item.map(|i| i.url.clone()).unwrap_or_default(),
+        body,
+        url,
         stop_url: m.unsubscribe_url.clone(),
         topic: Some(d.dedupe_key.clone()),
     };

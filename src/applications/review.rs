@@ -306,7 +306,8 @@ pub fn decide(
     })
 }
 
-/// The applicant (whoever submitted, else who started it) is told by email.
+/// The applicant (whoever submitted, else who started it) is told by email, and by web
+/// push on every browser they registered.
 fn tell_applicant(
     conn: &mut DbConnection,
     app: &Application,
@@ -339,21 +340,38 @@ fn tell_applicant(
             crate::clock::format_kst(d, "%Y.%m.%d %H:%M")
         ));
     }
+    let unique = format!(
+        "{}:{}:{}",
+        app.id,
+        to.as_str(),
+        now.and_utc().timestamp_micros()
+    );
+    let link = format!(
+        "{}/me/applications/{}",
+        base_url.trim_end_matches('/'),
+        app.id
+    );
     crate::alerts::delivery::queue_account_email(
         conn,
         Some(&who),
         &email,
         "app_status",
-        &format!(
-            "{}:{}:{}",
-            app.id,
-            to.as_str(),
-            now.and_utc().timestamp_micros()
-        ),
-        serde_json::json!({
-            "link": format!("{}/me/applications/{}", base_url.trim_end_matches('/'), app.id),
-            "lines": lines,
-        }),
+        &unique,
+        serde_json::json!({"link": link, "lines": lines}),
+        now,
+    )?;
+    // A lock screen is not the place for the reviewer's note: the push says what changed
+    // and by when, and opens the application.
+    let short: Vec<&String> = lines
+        .iter()
+        .filter(|l| !l.starts_with("담당자 메모"))
+        .collect();
+    crate::alerts::delivery::queue_account_push(
+        conn,
+        &who,
+        "app_status",
+        &unique,
+        serde_json::json!({"link": link, "lines": short}),
         now,
     )
 }
