@@ -229,10 +229,38 @@ fn a_submission_is_delivered_signed_retried_logged_and_replayed_only_by_its_agen
     // The receiver still has the old secret: the previous signature still verifies.
     assert_eq!(reqs[2]["verified"], true);
     assert_eq!(reqs[2]["delivery"], d[0].0.as_str());
+    let page = ad.get("/console/webhooks");
+    assert!(
+        page.body.contains("(KST)까지 함께 서명 중"),
+        "{}",
+        page.body
+    );
+
+    // A day later the previous secret no longer signs: a receiver still holding it
+    // fails to verify, and one given the new secret succeeds.
+    app.clock.advance(chrono::Duration::hours(25));
+    let ad = app.client();
+    ad.login(&admin, &apw);
+    assert!(!ad.get("/console/webhooks").body.contains("함께 서명 중"));
+    let r = post(&ad, "/console/webhooks/replay", &[("delivery", &d[0].0)]);
+    assert!(r.status == 303 || r.status == 302, "{}", r.status);
+    app.tick();
+    let reqs = receiver.requests();
+    assert_eq!(reqs.len(), 4, "{reqs:?}");
+    assert_eq!(reqs[3]["verified"], false, "old secret after 24 h");
+    let at = rotated.body.find("id=\"webhook-secret\">").expect("secret")
+        + "id=\"webhook-secret\">".len();
+    let new_secret = &rotated.body[at..at + rotated.body[at..].find('<').unwrap()];
+    std::fs::write(&receiver.secret_file, new_secret).expect("secret file");
+    post(&ad, "/console/webhooks/replay", &[("delivery", &d[0].0)]);
+    app.tick();
+    let reqs = receiver.requests();
+    assert_eq!(reqs.len(), 5, "{reqs:?}");
+    assert_eq!(reqs[4]["verified"], true, "the new secret");
 
     // Deactivated: the next submission sends nothing.
     post(&ad, "/console/webhooks/deactivate", &[]);
     submit(&app, &ann, &owner, "2234567890", "부산 카페");
     app.tick();
-    assert_eq!(receiver.requests().len(), 3);
+    assert_eq!(receiver.requests().len(), 5);
 }

@@ -232,6 +232,7 @@ fn is_account_mail(d: &Delivery) -> bool {
         "invite:",
         "app_arrived:",
         "app_status:",
+        "business_invite:",
     ]
     .iter()
     .any(|p| d.kind.starts_with(p))

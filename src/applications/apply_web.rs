@@ -950,11 +950,22 @@ async fn invite(
         );
     }
     let token = super::members::invite_token(&state.keys, &f.business, &email, state.now());
-    FieldErrors::new().insert_into(&mut ctx);
-    ctx.insert(
-        "link",
-        &format!("{}/business/join/{token}", state.config.base_url),
+    let link = format!(
+        "{}/business/join/{token}",
+        state.config.base_url.trim_end_matches('/')
     );
+    let (business, inviter, to, l, now) = (
+        f.business.clone(),
+        user.user.id.clone(),
+        email.clone(),
+        link.clone(),
+        state.now(),
+    );
+    state
+        .db(move |conn| super::members::email_invite(conn, &business, &inviter, &to, &l, now))
+        .await?;
+    FieldErrors::new().insert_into(&mut ctx);
+    ctx.insert("link", &link);
     ctx.insert("invited", &email);
     render(&state, "applications/business.html", &ctx)
 }

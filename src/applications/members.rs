@@ -145,3 +145,47 @@ pub fn accept(
         Ok(())
     })
 }
+
+/// Email the invitation link to the invited address, naming the business and who invites
+/// (queued; the page shows the link too). At most one mail per business, address and KST
+/// day, so a representative cannot make the portal flood an inbox.
+pub fn email_invite(
+    conn: &mut DbConnection,
+    business_id: &str,
+    inviter_id: &str,
+    email: &str,
+    link: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    use crate::db::schema::{businesses, users};
+    let business: String = businesses::table
+        .find(business_id)
+        .select(businesses::name)
+        .first(conn)?;
+    let (shown, address): (String, String) = users::table
+        .find(inviter_id)
+        .select((users::display_name, users::email))
+        .first(conn)?;
+    let inviter = if shown.trim().is_empty() {
+        address
+    } else {
+        shown
+    };
+    let day = crate::clock::to_kst(now).date();
+    crate::alerts::delivery::queue_account_email(
+        conn,
+        None,
+        email,
+        "business_invite",
+        &format!("{business_id}:{email}:{day}"),
+        serde_json::json!({
+            "link": link,
+            "lines": [
+                format!("사업자: {business}"),
+                format!("초대한 사람: {inviter} (대표자)"),
+                format!("링크는 {INVITE_DAYS}일 동안 유효하며, {email} 계정으로 로그인해야 수락할 수 있습니다."),
+            ],
+        }),
+        now,
+    )
+}

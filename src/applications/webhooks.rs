@@ -35,6 +35,20 @@ pub struct Webhook {
     pub previous_secret: Option<String>,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    pub rotated_at: Option<NaiveDateTime>,
+}
+
+/// How long the previous secret keeps signing after a rotation: a day to deploy the new
+/// one on the agency's side.
+pub const ROTATION_HOURS: i64 = 24;
+
+impl Webhook {
+    /// The previous secret while it still signs (within [`ROTATION_HOURS`] of the rotation).
+    pub fn previous_until(&self, now: NaiveDateTime) -> Option<(&str, NaiveDateTime)> {
+        let until = self.rotated_at? + chrono::Duration::hours(ROTATION_HOURS);
+        let prev = self.previous_secret.as_deref()?;
+        (now < until).then_some((prev, until))
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
@@ -95,6 +109,7 @@ pub fn set_url(
                     previous_secret: None,
                     active: true,
                     created_at: now,
+                    rotated_at: None,
                 })
                 .execute(conn)?;
             Ok(Some(secret))
@@ -102,9 +117,13 @@ pub fn set_url(
     })
 }
 
-/// A new secret (returned to show once); the old one keeps signing until the next rotation.
-/// `None` when the agency has no webhook yet.
-pub fn rotate(conn: &mut DbConnection, agency_id: &str) -> AppResult<Option<String>> {
+/// A new secret (returned to show once); the old one keeps signing beside it for
+/// [`ROTATION_HOURS`] (or until the next rotation). `None` when the agency has no webhook yet.
+pub fn rotate(
+    conn: &mut DbConnection,
+    agency_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<String>> {
     conn.transaction(|conn| {
         let Some(h) = of_agency(conn, agency_id)? else {
             return Ok(None);
@@ -114,6 +133,7 @@ pub fn rotate(conn: &mut DbConnection, agency_id: &str) -> AppResult<Option<Stri
             .set((
                 agency_webhooks::secret.eq(&secret),
                 agency_webhooks::previous_secret.eq(Some(&h.secret)),
+                agency_webhooks::rotated_at.eq(Some(now)),
             ))
             .execute(conn)?;
         Ok(Some(secret))
@@ -232,10 +252,12 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     format!("v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// The signature header: the current secret's, then the previous one's during a rotation.
-pub fn signature_header(h: &Webhook, timestamp: i64, body: &str) -> String {
+/// The signature header: the current secret's, then the previous one's during the day
+/// after a rotation.
+pub fn signature_header(h: &Webhook, now: NaiveDateTime, body: &str) -> String {
+    let timestamp = now.and_utc().timestamp();
     let mut s = signature(&h.secret, timestamp, body);
-    if let Some(prev) = &h.previous_secret {
+    if let Some((prev, _)) = h.previous_until(now) {
         s.push_str(", ");
         s.push_str(&signature(prev, timestamp, body));
     }
@@ -361,7 +383,7 @@ pub fn deliver(ctx: &WorkerContext, delivery_id: &str) -> AppResult<()> {
                 .set("X-Jiwon-Event", &d.event)
                 .set("X-Jiwon-Delivery", &d.id)
                 .set("X-Jiwon-Timestamp", &ts.to_string())
-                .set("X-Jiwon-Signature", &signature_header(&h, ts, &body))
+                .set("X-Jiwon-Signature", &signature_header(&h, now, &body))
                 .send_string(&body)
             {
                 Ok(r) if (200..300).contains(&r.status()) => Ok(r.status()),

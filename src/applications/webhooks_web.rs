@@ -56,9 +56,11 @@ async fn render_page(
     ctx.insert("agency", &staff.agency);
     ctx.insert(
         "hook",
-        &hook.as_ref().map(
-            |h| json!({"url": h.url, "active": h.active, "rotating": h.previous_secret.is_some()}),
-        ),
+        &hook.as_ref().map(|h| {
+            json!({"url": h.url, "active": h.active,
+                "rotating_until": h.previous_until(state.now())
+                    .map(|(_, until)| format_kst(until, "%Y.%m.%d %H:%M"))})
+        }),
     );
     ctx.insert(
         "url",
@@ -140,9 +142,10 @@ async fn rotate(
 ) -> AppResult<HttpResponse> {
     csrf.verify(&form.csrf_token)?;
     let agency = user.require_admin()?.agency.id;
+    let now = state.now();
     // No webhook yet: nothing to rotate, back to the page.
     let Some(secret) = state
-        .db(move |conn| webhooks::rotate(conn, &agency))
+        .db(move |conn| webhooks::rotate(conn, &agency, now))
         .await?
     else {
         return Ok(redirect("/console/webhooks"));

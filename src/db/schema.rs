@@ -531,6 +531,7 @@ diesel::table! {
         previous_secret -> Nullable<Text>,
         active -> Bool,
         created_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
     }
 }
 

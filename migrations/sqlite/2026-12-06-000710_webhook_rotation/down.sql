@@ -1,0 +1,1 @@
+ALTER TABLE agency_webhooks DROP COLUMN rotated_at;
