@@ -8,77 +8,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
 use common::applications::submit;
+use common::webhooks::Receiver;
 use common::{create_announcement, TestApp};
 use diesel::prelude::*;
 use jiwon::applications::store;
 use jiwon::db::schema::webhook_deliveries;
-use serde_json::Value;
-
-struct Receiver {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-    secret_file: PathBuf,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Receiver {
-    fn start(dir: &std::path::Path) -> Result<Receiver, String> {
-        let log = dir.join("webhooks.jsonl");
-        let secret_file = dir.join("webhook.secret");
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/support/webhook_receiver.py");
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .arg(&log)
-            .arg(&secret_file)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("python3 not available ({e})"))?;
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let mut r = Receiver {
-            child,
-            port: 0,
-            log,
-            secret_file,
-        };
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .map_err(|_| "webhook_receiver.py did not start".to_string())?;
-        let hello: Value = serde_json::from_str(&line).map_err(|e| format!("{line:?}: {e}"))?;
-        r.port = hello["port"].as_u64().ok_or("no port")? as u16;
-        Ok(r)
-    }
-
-    fn requests(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("json line"))
-            .collect()
-    }
-}
 
 const PW: &str = "owner password 123";
 

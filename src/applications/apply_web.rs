@@ -79,10 +79,15 @@ async fn apply_page(
             Ok((a, gate, existing, fit))
         })
         .await?;
-    if let Some(app) = existing {
+    // A cancelled application may be started again (the same one, `service::start`).
+    let reopen = existing
+        .as_ref()
+        .is_some_and(|app| app.status() == super::model::AppStatus::Cancelled);
+    if let Some(app) = existing.filter(|_| !reopen) {
         return Ok(redirect(&format!("/me/applications/{}", app.id)));
     }
     let mut ctx = page(Some(&user), Some(&csrf));
+    ctx.insert("reopen", &reopen);
     ctx.insert("a_id", &a.id);
     ctx.insert("a_title", &a.title);
     ctx.insert("open", &(gate == Gate::Open));
@@ -126,6 +131,7 @@ async fn apply_start(
             ctx.insert("a_id", &id);
             ctx.insert("a_title", &title);
             ctx.insert("open", &false);
+            ctx.insert("reopen", &false);
             ctx.insert("why", &message);
             ctx.insert("fit", &Value::Null);
             ctx.insert("message", &message);
@@ -244,6 +250,7 @@ fn event_label(kind: &str) -> &str {
         "submitted" => "제출 (접수)",
         "resubmitted" => "보완 제출",
         "cancelled" => "취소",
+        "reopened" => "다시 작성",
         "reviewing" => "검토 시작",
         "supplement" => "보완 요청",
         "selected" => "선정",

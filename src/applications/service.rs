@@ -321,6 +321,9 @@ pub fn start(
         let a = public_announcement(conn, announcement_id)?;
         let b = business_for(conn, user_id, now)?;
         if let Some(app) = store::application_of(conn, &a.id, &b.id)? {
+            if app.status() == AppStatus::Cancelled {
+                return reopen(conn, &a, app, user_id, now);
+            }
             return Ok(app);
         }
         let (g, f) = gate(conn, &a, now)?;
@@ -366,6 +369,44 @@ pub fn start(
         }),
         other => other,
     }
+}
+
+/// A business that cancelled may apply again while the window is open: the same row (one
+/// per business and program) becomes a draft again with its answers and history kept; the
+/// receipt number is kept too, so the agency sees one application, not two.
+fn reopen(
+    conn: &mut DbConnection,
+    a: &Announcement,
+    app: Application,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Application> {
+    let (g, f) = gate(conn, a, now)?;
+    if f.is_none() || g != Gate::Open {
+        return Err(invalid(g.message()));
+    }
+    diesel::update(
+        applications::table
+            .find(&app.id)
+            .filter(applications::status.eq(AppStatus::Cancelled.as_str())),
+    )
+    .set((
+        applications::status.eq(AppStatus::Draft.as_str()),
+        applications::step.eq(0),
+        applications::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    store::add_event(
+        conn,
+        &app.id,
+        Some(user_id),
+        "reopened",
+        Some(AppStatus::Draft.as_str()),
+        "",
+        None,
+        now,
+    )?;
+    store::application(conn, &app.id)?.ok_or(AppError::NotFound)
 }
 
 /// May the business still change the answers? (a draft, or a 보완 request)

@@ -21,8 +21,10 @@ use jiwon::search::SearchIndex;
 use jiwon::AppState;
 
 pub mod applications;
+pub mod apply;
 pub mod mail;
 pub mod smtp;
+pub mod webhooks;
 
 /// 2026-11-24 12:00 KST.
 pub fn noon_kst() -> NaiveDateTime {
