@@ -213,6 +213,21 @@ fn an_owner_walks_the_form_and_gets_a_receipt_once() {
     let r = c.get("/me/applications");
     r.assert_contains("취소");
     assert_eq!(app_status(&app, &id), "cancelled");
+
+    // While the window is open the business may apply again: the same application, its
+    // answers and receipt number kept, the history saying so.
+    let r = c.get(&format!("/announcements/{p}/apply"));
+    r.assert_contains("다시 신청하기");
+    assert_eq!(start(&c, &p), id);
+    assert_eq!(app_status(&app, &id), "draft");
+    assert_eq!(app_receipt(&app, &id), no);
+    let r = c.get(&format!("/me/applications/{id}?step=3"));
+    assert_eq!(input_value(&r.body, "q.item"), "김치찌개 밀키트");
+    assert_eq!(submit(&c, &id).status, 303);
+    assert_eq!(app_status(&app, &id), "submitted");
+    let r = c.get(&format!("/me/applications/{id}"));
+    r.assert_contains("다시 작성");
+    assert_eq!(app_receipt(&app, &id), no);
 }
 
 fn app_receipt(app: &TestApp, id: &str) -> String {
@@ -424,11 +439,34 @@ fn an_invited_member_submits_for_the_business_and_is_named() {
         ],
     );
     assert_eq!(r.status, 200, "{}", r.body);
+    r.assert_contains("초대 메일을 보냈습니다");
     let start_at = r.body.find("/business/join/").expect("link");
     let token: String = r.body[start_at + "/business/join/".len()..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-' || *c == '_')
         .collect();
+    // The same link is mailed to the invited address, naming the business; asking again
+    // the same day mails nothing more.
+    app.tick();
+    let mails = common::mail::mails_to(&app, &tax_email);
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(
+        mails[0].contains(&token) && mails[0].contains("울산 한식당"),
+        "{}",
+        mails[0]
+    );
+    let csrf = rep.csrf("/me/business");
+    let again = rep.post_form(
+        "/me/business/invite",
+        &[
+            ("csrf_token", &csrf),
+            ("business", &business),
+            ("email", &tax_email),
+        ],
+    );
+    assert_eq!(again.status, 200);
+    app.tick();
+    assert_eq!(common::mail::mails_to(&app, &tax_email).len(), 1);
     // Someone else cannot use it; a forged one is not there.
     let (_, stranger) = owner(&app, "5555555555");
     let csrf = stranger.csrf(&format!("/business/join/{token}"));

@@ -44,6 +44,26 @@ impl Applicant {
         serde_json::from_str(s).unwrap_or_default()
     }
 
+    /// Take `earlier`'s 대표자 (the profile has none: the login's name may be a member's),
+    /// and its value of each other field that is empty here or that it extends
+    /// ("울산광역시 남구" → "울산광역시 남구 삼산로 12"). The business's name and number stay.
+    pub fn fill_from(&mut self, earlier: &Applicant) {
+        if !earlier.representative.trim().is_empty() {
+            self.representative = earlier.representative.clone();
+        }
+        for (mine, theirs) in [
+            (&mut self.phone, &earlier.phone),
+            (&mut self.address, &earlier.address),
+            (&mut self.industry, &earlier.industry),
+            (&mut self.founded_on, &earlier.founded_on),
+            (&mut self.employees, &earlier.employees),
+        ] {
+            if !theirs.trim().is_empty() && theirs.starts_with(mine.trim()) {
+                *mine = theirs.clone();
+            }
+        }
+    }
+
     /// The fields of the section, form name and Korean label, in order.
     pub const FIELDS: [(&'static str, &'static str); 8] = [
         ("name", "상호"),
@@ -253,6 +273,19 @@ fn applicant_from_profile(
         }
         a.founded_on = p.founded_on.map(|d| d.to_string()).unwrap_or_default();
         a.employees = p.employees.map(|n| n.to_string()).unwrap_or_default();
+    }
+    // What the business wrote in its last application fills what the profile lacks (the
+    // 대표자, the street after the profile's region): the profile is what the owner keeps
+    // up to date, so where it has a value that is not a prefix of the earlier one, it wins.
+    let last: Option<String> = applications::table
+        .filter(applications::business_id.eq(&b.id))
+        .filter(applications::submitted_at.is_not_null())
+        .order(applications::submitted_at.desc())
+        .select(applications::applicant_json)
+        .first(conn)
+        .optional()?;
+    if let Some(last) = last.map(|j| Applicant::from_json(&j)) {
+        a.fill_from(&last);
     }
     Ok(a)
 }
@@ -842,4 +875,35 @@ pub fn files_by_question(
             .push(serde_json::json!({"id": fid, "name": name, "size": size}));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Applicant;
+
+    #[test]
+    fn the_last_application_fills_what_the_profile_lacks_and_the_profile_wins_elsewhere() {
+        let mut from_profile = Applicant {
+            name: "울산 한식당".into(),
+            phone: "010-2222-3333".into(),
+            address: "울산광역시 남구".into(),
+            employees: "5".into(),
+            ..Applicant::default()
+        };
+        from_profile.representative = "박직원".into();
+        let earlier = Applicant {
+            name: "옛 상호".into(),
+            representative: "김대표".into(),
+            phone: "010-1111-2222".into(),
+            address: "울산광역시 남구 삼산로 12".into(),
+            employees: "4".into(),
+            ..Applicant::default()
+        };
+        from_profile.fill_from(&earlier);
+        assert_eq!(from_profile.name, "울산 한식당");
+        assert_eq!(from_profile.representative, "김대표");
+        assert_eq!(from_profile.phone, "010-2222-3333");
+        assert_eq!(from_profile.address, "울산광역시 남구 삼산로 12");
+        assert_eq!(from_profile.employees, "5");
+    }
 }

@@ -82,19 +82,31 @@ pub fn schema(bank_key: &str) -> FormSchema {
 /// A published program of `agency` taking portal applications with `schema`, open from
 /// 2026-11-20 to `end` (KST). Returns its id.
 pub fn program(app: &TestApp, agency: &str, title: &str, end: &str, s: &FormSchema) -> String {
+    program_with(app, agency, title, end, s, &[])
+}
+
+/// [`program`] with more announcement fields (`("partner_agency", "")`: no executing
+/// agency, so applications go to `agency` itself).
+pub fn program_with(
+    app: &TestApp,
+    agency: &str,
+    title: &str,
+    end: &str,
+    s: &FormSchema,
+    more: &[(&str, &str)],
+) -> String {
     let (_, email, pw) = app.staff(agency, "editor");
     let staff = app.client();
     staff.login(&email, &pw);
-    let id = create_announcement(
-        &staff,
-        &[
-            ("title", title),
-            ("apply_start", "2026-11-20"),
-            ("apply_end", end),
-            ("ksic_include", ""),
-            ("owner_age_min", ""),
-        ],
-    );
+    let mut fields = vec![
+        ("title", title),
+        ("apply_start", "2026-11-20"),
+        ("apply_end", end),
+        ("ksic_include", ""),
+        ("owner_age_min", ""),
+    ];
+    fields.extend_from_slice(more);
+    let id = create_announcement(&staff, &fields);
     let csrf = staff.csrf(&format!("/console/announcements/{id}"));
     let r = staff.post_form(
         &format!("/console/announcements/{id}/publish"),
