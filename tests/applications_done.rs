@@ -243,12 +243,7 @@ fn an_owner_applies_to_two_agencies_and_each_receives_asks_receives_and_decides(
     ] {
         mine.assert_contains(text);
     }
-    assert_eq!(
-        mine.body.matches("보완요청").count() >= 2,
-        true,
-        "{}",
-        mine.body
-    );
+    assert!(mine.body.matches("보완요청").count() >= 2, "{}", mine.body);
     mine.assert_contains("12월 10일까지");
     me.get(&format!("/me/applications/{a1}?step=3"))
         .assert_contains("수출 계획의 필요 자금을 다시 적어 주세요");
