@@ -1493,6 +1493,9 @@ fn post_body(
         "/console/webhooks" => form(s, &[("url", "not a url")]),
         "/console/webhooks/rotate" | "/console/webhooks/deactivate" => form(s, &[]),
         "/console/webhooks/replay" => form(s, &[("delivery", "")]),
+        // Invalid (no name / no key named): refused at the field, nothing made or revoked.
+        "/console/api-keys" => form(s, &[("name", "")]),
+        "/console/api-keys/revoke" => form(s, &[("key", "")]),
         "/console/announcements/{id}/schedule" => {
             form(s, &[("date", "2026-12-20"), ("time", "09:00")])
         }
