@@ -193,6 +193,7 @@ fn two_keys_of_one_agency_each_take_the_application_and_confirm_only_for_themsel
     // Shown once; only the hash is in the database.
     let page = ad.get("/console/api-keys");
     assert!(page.body.contains("전자문서 시스템") && page.body.contains("사업관리 시스템"));
+    assert_eq!(page.body.matches("사용 안 함").count(), 2);
     assert!(!page.body.contains(&k1) && !page.body.contains(&k2));
     let stored: Vec<(String, String)> = agency_api_keys::table
         .select((agency_api_keys::name, agency_api_keys::key_hash))
@@ -361,8 +362,16 @@ fn two_keys_of_one_agency_each_take_the_application_and_confirm_only_for_themsel
     assert_eq!(r.status, 303);
     assert!(r.header("location").starts_with("/login"));
 
-    // Revoking key 2 (the admin's button): 401 from then on; key 1 still works.
+    // Revoking key 2 (the admin's button): 401 from then on; key 1 still works. Both
+    // show when they were last used.
     let page = ad.get("/console/api-keys");
+    assert!(!page.body.contains("사용 안 함"), "both keys were used");
+    let used: Vec<Option<chrono::NaiveDateTime>> = agency_api_keys::table
+        .filter(agency_api_keys::name.ne("울산 시스템"))
+        .select(agency_api_keys::last_used_at)
+        .load(&mut app.conn())
+        .expect("last used");
+    assert!(used.iter().all(|t| t.is_some()), "{used:?}");
     let k2_id: String = agency_api_keys::table
         .filter(agency_api_keys::name.eq("사업관리 시스템"))
         .select(agency_api_keys::id)

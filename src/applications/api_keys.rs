@@ -23,6 +23,7 @@ pub struct ApiKey {
     pub key_hash: String,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
 }
 
 /// The hash kept for a key. A plain SHA-256 is enough here, unlike for passwords: the key
@@ -48,6 +49,7 @@ pub fn create(
         key_hash: hash(&key),
         created_at: now,
         revoked_at: None,
+        last_used_at: None,
     };
     diesel::insert_into(agency_api_keys::table)
         .values(&row)
@@ -104,4 +106,19 @@ pub fn active_by_key(conn: &mut DbConnection, key: &str) -> AppResult<Option<Api
         .select(ApiKey::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Note that the key opened something now (at most one write a minute per key).
+pub fn touch(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    let stale = now - chrono::Duration::minutes(1);
+    diesel::update(
+        agency_api_keys::table.find(id).filter(
+            agency_api_keys::last_used_at
+                .is_null()
+                .or(agency_api_keys::last_used_at.lt(stale)),
+        ),
+    )
+    .set(agency_api_keys::last_used_at.eq(Some(now)))
+    .execute(conn)?;
+    Ok(())
 }

@@ -52,6 +52,7 @@ async fn render_page(
                 "id": k.id, "name": k.name,
                 "created": format_kst(k.created_at, "%Y.%m.%d %H:%M"),
                 "revoked": k.revoked_at.map(|t| format_kst(t, "%Y.%m.%d %H:%M")),
+                "last_used": k.last_used_at.map(|t| format_kst(t, "%Y.%m.%d %H:%M")),
             })
         })
         .collect();

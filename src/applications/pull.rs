@@ -376,8 +376,13 @@ async fn list(
             )
         })?),
     };
+    let now = state.now();
     let rows = state
-        .db(move |conn| list_for_key(conn, &key.agency_id, &key.id, all, after.as_ref(), limit))
+        .db(move |conn| {
+            let rows = list_for_key(conn, &key.agency_id, &key.id, all, after.as_ref(), limit)?;
+            api_keys::touch(conn, &key.id, now)?;
+            Ok(rows)
+        })
         .await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|(_, c)| c.encode()))
@@ -395,8 +400,13 @@ async fn show(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let base = base_url(&state);
+    let now = state.now();
     let v = state
-        .db(move |conn| application_json(conn, &key.agency_id, &id, &base))
+        .db(move |conn| {
+            let v = application_json(conn, &key.agency_id, &id, &base)?;
+            api_keys::touch(conn, &key.id, now)?;
+            Ok(v)
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -409,10 +419,13 @@ async fn file(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (application, id) = path.into_inner();
+    let now = state.now();
     let f = state
         .db(move |conn| {
             review::owned(conn, &application, &key.agency_id)?;
-            review::file_of(conn, &application, &id)
+            let f = review::file_of(conn, &application, &id)?;
+            api_keys::touch(conn, &key.id, now)?;
+            Ok(f)
         })
         .await?;
     let dir = state.config.upload_dir.clone();
@@ -441,7 +454,11 @@ async fn confirm(
     let now = state.now();
     let answer_id = id.clone();
     let at = state
-        .db(move |conn| confirm_pickup(conn, &key.agency_id, &id, &key.id, now))
+        .db(move |conn| {
+            let at = confirm_pickup(conn, &key.agency_id, &id, &key.id, now)?;
+            api_keys::touch(conn, &key.id, now)?;
+            Ok(at)
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
