@@ -174,10 +174,12 @@ pub fn routes(r: &mut web::Routes) {
     applications::console::routes(r);
     applications::inbox::routes(r);
     applications::webhooks_web::routes(r);
+    applications::api_keys_web::routes(r);
     worker::web::routes(r);
     owners::web::routes(r);
     alerts::web::routes(r);
     applications::apply_web::routes(r);
+    applications::pull::routes(r);
     // Last: it ends with the `/api/v1/{tail}` catch-all, which would answer 404 for any
     // API route registered after it (the push registration endpoints did).
     announcements::api::routes(r);

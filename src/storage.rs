@@ -153,3 +153,8 @@ pub fn store(dir: &Path, bytes: &[u8]) -> AppResult<String> {
 pub fn remove(dir: &Path, stored: &str) {
     let _ = std::fs::remove_file(dir.join(stored));
 }
+
+/// The bytes stored under `stored` in `dir` (404 when the file is gone).
+pub fn read(dir: &Path, stored: &str) -> AppResult<Vec<u8>> {
+    std::fs::read(dir.join(stored)).map_err(|_| AppError::NotFound)
+}

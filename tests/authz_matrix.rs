@@ -59,6 +59,10 @@ enum Who {
     Reviewer(Side),
     Admin(Side),
     Operator,
+    /// An agency's own system with an unrevoked API key of agency A or B, no cookies.
+    Key(Side),
+    /// A revoked API key of agency A, no cookies.
+    RevokedKey,
 }
 
 const CALLERS: [Who; 10] = [
@@ -74,7 +78,15 @@ const CALLERS: [Who; 10] = [
     Who::Operator,
 ];
 
+/// The callers with an API key (`Authorization: Bearer`, no cookies). They call every
+/// `Access::AgencyKey` route; on every other route agency A's key is tried too and must
+/// be treated as anonymous (a key opens no cookie route). Without a key is `Anonymous`.
+const KEY_CALLERS: [Who; 3] = [Who::Key(Side::A), Who::Key(Side::B), Who::RevokedKey];
+
 impl Who {
+    fn is_key(self) -> bool {
+        matches!(self, Who::Key(_) | Who::RevokedKey)
+    }
     fn agency(self) -> Option<Side> {
         match self {
             Who::Editor(s) | Who::Reviewer(s) | Who::Admin(s) => Some(s),
@@ -112,7 +124,8 @@ enum Audience {
 impl Audience {
     fn includes(self, who: Who) -> bool {
         match self {
-            Audience::StaffOf(s) => who.agency() == Some(s),
+            // The agency's API key reads what its staff read (on the pull API).
+            Audience::StaffOf(s) => who.agency() == Some(s) || who == Who::Key(s),
             Audience::Owner(s) => who == Who::Owner(s),
             Audience::Operator => who == Who::Operator,
             Audience::Allowed => true,
@@ -140,6 +153,8 @@ struct Session {
     cookie: String,
     csrf: String,
     session_token: Option<String>,
+    /// An API key sent as `Authorization: Bearer` (key callers).
+    bearer: Option<String>,
 }
 
 // --- HTTP -------------------------------------------------------------------------------
@@ -260,6 +275,7 @@ fn open_session(app: &TestApp, who: Who, email: Option<&str>, password: &str) ->
         cookie: format!("jiwon_csrf={csrf_cookie}"),
         csrf,
         session_token: None,
+        bearer: None,
     };
     if let Some(email) = email {
         let r = send(
@@ -311,6 +327,9 @@ struct Fingerprinter {
 }
 
 const REFERENCE_TABLES: &[&str] = &["categories", "regions", "ksic"];
+/// Not compared: a refused API key is counted against its address (`rate_limits`), which
+/// is the point of the limit and holds nothing of anyone's.
+const UNCOMPARED_TABLES: &[&str] = &["rate_limits"];
 
 impl Fingerprinter {
     fn new(app: &TestApp) -> Fingerprinter {
@@ -329,6 +348,9 @@ impl Fingerprinter {
         );
         let mut queries = Vec::new();
         for t in tables {
+            if UNCOMPARED_TABLES.contains(&t.as_str()) {
+                continue;
+            }
             if REFERENCE_TABLES.contains(&t.as_str()) {
                 queries.push((
                     t.clone(),
@@ -407,6 +429,8 @@ struct World {
     agency_c: Agency,
     markers: Vec<Marker>,
     counter: u32,
+    /// The API key of each key caller.
+    keys: HashMap<Who, String>,
 }
 
 /// What a check calls the route with: the values for the path's placeholders (and the
@@ -488,6 +512,7 @@ fn known(access: Access, object: Object) -> bool {
                     | O::BusinessInvite
             )
             | (A::DevOnly, O::None | O::OutboxMessage)
+            | (A::AgencyKey, O::None | O::Application | O::ApplicationFile)
             | (A::Nobody, O::None)
     )
 }
@@ -495,6 +520,18 @@ fn known(access: Access, object: Object) -> bool {
 /// Whether `who` may call `spec` with the object of `variant` (all objects are A's or
 /// owner A's).
 fn allowed(spec: &RouteSpec, variant: Variant, who: Who) -> bool {
+    if spec.access == Access::AgencyKey {
+        // An unrevoked key: its agency's list; A's objects with A's key only.
+        return match who {
+            Who::Key(Side::A) => true,
+            Who::Key(Side::B) => spec.object == Object::None,
+            _ => false,
+        };
+    }
+    if who.is_key() {
+        // A key opens no other route: its caller is anonymous there.
+        return allowed(spec, variant, Who::Anonymous);
+    }
     // The object belongs to agency A / owner A: only they may act on it.
     let of_agency_a = match spec.object {
         Object::Announcement
@@ -520,6 +557,7 @@ fn allowed(spec: &RouteSpec, variant: Variant, who: Who) -> bool {
         Access::Capability => variant == Variant::Plain,
         Access::DevOnly => variant == Variant::Plain,
         Access::Nobody => false,
+        Access::AgencyKey => unreachable!("decided above"),
     }
 }
 
@@ -537,6 +575,26 @@ fn needs_sign_in(access: Access) -> bool {
 
 /// Is this answer a proper refusal for `who`? `Err(why)` if not.
 fn check_refusal(spec: &RouteSpec, who: Who, a: &Answer) -> Result<(), String> {
+    if spec.access == Access::AgencyKey {
+        // Another agency's key: the object is not there. Anyone else — no key (cookies
+        // of any caller open nothing here), a revoked key — 401 JSON with a code.
+        let want = if who == Who::Key(Side::B) { 404 } else { 401 };
+        let json_code = serde_json::from_str::<serde_json::Value>(&a.body)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(String::from));
+        return if a.status == want && json_code.is_some() {
+            Ok(())
+        } else {
+            Err(format!(
+                "expected {want} JSON with an error code, got {} {}",
+                a.status,
+                a.body.chars().take(200).collect::<String>()
+            ))
+        };
+    }
+    if who.is_key() {
+        return check_refusal(spec, Who::Anonymous, a);
+    }
     let api = spec.path.starts_with("/api/");
     if who == Who::Anonymous && needs_sign_in(spec.access) {
         let ok = if api {
@@ -710,6 +768,7 @@ impl World {
             .expect("agency C"),
             markers,
             counter: 0,
+            keys: HashMap::new(),
         };
         drop(conn);
         // Files: one on A's draft (secret), one on the public announcement.
@@ -718,6 +777,24 @@ impl World {
             world.markers.push(m);
         }
         world.a_published_file = world.attachment(app, &a_published, "").0;
+        // API keys: one of each agency, and a revoked one of A.
+        {
+            use jiwon::applications::api_keys;
+            let mut conn = app.conn();
+            for (who, side, name) in [
+                (Who::Key(Side::A), Side::A, "가기관 시스템"),
+                (Who::Key(Side::B), Side::B, "나기관 시스템"),
+                (Who::RevokedKey, Side::A, "가기관 옛 시스템"),
+            ] {
+                let (row, key) =
+                    api_keys::create(&mut conn, &world.agency[&side].id, name, now).expect("key");
+                if who == Who::RevokedKey {
+                    api_keys::revoke(&mut conn, &world.agency[&side].id, &row.id, now)
+                        .expect("revoke");
+                }
+                world.keys.insert(who, key);
+            }
+        }
         // Owner A: a subscription and a bookmark.
         let mut conn = app.conn();
         let oa = world.owner_id[&Side::A].clone();
@@ -1018,6 +1095,15 @@ impl World {
         let mut secrets = Vec::new();
         let bogus = variant == Variant::Bogus;
         let a_staff = Audience::StaffOf(Side::A);
+        if spec.access == Access::AgencyKey {
+            // Every application the matrix makes is agency A's (receipts `JW-MK-…`): only
+            // A's key may see one through the pull API.
+            if spec.object == Object::None {
+                let n = self.next();
+                self.application(app, n);
+            }
+            secrets.push(marker("JW-MK-", a_staff));
+        }
         match spec.object {
             Object::None => {}
             Object::Announcement => {
@@ -1302,6 +1388,7 @@ fn unexercisable(spec: &RouteSpec) -> Option<String> {
         cookie: String::new(),
         csrf: String::new(),
         session_token: None,
+        bearer: None,
     };
     if post && post_body(spec, &nobody, &dummy, 0).is_none() {
         return Some(format!(
@@ -1406,6 +1493,9 @@ fn post_body(
         "/console/webhooks" => form(s, &[("url", "not a url")]),
         "/console/webhooks/rotate" | "/console/webhooks/deactivate" => form(s, &[]),
         "/console/webhooks/replay" => form(s, &[("delivery", "")]),
+        // Invalid (no name / no key named): refused at the field, nothing made or revoked.
+        "/console/api-keys" => form(s, &[("name", "")]),
+        "/console/api-keys/revoke" => form(s, &[("key", "")]),
         "/console/announcements/{id}/schedule" => {
             form(s, &[("date", "2026-12-20"), ("time", "09:00")])
         }
@@ -1477,6 +1567,8 @@ fn post_body(
         "/business/join/{token}" => form(s, &[]),
         // RFC 8058 one-click, as a mail client sends it: no token.
         "/unsubscribe/{token}" => Body::Form(vec![("List-Unsubscribe".into(), "One-Click".into())]),
+        // The pull API's receipt: no body, the key in the header.
+        "/api/v1/agency/applications/{id}/confirm" => Body::Empty,
         "/api/v1/push/subscribe" | "/api/v1/push/unsubscribe" => {
             return Some((
                 Body::Json(serde_json::json!({
@@ -1521,6 +1613,13 @@ fn every_route_admits_exactly_the_callers_its_rule_names() {
             None => open_session(&app, *who, None, ""),
         })
         .collect();
+    for who in KEY_CALLERS {
+        // No session; the CSRF cookie an anonymous browser has (a key holder is an
+        // anonymous visitor everywhere but the pull API).
+        let mut s = open_session(&app, who, None, "");
+        s.bearer = Some(world.keys[&who].clone());
+        sessions.push(s);
+    }
     let setup = started.elapsed();
 
     let table = route_table();
@@ -1540,6 +1639,10 @@ fn every_route_admits_exactly_the_callers_its_rule_names() {
         for variant in variants(spec) {
             for s in sessions.iter_mut() {
                 let who = s.who;
+                // Cookie routes: the ten callers and agency A's key (as anonymous).
+                if spec.access != Access::AgencyKey && who.is_key() && who != Who::Key(Side::A) {
+                    continue;
+                }
                 let target = match world.target(&app, spec, variant) {
                     Ok(t) => t,
                     Err(e) => {
@@ -1573,6 +1676,9 @@ fn every_route_admits_exactly_the_callers_its_rule_names() {
                 } else {
                     Body::Empty
                 };
+                if let Some(key) = &s.bearer {
+                    headers.push(("Authorization".into(), format!("Bearer {key}")));
+                }
                 if variant == Variant::Proxied {
                     headers.push(("X-Forwarded-For".into(), "203.0.113.9".into()));
                 }
@@ -1646,7 +1752,7 @@ fn every_route_admits_exactly_the_callers_its_rule_names() {
     }
     println!(
         "authz matrix: {} routes ({passes} passes: each route's object, plus drafts, \
-         partner agencies' drafts, made-up tokens, proxied requests) × {} callers = {} checks ({allowed_n} allowed, \
+         partner agencies' drafts, made-up tokens, proxied requests) × {} callers (+ API keys) = {} checks ({allowed_n} allowed, \
          {denied_n} denied); {requests} requests in {:.1?} on {} (+ setup {:.1?}, \
          {relogins} sign-ins again after sign-out)",
         table.len(),

@@ -8,6 +8,8 @@
 //! | `store.rs` | reading and writing the rows (no transactions of its own)           |
 //! | `jobs.rs`  | `route_application`, queued in the submission's transaction         |
 //! | `routing.rs` | what routing does: the agency's inbox, its email and webhooks     |
+//! | `api_keys.rs` | agency API keys (shown once, hashed, revocable), `/console/api-keys` in `api_keys_web.rs` |
+//! | `pull.rs`  | the agency pull API (`/api/v1/agency/applications…`, `AgencyKey`)   |
 //!
 //! Tables (`migrations/*/2026-12-06-000600_applications`): `application_settings` (portal or
 //! external, 보완 days), `application_forms` (one row per version; the unpublished one is
@@ -16,6 +18,8 @@
 //! `application_events` (who did what, and the answers as submitted), `application_files`,
 //! `agency_webhooks` + `webhook_deliveries`, `agency_api_keys` + `application_pickups`.
 
+pub mod api_keys;
+pub mod api_keys_web;
 pub mod apply_web;
 pub mod builder;
 pub mod console;
@@ -25,6 +29,7 @@ pub mod inbox;
 pub mod jobs;
 pub mod members;
 pub mod model;
+pub mod pull;
 pub mod review;
 pub mod routing;
 pub mod service;

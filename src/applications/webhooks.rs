@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{json, Value};
 use sha2::Sha256;
 
 use super::model::Application;
@@ -264,8 +264,21 @@ pub fn signature_header(h: &Webhook, now: NaiveDateTime, body: &str) -> String {
     s
 }
 
-/// The JSON the agency's system receives.
-fn body(conn: &mut DbConnection, d: &Delivery, app: &Application, base: &str) -> AppResult<String> {
+/// Where an agency's system downloads a file of an application: the pull API's file route
+/// (`pull`, opened by the agency's API key). The webhook's payload and the pull API's both
+/// carry this URL.
+pub fn file_url(base: &str, application_id: &str, file_id: &str) -> String {
+    format!(
+        "{}/api/v1/agency/applications/{application_id}/files/{file_id}",
+        base.trim_end_matches('/')
+    )
+}
+
+/// The application as the agency's system receives it — one shape for the webhook's body
+/// (which adds the delivery's `id` and `event`) and the pull API's answer (`pull`, which
+/// sets `id` to the application's): receipt number, program, business, status, submission
+/// time (KST), the applicant snapshot, the answers and the files with their URLs.
+pub fn payload(conn: &mut DbConnection, app: &Application, base: &str) -> AppResult<Value> {
     let (program_title,): (String,) = announcements::table
         .find(&app.announcement_id)
         .select((announcements::title,))
@@ -274,36 +287,36 @@ fn body(conn: &mut DbConnection, d: &Delivery, app: &Application, base: &str) ->
         .find(&app.business_id)
         .select((businesses::name, businesses::business_number))
         .first(conn)?;
-    let applicant: serde_json::Value =
-        serde_json::from_str(&app.applicant_json).unwrap_or(serde_json::Value::Null);
-    let answers: serde_json::Value =
-        serde_json::from_str(&app.answers_json).unwrap_or(serde_json::Value::Null);
-    let files: Vec<serde_json::Value> = {
-        use crate::db::schema::application_files as f;
-        let rows: Vec<(String, String, i64)> = f::table
-            .filter(f::application_id.eq(&app.id))
-            .select((f::id, f::original_name, f::size_bytes))
-            .load(conn)?;
-        rows.into_iter()
-            .map(|(id, name, size)| {
-                json!({"id": id, "name": name, "size": size,
-                       "url": format!("{base}/console/applications/{}/files/{id}", app.id)})
-            })
-            .collect()
-    };
+    let applicant: Value = serde_json::from_str(&app.applicant_json).unwrap_or(Value::Null);
+    let answers: Value = serde_json::from_str(&app.answers_json).unwrap_or(Value::Null);
+    let files: Vec<Value> = super::review::files(conn, &app.id)?
+        .into_iter()
+        .map(|f| {
+            json!({"id": f.id, "name": f.original_name, "size": f.size_bytes,
+                   "content_type": f.content_type,
+                   "url": file_url(base, &app.id, &f.id)})
+        })
+        .collect();
     Ok(json!({
-        "id": d.id,
-        "event": d.event,
+        "application_id": app.id,
         "receipt_no": app.receipt_no,
         "program": {"id": app.announcement_id, "title": program_title},
         "business": {"name": biz_name, "number": biz_number},
         "status": app.status,
         "submitted_at": app.submitted_at.map(|t| format_kst(t, "%Y-%m-%dT%H:%M:%S+09:00")),
+        "updated_at": format_kst(app.updated_at, "%Y-%m-%dT%H:%M:%S+09:00"),
         "applicant": applicant,
         "answers": answers,
         "files": files,
-    })
-    .to_string())
+    }))
+}
+
+/// The webhook's body: the payload, with the delivery's id and event.
+fn body(conn: &mut DbConnection, d: &Delivery, app: &Application, base: &str) -> AppResult<String> {
+    let mut v = payload(conn, app, base)?;
+    v["id"] = json!(d.id);
+    v["event"] = json!(d.event);
+    Ok(v.to_string())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

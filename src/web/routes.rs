@@ -36,6 +36,11 @@ pub enum Access {
     AgencyAdmin,
     /// A site operator.
     Operator,
+    /// Whoever presents an unrevoked API key of the object's agency in
+    /// `Authorization: Bearer …` (an agency's own system; `applications::pull::AgencyKey`).
+    /// Cookies grant nothing here: 401 JSON without a key or with a bad or revoked one,
+    /// 404 for another agency's object. A key grants nothing on any other route.
+    AgencyKey,
     /// Whoever holds the secret in the path (an emailed link, a short code), signed in
     /// or not, as anyone; nobody without a valid one (404, or 410 for a used link).
     Capability,

@@ -125,6 +125,10 @@ async fn index(
     ctx.insert("agency", &staff.agency);
     ctx.insert("role_label", staff.role.label());
     ctx.insert("can_edit", &staff.role.can_edit());
+    ctx.insert(
+        "is_admin",
+        &(staff.role == crate::accounts::AgencyRole::Admin),
+    );
     ctx.insert("items", &rows);
     ctx.insert("total", &total);
     ctx.insert("status", &status);
