@@ -1,7 +1,8 @@
 //! Issue 12's "done means", end to end over HTTP with real counterparts: an owner applies
 //! to two programs of two agencies with one profile (the second form prefilled by the
 //! first); each agency receives its own application — in its inbox, by email (a real SMTP
-//! server), by webhook (a separate receiver checking the signature) — asks for a
+//! server), by webhook (a separate receiver checking the signature), by pulling with its
+//! API key — asks for a
 //! correction, receives it and decides; the owner follows it all on one page; the
 //! agency's report counts applications per day.
 //!
@@ -12,17 +13,19 @@ mod common;
 
 use std::time::Duration;
 
+use common::api::api;
 use common::apply::{fill, owner, post_step, program_with, schema, start, submit, APPLICANT, PW};
 use common::smtp::SmtpSink;
 use common::webhooks::Receiver;
 use common::{input_value, Client, TestApp};
 use jiwon::applications::store;
 
-/// An agency's people and its own system: its reviewer (inbox) and the webhook receiver
-/// its admin pointed the agency's webhook at.
+/// An agency's people and its own systems: its reviewer (inbox), the webhook receiver its
+/// admin pointed the agency's webhook at, and the API key its admin made for pulling.
 struct Agency {
     reviewer: (String, String),
     hook: Receiver,
+    key: String,
 }
 
 impl Agency {
@@ -41,9 +44,19 @@ impl Agency {
         let at = made.body.find("id=\"webhook-secret\">").expect("secret") + 20;
         let secret = &made.body[at..at + made.body[at..].find('<').expect("end")];
         std::fs::write(&hook.secret_file, secret).expect("secret file");
+        // And an API key for the system that pulls, shown once.
+        let csrf = ad.csrf("/console/api-keys");
+        let made = ad.post_form(
+            "/console/api-keys",
+            &[("csrf_token", &csrf), ("name", "전자문서 시스템")],
+        );
+        assert_eq!(made.status, 200, "{}", made.body);
+        let at = made.body.find("id=\"api-key\">").expect("key") + 13;
+        let key = made.body[at..at + made.body[at..].find('<').expect("end")].to_string();
         Ok(Agency {
             reviewer: (reviewer, rpw),
             hook,
+            key,
         })
     }
 
@@ -66,6 +79,32 @@ impl Agency {
             })
             .collect()
     }
+}
+
+/// What the agency's pulling system lists as new, then confirms: receipt numbers.
+fn pull(app: &TestApp, agency: &Agency) -> Vec<String> {
+    let list = api(app, "GET", "/api/v1/agency/applications", Some(&agency.key));
+    assert_eq!(list.status, 200);
+    let mut got = Vec::new();
+    for item in list.json()["items"].as_array().expect("items") {
+        let id = item["id"].as_str().expect("id");
+        let one = api(
+            app,
+            "GET",
+            &format!("/api/v1/agency/applications/{id}"),
+            Some(&agency.key),
+        );
+        assert_eq!(one.status, 200);
+        got.push(
+            one.json()["receipt_no"]
+                .as_str()
+                .expect("receipt")
+                .to_string(),
+        );
+        let path = format!("/api/v1/agency/applications/{id}/confirm");
+        assert_eq!(api(app, "POST", &path, Some(&agency.key)).status, 200);
+    }
+    got
 }
 
 fn login(app: &TestApp, email: &str, pw: &str) -> Client {
@@ -215,6 +254,10 @@ fn an_owner_applies_to_two_agencies_and_each_receives_asks_receives_and_decides(
     app.tick();
     assert_eq!(mss.received("application.submitted"), vec![r1.clone()]);
     assert_eq!(ulsan.received("application.submitted"), vec![r2.clone()]);
+    // And each agency's own system pulls its own, once.
+    assert_eq!(pull(&app, &mss), vec![r1.clone()]);
+    assert_eq!(pull(&app, &ulsan), vec![r2.clone()]);
+    assert!(pull(&app, &mss).is_empty());
 
     // 4. Each asks for a correction; the owner hears by email and sees both on one page.
     let (rv_a, rv_b) = (mss.reviewer(&app), ulsan.reviewer(&app));

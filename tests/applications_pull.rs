@@ -7,9 +7,7 @@
 
 mod common;
 
-use std::io::Read;
-use std::time::Duration;
-
+use common::api::api;
 use common::applications::submit;
 use common::{create_announcement, Client, TestApp};
 use diesel::prelude::*;
@@ -18,65 +16,6 @@ use jiwon::ids::{new_id, sha256_hex};
 use serde_json::Value;
 
 const PW: &str = "owner password 123";
-
-/// One API request with an optional `Authorization: Bearer` key and no cookies.
-struct ApiResp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    bytes: Vec<u8>,
-}
-
-impl ApiResp {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.bytes).unwrap_or_else(|e| {
-            panic!(
-                "not JSON ({e}): {} {}",
-                self.status,
-                String::from_utf8_lossy(&self.bytes)
-            )
-        })
-    }
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    }
-}
-
-fn api(app: &TestApp, method: &str, path: &str, key: Option<&str>) -> ApiResp {
-    let agent = ureq::AgentBuilder::new()
-        .redirects(0)
-        .timeout(Duration::from_secs(60))
-        .build();
-    let mut r = agent.request(method, &format!("{}{}", app.addr, path));
-    if let Some(k) = key {
-        r = r.set("Authorization", &format!("Bearer {k}"));
-    }
-    let resp = match r.call() {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{method} {path}: {e}"),
-    };
-    let status = resp.status();
-    let headers = resp
-        .headers_names()
-        .into_iter()
-        .map(|n| {
-            let v = resp.header(&n).unwrap_or("").to_string();
-            (n, v)
-        })
-        .collect();
-    let mut bytes = Vec::new();
-    resp.into_reader()
-        .read_to_end(&mut bytes)
-        .expect("read body");
-    ApiResp {
-        status,
-        headers,
-        bytes,
-    }
-}
 
 /// Make a key named `name` on the console; returns the key as shown (once).
 fn make_key(c: &Client, name: &str) -> String {

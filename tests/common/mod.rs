@@ -20,6 +20,7 @@ use jiwon::ids::new_id;
 use jiwon::search::SearchIndex;
 use jiwon::AppState;
 
+pub mod api;
 pub mod applications;
 pub mod apply;
 pub mod mail;
