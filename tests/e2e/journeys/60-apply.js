@@ -80,7 +80,8 @@ async function run(kit) {
   for (const p of [page, staff]) {
     p.on('pageerror', (e) => problems.push(`JS error on ${p.url()}: ${norm(e.message)}`));
     p.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console error on ${p.url()}: ${norm(m.text())}`);
+      // A failed load is reported again as its response, below.
+      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console error on ${p.url()}: ${norm(m.text())}`);
     });
     p.on('response', (r) => {
       if (r.status() >= 400 && !(r.status() === 422 && r.request().method() === 'POST')) {
