@@ -2,6 +2,8 @@
 // - a question shown only for an earlier answer (`.show-if`, data-show-if = the earlier
 //   question's field, data-equals = the answer) appears and disappears as that answer
 //   changes, instead of after saving; a question under a hidden one is hidden too;
+// - a file's upload button (a separate form: a form cannot hold another) first saves what
+//   was typed in the questions since the page loaded, so uploading loses none of it;
 // - the receipt's 인쇄 button (hidden without JavaScript) prints.
 (function () {
   'use strict';
@@ -34,6 +36,28 @@
     }
   }
 
+  // Save the main form's answers in the background (its own URL-encoded post; the
+  // server keeps what is valid and says nothing here), then send the upload.
+  function saveThenUpload(main, button) {
+    var dirty = false;
+    main.addEventListener('input', function () { dirty = true; });
+    main.addEventListener('change', function (e) {
+      if (e.target.type !== 'file') dirty = true;
+    });
+    button.addEventListener('click', function (e) {
+      if (!dirty || !button.form) return;
+      e.preventDefault();
+      var body = new URLSearchParams(new FormData(main));
+      fetch(main.action, { method: 'POST', body: body, credentials: 'same-origin' })
+        .catch(function () {})
+        .then(function () {
+          dirty = false;
+          if (button.form.requestSubmit) button.form.requestSubmit(button);
+          else button.click();
+        });
+    });
+  }
+
   function init() {
     var forms = document.querySelectorAll('form');
     for (var i = 0; i < forms.length; i += 1) {
@@ -42,6 +66,11 @@
       form.addEventListener('change', update.bind(null, form));
       form.addEventListener('input', update.bind(null, form));
       update(form);
+    }
+    var uploads = document.querySelectorAll('button[form^="up-"]');
+    for (var k = 0; k < uploads.length; k += 1) {
+      var main = uploads[k].parentElement && uploads[k].parentElement.closest('form');
+      if (main && main !== uploads[k].form) saveThenUpload(main, uploads[k]);
     }
     var prints = document.querySelectorAll('button[data-print]');
     for (var j = 0; j < prints.length; j += 1) {

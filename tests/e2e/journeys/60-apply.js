@@ -230,9 +230,13 @@ async function run(kit) {
     await check(`apply: a real PDF (${pdf.length} bytes) uploads through the file input and is listed (name, size)`, async () => {
       need(s.saved3, 'the saved questions');
       await go(page.locator('nav.steps a[href$="step=3"]'));
+      // An answer changed just before: the upload (its own form) must not lose it.
+      await page.fill(byId('i-q.sku_count'), '4');
       await page.setInputFiles(byId('i-q.plan_file'), { name: FILE_NAME, mimeType: 'application/pdf', buffer: pdf });
       await go(page.locator('button[form="up-plan_file"]', { hasText: '파일 올리기' }));
       if (!/saved=1/.test(page.url())) throw new Error(`the upload went to ${page.url()}: ${norm(await page.locator('main').innerText()).slice(0, 200)}`);
+      const skus = await page.inputValue(byId('i-q.sku_count'));
+      if (skus !== '4') throw new Error(`the answer typed before uploading is now "${skus}"`);
       const listed = norm(await page.locator(`${byId('q.plan_file-files')} li`).first().innerText());
       if (!listed.includes(FILE_NAME) || !/\(\d+KB\)/.test(listed)) throw new Error(`listed: "${listed}"`);
       if ((await page.locator('main input[type="file"]').count()) !== 1) throw new Error('two file inputs after the upload');
