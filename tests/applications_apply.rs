@@ -748,6 +748,12 @@ fn a_file_question_has_one_input_and_its_upload_is_listed_and_replaceable() {
     r.assert_contains(
         "<p class=\"field-error\" id=\"q.proof-error\">파일 내용이 확장자(.pdf)와 다릅니다",
     );
+    // Too large (read only up to the limit, the question's field unread): the action's
+    // `q` still puts the message at the question.
+    let r = upload(&c, &id, "큰 계획서.pdf", &vec![b'%'; 2 * 1024 * 1024], None);
+    let r = c.get(r.location());
+    r.assert_contains("<p class=\"field-error\" id=\"q.proof-error\">파일이 너무 큽니다");
+    assert_eq!(file_rows(&app, &id).len(), 1);
 
     // Listed (name, size) on the review page before submitting — not as ids.
     let r = c.get(&format!("/me/applications/{id}?step=4"));
