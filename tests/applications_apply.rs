@@ -299,7 +299,7 @@ fn an_owner_walks_the_form_and_gets_a_receipt_once() {
     let r = c.get(&format!("/me/applications/{id}?step=4"));
     assert_eq!(r.status, 200);
     r.assert_contains("15,000,000 원");
-    r.assert_contains("연도 2025, 매출 120000000");
+    r.assert_contains("연도 2025, 매출 120,000,000 원");
     r.assert_contains("개인정보 수집·이용 동의");
     // Without the consents: refused, nothing submitted.
     let csrf = c.csrf(&format!("/me/applications/{id}?step=4"));
@@ -764,6 +764,14 @@ fn a_file_question_has_one_input_and_its_upload_is_listed_and_replaceable() {
         !r.body.contains(&rows[0].0),
         "the file's id on the review page"
     );
+    // Each part of the review leads back to its step; table amounts read as amounts.
+    r.assert_contains(&format!(
+        "<a href=\"/me/applications/{id}?step=3\">‘사업 계획’ 고치기</a>"
+    ));
+    r.assert_contains(&format!(
+        "<a href=\"/me/applications/{id}?step=1\">‘신청 자격’ 고치기</a>"
+    ));
+    r.assert_contains("연도 2025, 매출 120,000,000 원");
     assert_eq!(submit(&c, &id).status, 303);
     // … and on the 접수증 and the application page afterwards.
     for path in [

@@ -388,6 +388,7 @@ fn render_step(
             .map(|s| {
                 json!({
                     "title": s.title,
+                    "step": if s.key == ELIGIBILITY { STEP_ELIGIBILITY } else { STEP_QUESTIONS },
                     "items": s.questions.iter().filter(|q| l.schema.visible(q, answers)).map(|q| json!({
                         "label": q.label,
                         "answer": answer_text(q, answers.get(&q.key)),
@@ -433,11 +434,16 @@ fn answer_text(q: &form::Question, v: Option<&Value>) -> String {
                 q.columns
                     .iter()
                     .map(|c| {
-                        format!(
-                            "{} {}",
-                            c.label,
-                            r.get(&c.key).and_then(Value::as_str).unwrap_or("-")
-                        )
+                        let cell = r.get(&c.key).and_then(Value::as_str).unwrap_or("-");
+                        // Money cells are kept as digits: read them as an amount.
+                        if c.kind == form::Kind::Money
+                            && !cell.is_empty()
+                            && cell.chars().all(|ch| ch.is_ascii_digit())
+                        {
+                            format!("{} {} 원", c.label, group(cell))
+                        } else {
+                            format!("{} {cell}", c.label)
+                        }
                     })
                     .collect::<Vec<_>>()
                     .join(", ")

@@ -251,7 +251,7 @@ async function run(kit) {
       await go(page.locator('main form button[type="submit"]', { hasText: '저장하고 다음' }));
       if (!/step=4/.test(page.url())) throw new Error(`went to ${page.url()}`);
       const review = norm(await page.locator('main').innerText());
-      for (const want of ['돼지국밥 밀키트', '3,000,000 원', '스마트스토어, 쿠팡', '연도 2025, 매출 120000000', FILE_NAME]) {
+      for (const want of ['돼지국밥 밀키트', '3,000,000 원', '스마트스토어, 쿠팡', '연도 2025, 매출 120,000,000 원', FILE_NAME]) {
         if (!review.includes(want)) throw new Error(`the review page lacks "${want}"`);
       }
       const file = norm(await page.locator('main dl.review .uploaded li').first().innerText());
