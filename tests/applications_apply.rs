@@ -107,7 +107,7 @@ fn an_owner_walks_the_form_and_gets_a_receipt_once() {
     let r = c.get(&format!("/me/applications/{id}?step=4"));
     assert_eq!(r.status, 200);
     r.assert_contains("15,000,000 원");
-    r.assert_contains("연도 2025, 매출 120000000");
+    r.assert_contains("연도 2025, 매출 120,000,000 원");
     r.assert_contains("개인정보 수집·이용 동의");
     // Without the consents: refused, nothing submitted.
     let csrf = c.csrf(&format!("/me/applications/{id}?step=4"));
@@ -496,4 +496,364 @@ fn an_invited_member_submits_for_the_business_and_is_named() {
     // The representative sees who did it.
     let r = rep.get(&format!("/me/applications/{id}"));
     r.assert_contains("제출 (접수) · 울산 식당 사장");
+}
+
+// --- issue 12's browser journey, server side (task J) ---------------------------------
+
+fn upload(c: &Client, id: &str, name: &str, bytes: &[u8], replace: Option<&str>) -> Resp {
+    let csrf = c.csrf(&format!("/me/applications/{id}?step=3"));
+    let mut fields = vec![("csrf_token", csrf.as_str()), ("question", "proof")];
+    if let Some(r) = replace {
+        fields.push(("replace", r));
+    }
+    c.post_multipart(
+        &format!("/me/applications/{id}/files?q=proof"),
+        &fields,
+        (name, bytes),
+    )
+}
+
+fn file_rows(app: &TestApp, id: &str) -> Vec<(String, String, String)> {
+    use jiwon::db::schema::application_files as f;
+    f::table
+        .filter(f::application_id.eq(id))
+        .select((f::id, f::original_name, f::stored_name))
+        .load(&mut app.conn())
+        .expect("files")
+}
+
+#[test]
+fn a_file_question_has_one_input_and_its_upload_is_listed_and_replaceable() {
+    let app = TestApp::spawn();
+    let p = program(
+        &app,
+        "중소벤처기업부",
+        "파일 시험 사업",
+        "2026-11-30",
+        &schema("x"),
+    );
+    let (_, c) = owner(&app, "1234567890");
+    let id = start(&c, &p);
+    fill(&c, &id, "상품");
+    // One file input, at its question, posting to the upload form outside the main form.
+    let r = c.get(&format!("/me/applications/{id}?step=3"));
+    assert_eq!(r.body.matches("type=\"file\"").count(), 1, "{}", r.body);
+    r.assert_contains("id=\"i-q.proof\" name=\"file\" type=\"file\" form=\"up-proof\"");
+    r.assert_contains(&format!(
+        "action=\"/me/applications/{id}/files?q=proof\" enctype=\"multipart/form-data\" id=\"up-proof\""
+    ));
+    r.assert_contains("PDF 파일, 2개까지 올릴 수 있습니다.");
+
+    let first = b"%PDF-1.4\n% first plan\n%%EOF\n";
+    assert_eq!(upload(&c, &id, "첫 계획서.pdf", first, None).status, 303);
+    let rows = file_rows(&app, &id);
+    assert_eq!(rows.len(), 1);
+    let (first_id, _, first_stored) = rows[0].clone();
+    // Shown at the question with its size, and a way to replace it.
+    let r = c.get(&format!("/me/applications/{id}?step=3"));
+    r.assert_contains(
+        "<span class=\"file-name\">첫 계획서.pdf</span> <span class=\"file-size\">(1KB)</span>",
+    );
+    r.assert_contains(&format!(
+        "form=\"up-proof\" name=\"replace\" value=\"{first_id}\">고른 파일로 바꾸기</button>"
+    ));
+    assert_eq!(r.body.matches("type=\"file\"").count(), 1);
+
+    // Replaced: the new file in its place (row, answer and bytes), the old one gone.
+    let second = b"%PDF-1.4\n% the corrected plan\n%%EOF\n";
+    let r = upload(&c, &id, "고친 계획서.pdf", second, Some(&first_id));
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(r.location().contains("saved=1"), "{}", r.location());
+    let rows = file_rows(&app, &id);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].1, "고친 계획서.pdf");
+    assert!(!app.state.config.upload_dir.join(&first_stored).exists());
+    let answers: String = applications::table
+        .find(&id)
+        .select(applications::answers_json)
+        .first(&mut app.conn())
+        .expect("answers");
+    assert!(
+        answers.contains(&rows[0].0) && !answers.contains(&first_id),
+        "{answers}"
+    );
+    // Replacing a file that is not this question's: refused at the question, kept as is.
+    let r = upload(&c, &id, "또.pdf", second, Some(&first_id));
+    assert_eq!(r.status, 303);
+    assert!(r.location().contains("q=proof"), "{}", r.location());
+    let r = c.get(r.location());
+    assert_eq!(r.status, 422);
+    r.assert_contains(
+        "<p class=\"field-error\" id=\"q.proof-error\">바꿀 파일이 이 질문에 없습니다",
+    );
+    r.assert_contains("href=\"#i-q.proof\"");
+    assert_eq!(file_rows(&app, &id).len(), 1);
+    // A file whose content is not what its name says: the message at the question too.
+    let r = upload(&c, &id, "가짜.pdf", b"\x89PNG\r\n\x1a\n not a pdf", None);
+    let r = c.get(r.location());
+    r.assert_contains(
+        "<p class=\"field-error\" id=\"q.proof-error\">파일 내용이 확장자(.pdf)와 다릅니다",
+    );
+    // Too large (read only up to the limit, the question's field unread): the action's
+    // `q` still puts the message at the question.
+    let r = upload(&c, &id, "큰 계획서.pdf", &vec![b'%'; 2 * 1024 * 1024], None);
+    let r = c.get(r.location());
+    r.assert_contains("<p class=\"field-error\" id=\"q.proof-error\">파일이 너무 큽니다");
+    assert_eq!(file_rows(&app, &id).len(), 1);
+
+    // Listed (name, size) on the review page before submitting — not as ids.
+    let r = c.get(&format!("/me/applications/{id}?step=4"));
+    r.assert_contains(
+        "<span class=\"file-name\">고친 계획서.pdf</span> <span class=\"file-size\">(1KB)</span>",
+    );
+    assert!(
+        !r.body.contains(&rows[0].0),
+        "the file's id on the review page"
+    );
+    // Each part of the review leads back to its step; table amounts read as amounts.
+    r.assert_contains(&format!(
+        "<a href=\"/me/applications/{id}?step=3\">‘사업 계획’ 고치기</a>"
+    ));
+    r.assert_contains(&format!(
+        "<a href=\"/me/applications/{id}?step=1\">‘신청 자격’ 고치기</a>"
+    ));
+    r.assert_contains("연도 2025, 매출 120,000,000 원");
+    assert_eq!(submit(&c, &id).status, 303);
+    // … and on the 접수증 and the application page afterwards.
+    for path in [
+        format!("/me/applications/{id}/receipt"),
+        format!("/me/applications/{id}"),
+    ] {
+        let r = c.get(&path);
+        assert_eq!(r.status, 200, "{path}");
+        r.assert_contains("<span class=\"file-name\">고친 계획서.pdf</span> <span class=\"file-size\">(1KB)</span>");
+        assert!(!r.body.contains(&rows[0].0), "{path}: the file's id");
+    }
+    // The receipt prints through public/js (no inline handler, which the CSP refuses).
+    let r = c.get(&format!("/me/applications/{id}/receipt"));
+    assert!(!r.body.contains("onclick"), "{}", r.body);
+    r.assert_contains("data-print");
+}
+
+#[test]
+fn a_conditional_question_says_when_it_appears_and_shows_once_saved() {
+    let app = TestApp::spawn();
+    let p = program(
+        &app,
+        "중소벤처기업부",
+        "조건 시험 사업",
+        "2026-11-30",
+        &schema("x"),
+    );
+    let (_, c) = owner(&app, "1234567890");
+    let id = start(&c, &p);
+    // Not answered yet: the question is in the page, hidden, and a note says when it
+    // appears; the script that follows the answer live is there.
+    let r = c.get(&format!("/me/applications/{id}?step=3"));
+    r.assert_contains("<div class=\"show-if\" data-show-if=\"q.channel\" data-equals=\"온라인\">");
+    r.assert_contains("<p class=\"hint show-if-note\" id=\"cond-online_plan\">앞 질문 ‘판매 채널’의 답이 ‘온라인’이면 ‘온라인 판매 계획’ 질문이 나타납니다.");
+    r.assert_contains("<div class=\"show-if-body\" hidden>");
+    r.assert_contains("<script src=\"/public/js/apply.js\" defer></script>");
+    assert_eq!(c.get("/public/js/apply.js").status, 200);
+    // A choice that is not offered: the message at the question (a fieldset the summary
+    // links to), what was typed kept.
+    let r = post_step(
+        &c,
+        &id,
+        &[
+            ("step", "3"),
+            ("q.item", "밀키트"),
+            ("q.budget", "100만"),
+            ("q.channel", "우편"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    r.assert_contains("href=\"#i-q.channel\"");
+    r.assert_contains("id=\"i-q.channel\"");
+    r.assert_contains("보기 중에서 골라 주세요.");
+    assert_eq!(input_value(&r.body, "q.item"), "밀키트");
+    // Saved with the answer that shows it: now shown (and asked for), the note hidden.
+    let r = post_step(
+        &c,
+        &id,
+        &[
+            ("step", "3"),
+            ("q.item", "밀키트"),
+            ("q.budget", "100만"),
+            ("q.channel", "온라인"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    r.assert_contains("‘온라인 판매 계획’에 답해 주세요.");
+    r.assert_contains("id=\"cond-online_plan\" hidden>");
+    let body = &r.body[r.body.find("<div class=\"show-if-body\"").expect("show-if")..];
+    assert!(body.starts_with("<div class=\"show-if-body\">"), "{body}");
+    assert!(!r.body.contains("<div class=\"show-if-body\" hidden>"));
+    // The other answer hides it again once saved.
+    let r = post_step(
+        &c,
+        &id,
+        &[
+            ("step", "3"),
+            ("q.item", "밀키트"),
+            ("q.budget", "100만"),
+            ("q.channel", "오프라인"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = c.get(&format!("/me/applications/{id}?step=3"));
+    r.assert_contains("<div class=\"show-if-body\" hidden>");
+}
+
+#[test]
+fn a_draft_moved_to_a_newer_form_is_told_once_and_not_submitted_unseen() {
+    let app = TestApp::spawn();
+    let s1 = schema("x");
+    let p = program(&app, "중소벤처기업부", "개정 시험 사업", "2026-11-30", &s1);
+    let (_, c) = owner(&app, "1234567890");
+    let id = start(&c, &p);
+    fill(&c, &id, "상품");
+    let old_form: String = applications::table
+        .find(&id)
+        .select(applications::form_id)
+        .first(&mut app.conn())
+        .expect("form");
+    // The agency changes a question's choices and adds one: the draft must move.
+    let mut s2 = s1.clone();
+    s2.sections[1].questions[2]
+        .options
+        .push("라이브커머스".into());
+    s2.sections[1]
+        .questions
+        .push(q("staff_note", Kind::ShortText, "담당자 이름", false));
+    {
+        let mut conn = app.conn();
+        store::save_draft_form(&mut conn, &p, &s2, None, app.now()).expect("draft");
+        store::publish_draft_form(&mut conn, &p, app.now())
+            .expect("publish")
+            .expect("published");
+    }
+    // Submitting from the old review page (open before the agency published) submits
+    // nothing: back to the review, told.
+    let csrf = c.csrf("/me/applications");
+    let r = c.post_form(
+        &format!("/me/applications/{id}/submit"),
+        &[
+            ("csrf_token", &csrf),
+            ("consent_privacy", "yes"),
+            ("consent_third", "yes"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), format!("/me/applications/{id}?step=4"));
+    assert_eq!(app_status(&app, &id), "draft");
+    let r = c.get(r.location());
+    assert_eq!(r.status, 200);
+    r.assert_contains(
+        "기관이 신청 양식을 고쳤습니다 — 답은 그대로 옮겼습니다. 새 질문을 확인해 주세요.",
+    );
+    r.assert_contains("담당자 이름");
+    let new_form: String = applications::table
+        .find(&id)
+        .select(applications::form_id)
+        .first(&mut app.conn())
+        .expect("form");
+    assert_ne!(new_form, old_form);
+    // Once: the next page does not say it again; the answers came along.
+    let r = c.get(&format!("/me/applications/{id}?step=3"));
+    assert!(!r.body.contains("기관이 신청 양식을 고쳤습니다"));
+    assert_eq!(input_value(&r.body, "q.item"), "상품");
+    let moved: i64 = application_events::table
+        .filter(application_events::application_id.eq(&id))
+        .filter(application_events::kind.eq("form_moved"))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("events");
+    assert_eq!(moved, 1);
+    assert_eq!(submit(&c, &id).status, 303);
+    assert_eq!(app_status(&app, &id), "submitted");
+}
+
+#[test]
+fn the_reviewers_supplement_and_decision_read_in_words_on_the_owners_side() {
+    let app = TestApp::spawn();
+    let p = program(
+        &app,
+        "중소벤처기업부",
+        "심사 시험 사업",
+        "2026-11-30",
+        &schema("x"),
+    );
+    let (_, c) = owner(&app, "1234567890");
+    let id = start(&c, &p);
+    fill(&c, &id, "상품");
+    assert_eq!(submit(&c, &id).status, 303);
+    app.tick();
+    // The executing agency's reviewer asks for 보완 with a note and a date.
+    let (_, email, pw) = app.staff("울산경제일자리진흥원", "reviewer");
+    let staff = app.client();
+    staff.login(&email, &pw);
+    let decide = |to: &str, note: &str, due: &str| {
+        let csrf = staff.csrf(&format!("/console/applications/{id}"));
+        staff.post_form(
+            &format!("/console/applications/{id}/status"),
+            &[
+                ("csrf_token", &csrf),
+                ("to", to),
+                ("note", note),
+                ("due", due),
+            ],
+        )
+    };
+    let r = decide(
+        "supplement",
+        "매출 증빙을 2025년 것으로 바꿔 주세요.",
+        "2026-12-01",
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    // The owner sees what to fix and by when, on the dashboard and the form.
+    c.get("/me/applications")
+        .assert_contains("보완 제출 (12월 1일까지)");
+    let r = c.get(&format!("/me/applications/{id}"));
+    r.assert_contains("매출 증빙을 2025년 것으로 바꿔 주세요.");
+    r.assert_contains("까지</strong> 고쳐서 다시 제출해 주세요.");
+    let r = post_step(
+        &c,
+        &id,
+        &[
+            ("step", "3"),
+            ("q.item", "상품"),
+            ("q.budget", "1,500만"),
+            ("q.channel", "온라인"),
+            ("q.online_plan", "스마트스토어 입점"),
+            ("q.sales.0.year", "2025"),
+            ("q.sales.0.amount", "130000000"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let csrf = c.csrf(&format!("/me/applications/{id}?step=4"));
+    let r = c.post_form(
+        &format!("/me/applications/{id}/submit"),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    app.tick();
+    let r = decide("selected", "최종 선정되었습니다.", "");
+    assert_eq!(r.status, 303, "{}", r.body);
+    app.tick();
+    // The owner's history names each step in words, not the event's code.
+    let r = c.get(&format!("/me/applications/{id}"));
+    r.assert_contains("보완 요청 · ");
+    r.assert_contains("상태 변경: 선정");
+    r.assert_contains("최종 선정되었습니다.");
+    let history = &r.body[r.body.find("<ol class=\"history\">").expect("history")..];
+    assert!(!history.contains("status"), "{history}");
+    // Routing is the agency's business: no inbox id or staff count on the owner's side.
+    history.find("기관 신청함 도착").expect("routed");
+    assert!(
+        !history.contains("담당자 0명") && !history.contains(" → "),
+        "{history}"
+    );
+    let r = c.get("/me/applications");
+    r.assert_contains("<strong class=\"status status-selected\">선정</strong>");
 }

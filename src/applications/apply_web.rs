@@ -183,6 +183,8 @@ struct StepQuery {
     step: Option<i32>,
     saved: Option<String>,
     error: Option<String>,
+    /// The file question a refused upload was for (the message goes to its field).
+    q: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -194,6 +196,8 @@ struct HistoryItem {
 }
 
 struct Loaded {
+    /// The draft was moved to a newer version of the form just now (the owner is told).
+    moved: bool,
     files: HashMap<String, Vec<Value>>,
     app: Application,
     schema: FormSchema,
@@ -203,10 +207,21 @@ struct Loaded {
     history: Vec<HistoryItem>,
 }
 
-async fn load(state: &AppState, id: String, uid: String) -> AppResult<Loaded> {
+/// The application, its form and what the pages show. `follow`: move a draft to a newer
+/// version of the form first when `builder::form_for_draft` says so — only the page GET
+/// does, so the notice of it is shown once, on the page the owner opens next.
+async fn load(state: &AppState, id: String, uid: String, follow: bool) -> AppResult<Loaded> {
+    let now = state.now();
     state
         .db(move |conn| {
-            let app = service::of_member(conn, &id, &uid)?;
+            let mut app = service::of_member(conn, &id, &uid)?;
+            let mut moved = false;
+            if follow {
+                if let Some(newer) = service::follow_newer_form(conn, &app, now)? {
+                    app = newer;
+                    moved = true;
+                }
+            }
             let schema = store::form_by_id(conn, &app.form_id)?
                 .ok_or(AppError::NotFound)?
                 .schema();
@@ -226,12 +241,18 @@ async fn load(state: &AppState, id: String, uid: String) -> AppResult<Loaded> {
                 };
                 history.push(HistoryItem {
                     when: service::kst_minute(e.created_at),
-                    what: event_label(&e.kind).into(),
+                    what: event_label(&e.kind, e.status.as_deref()),
                     who,
-                    note: e.note,
+                    // How it was routed (the inbox, whom it mailed) is the agency's.
+                    note: if e.kind == "routed" {
+                        String::new()
+                    } else {
+                        e.note
+                    },
                 });
             }
             Ok(Loaded {
+                moved,
                 files,
                 app,
                 schema,
@@ -244,7 +265,7 @@ async fn load(state: &AppState, id: String, uid: String) -> AppResult<Loaded> {
         .await
 }
 
-fn event_label(kind: &str) -> &str {
+fn event_label(kind: &str, status: Option<&str>) -> String {
     match kind {
         "created" => "작성 시작",
         "submitted" => "제출 (접수)",
@@ -255,8 +276,19 @@ fn event_label(kind: &str) -> &str {
         "supplement" => "보완 요청",
         "selected" => "선정",
         "rejected" => "미선정",
+        "routed" => "기관 신청함 도착",
+        service::FORM_MOVED => "신청 양식 새 판으로 옮김",
+        // A reviewer's decision (`review::decide`): the status it moved to.
+        "status" => {
+            return match status.and_then(AppStatus::parse) {
+                Some(AppStatus::Supplement) => "보완 요청".into(),
+                Some(st) => format!("상태 변경: {}", st.label()),
+                None => "상태 변경".into(),
+            }
+        }
         other => other,
     }
+    .into()
 }
 
 /// The answers as a template reads them: key → string or list (tables: rows of maps).
@@ -283,6 +315,7 @@ fn base_ctx(user: &CurrentUser, csrf: &Csrf, l: &Loaded) -> tera::Context {
     );
     ctx.insert("may_cancel", &l.app.status().applicant_may_cancel());
     ctx.insert("has_eligibility", &has_eligibility(&l.schema));
+    ctx.insert("form_moved", &l.moved);
     ctx
 }
 
@@ -300,15 +333,35 @@ fn render_step(
 ) -> AppResult<HttpResponse> {
     let mut ctx = base_ctx(user, csrf, l);
     let part = step_schema(&l.schema, step);
+    // Every question of the step; one shown only for an earlier answer comes with
+    // whether it is shown now and that question's label (the page hides it, says when it
+    // appears, and public/js/apply.js follows the answer live).
     let visible: Vec<Value> = part
         .sections
         .iter()
         .map(|s| {
+            let questions: Vec<Value> = s
+                .questions
+                .iter()
+                .map(|q| {
+                    let mut v = serde_json::to_value(q).unwrap_or(Value::Null);
+                    if let (Some(cond), Value::Object(m)) = (&q.show_if, &mut v) {
+                        m.insert("shown".into(), l.schema.visible(q, answers).into());
+                        let label = l
+                            .schema
+                            .question(&cond.question)
+                            .map(|p| p.label.clone())
+                            .unwrap_or_else(|| cond.question.clone());
+                        m.insert("cond_label".into(), label.into());
+                    }
+                    v
+                })
+                .collect();
             json!({
                 "key": s.key,
                 "title": s.title,
                 "intro": s.intro,
-                "questions": s.questions.iter().filter(|q| l.schema.visible(q, answers)).collect::<Vec<_>>(),
+                "questions": questions,
             })
         })
         .collect();
@@ -342,9 +395,11 @@ fn render_step(
             .map(|s| {
                 json!({
                     "title": s.title,
+                    "step": if s.key == ELIGIBILITY { STEP_ELIGIBILITY } else { STEP_QUESTIONS },
                     "items": s.questions.iter().filter(|q| l.schema.visible(q, answers)).map(|q| json!({
                         "label": q.label,
                         "answer": answer_text(q, answers.get(&q.key)),
+                        "files": files_of(q, &l.files),
                         "field": q.field(),
                     })).collect::<Vec<_>>(),
                 })
@@ -363,6 +418,14 @@ fn render_step(
     render_status(state, status, "applications/edit.html", &ctx)
 }
 
+/// The uploaded files of a file question, [{id, name, size}] (empty for other kinds).
+fn files_of(q: &form::Question, files: &HashMap<String, Vec<Value>>) -> Vec<Value> {
+    if q.kind != form::Kind::File {
+        return Vec::new();
+    }
+    files.get(&q.key).cloned().unwrap_or_default()
+}
+
 /// An answer in words for the review page and the receipt.
 fn answer_text(q: &form::Question, v: Option<&Value>) -> String {
     let Some(v) = v else {
@@ -378,11 +441,16 @@ fn answer_text(q: &form::Question, v: Option<&Value>) -> String {
                 q.columns
                     .iter()
                     .map(|c| {
-                        format!(
-                            "{} {}",
-                            c.label,
-                            r.get(&c.key).and_then(Value::as_str).unwrap_or("-")
-                        )
+                        let cell = r.get(&c.key).and_then(Value::as_str).unwrap_or("-");
+                        // Money cells are kept as digits: read them as an amount.
+                        if c.kind == form::Kind::Money
+                            && !cell.is_empty()
+                            && cell.chars().all(|ch| ch.is_ascii_digit())
+                        {
+                            format!("{} {} 원", c.label, group(cell))
+                        } else {
+                            format!("{} {cell}", c.label)
+                        }
                     })
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -430,11 +498,11 @@ async fn application_page(
     if let Some(to) = not_owner(&user) {
         return Ok(to);
     }
-    let l = load(&state, path.into_inner(), user.user.id.clone()).await?;
+    let l = load(&state, path.into_inner(), user.user.id.clone(), true).await?;
     if !service::editable(&l.app) {
         let mut ctx = base_ctx(&user, &csrf, &l);
         let answers = l.app.answers();
-        ctx.insert("answers_list", &answer_list(&l.schema, &answers));
+        ctx.insert("answers_list", &answer_list(&l.schema, &answers, &l.files));
         return render(&state, "applications/view.html", &ctx);
     }
     let min = if has_eligibility(&l.schema) {
@@ -452,7 +520,18 @@ async fn application_page(
     let applicant = Applicant::from_json(&l.app.applicant_json);
     match &q.error {
         // A refused upload: the message, on the page of the draft (kept as it was).
-        Some(e) => render_upload_error(&state, &user, &csrf, &l, step, &answers, &applicant, e),
+        Some(e) => {
+            // At the file question it was for (one of this form's), else the page's own.
+            let field =
+                q.q.as_deref()
+                    .and_then(|k| l.schema.question(k))
+                    .filter(|q| q.kind == form::Kind::File)
+                    .map(|q| q.field())
+                    .unwrap_or_else(|| "upload".into());
+            render_upload_error(
+                &state, &user, &csrf, &l, step, &answers, &applicant, &field, e,
+            )
+        }
         None => render_step(
             &state,
             &user,
@@ -476,10 +555,11 @@ fn render_upload_error(
     step: i32,
     answers: &Answers,
     applicant: &Applicant,
+    field: &str,
     message: &str,
 ) -> AppResult<HttpResponse> {
     let mut errors = FieldErrors::new();
-    errors.add("upload", message.chars().take(300).collect::<String>());
+    errors.add(field, message.chars().take(300).collect::<String>());
     render_step(
         state,
         user,
@@ -496,11 +576,19 @@ fn render_upload_error(
     )
 }
 
+#[derive(Deserialize)]
+struct UploadQuery {
+    /// The file question (also a form field; here so a refused oversized upload, read
+    /// only up to the limit, still knows where its message goes).
+    q: Option<String>,
+}
+
 async fn upload_file(
     state: web::Data<AppState>,
     user: CurrentUser,
     csrf: Csrf,
     path: web::Path<String>,
+    query: web::Query<UploadQuery>,
     payload: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
@@ -512,9 +600,14 @@ async fn upload_file(
         .await?;
     let limit = state.config.max_upload_bytes;
     let up = crate::storage::read_multipart(payload, "file", limit).await?;
+    let question = match up.field("question") {
+        "" => query.q.clone().unwrap_or_default(),
+        q => q.to_string(),
+    };
     let back = |msg: &str| {
         redirect(&format!(
-            "/me/applications/{id}?step=3&error={}#error-summary",
+            "/me/applications/{id}?step=3&q={}&error={}#error-summary",
+            urlencoding::encode(&question),
             urlencoding::encode(msg)
         ))
     };
@@ -528,7 +621,7 @@ async fn upload_file(
     if let Some(to) = not_owner(&user) {
         return Ok(to);
     }
-    let question = up.field("question").to_string();
+    let replaces = Some(up.field("replace").to_string()).filter(|r| !r.is_empty());
     let Some((_, original, bytes)) = up.file.filter(|(_, n, _)| !n.is_empty()) else {
         return Ok(back("올릴 파일을 선택해 주세요."));
     };
@@ -552,7 +645,8 @@ async fn upload_file(
     let app_id = id.clone();
     let i3 = id.clone();
     let file = service::NewFile {
-        question_key: question,
+        question_key: question.clone(),
+        replaces,
         stored_name: stored.clone(),
         original_name: display,
         content_type: ctype.to_string(),
@@ -563,9 +657,15 @@ async fn upload_file(
         .db(move |conn| service::add_file(conn, &uid, &i3, file, now))
         .await
     {
-        Ok(()) => Ok(redirect(&format!(
-            "/me/applications/{app_id}?step=3&saved=1"
-        ))),
+        Ok(replaced) => {
+            // The replaced file's bytes go once its row is gone.
+            if let Some(old) = replaced {
+                crate::storage::remove(&dir, &old);
+            }
+            Ok(redirect(&format!(
+                "/me/applications/{app_id}?step=3&saved=1"
+            )))
+        }
         Err(e) => {
             // Nothing half-written: the file goes when its row could not be saved.
             crate::storage::remove(&dir, &stored);
@@ -577,11 +677,21 @@ async fn upload_file(
     }
 }
 
-fn answer_list(schema: &FormSchema, answers: &Answers) -> Vec<Value> {
+fn answer_list(
+    schema: &FormSchema,
+    answers: &Answers,
+    files: &HashMap<String, Vec<Value>>,
+) -> Vec<Value> {
     schema
         .questions()
         .filter(|q| schema.visible(q, answers))
-        .map(|q| json!({"label": q.label, "answer": answer_text(q, answers.get(&q.key))}))
+        .map(|q| {
+            json!({
+                "label": q.label,
+                "answer": answer_text(q, answers.get(&q.key)),
+                "files": files_of(q, files),
+            })
+        })
         .collect()
 }
 
@@ -594,7 +704,7 @@ async fn save_step(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let uid = user.user.id.clone();
-    let l = load(&state, id.clone(), uid.clone()).await?;
+    let l = load(&state, id.clone(), uid.clone(), false).await?;
     let multi = l.schema.multi_fields();
     let multi: Vec<&str> = multi.iter().map(String::as_str).collect();
     let values = Form::parse(&body, &multi)?;
@@ -747,6 +857,18 @@ async fn submit(
     let uid = user.user.id.clone();
     let consented = values.get("consent_privacy") == "yes" && values.get("consent_third") == "yes";
     let now = state.now();
+    // The agency published a form this draft must move to: nothing is submitted; the
+    // review page moves it and says so, and the owner checks the new questions first.
+    let (i1, u1) = (id.clone(), uid.clone());
+    let pending = state
+        .db(move |conn| {
+            let app = service::of_member(conn, &i1, &u1)?;
+            service::newer_form_pending(conn, &app)
+        })
+        .await?;
+    if pending {
+        return Ok(redirect(&format!("/me/applications/{id}?step=4")));
+    }
     let (i2, u2) = (id.clone(), uid.clone());
     let result = state
         .db(move |conn| service::submit(conn, &u2, &i2, consented, now))
@@ -754,7 +876,7 @@ async fn submit(
     match result {
         Ok(Ok(app)) => Ok(redirect(&format!("/me/applications/{}/receipt", app.id))),
         Ok(Err(problems)) => {
-            let l = load(&state, id, uid).await?;
+            let l = load(&state, id, uid, false).await?;
             let answers = l.app.answers();
             let applicant = Applicant::from_json(&l.app.applicant_json);
             render_step(
@@ -770,10 +892,13 @@ async fn submit(
             )
         }
         Err(AppError::Invalid { message, .. }) => {
-            let l = load(&state, id, uid).await?;
+            let l = load(&state, id, uid, false).await?;
             let mut ctx = base_ctx(&user, &csrf, &l);
             ctx.insert("message", &message);
-            ctx.insert("answers_list", &answer_list(&l.schema, &l.app.answers()));
+            ctx.insert(
+                "answers_list",
+                &answer_list(&l.schema, &l.app.answers(), &l.files),
+            );
             render_status(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -794,7 +919,7 @@ async fn receipt(
     if let Some(to) = not_owner(&user) {
         return Ok(to);
     }
-    let l = load(&state, path.into_inner(), user.user.id.clone()).await?;
+    let l = load(&state, path.into_inner(), user.user.id.clone(), false).await?;
     if l.app.receipt_no.is_none() || l.app.status() == AppStatus::Draft {
         return Err(AppError::NotFound);
     }
@@ -802,7 +927,10 @@ async fn receipt(
     let applicant = Applicant::from_json(&l.app.applicant_json);
     ctx.insert("applicant", &applicant);
     ctx.insert("submitted_at", &l.app.submitted_at.map(service::kst_minute));
-    ctx.insert("answers_list", &answer_list(&l.schema, &l.app.answers()));
+    ctx.insert(
+        "answers_list",
+        &answer_list(&l.schema, &l.app.answers(), &l.files),
+    );
     render(&state, "applications/receipt.html", &ctx)
 }
 
@@ -815,7 +943,7 @@ async fn cancel_confirm(
     if let Some(to) = not_owner(&user) {
         return Ok(to);
     }
-    let l = load(&state, path.into_inner(), user.user.id.clone()).await?;
+    let l = load(&state, path.into_inner(), user.user.id.clone(), false).await?;
     let ctx = base_ctx(&user, &csrf, &l);
     render(&state, "applications/cancel.html", &ctx)
 }

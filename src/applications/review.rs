@@ -594,6 +594,7 @@ pub fn history(conn: &mut DbConnection, app_id: &str) -> AppResult<Vec<HistoryLi
                 "resubmitted" => "보완 제출".into(),
                 "routed" => "기관 신청함 도착".into(),
                 "status" => "상태 변경".into(),
+                super::service::FORM_MOVED => "신청 양식 새 판으로 옮김".into(),
                 other => other.to_string(),
             },
             status_label: e

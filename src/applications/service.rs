@@ -765,6 +765,8 @@ pub const DEFAULT_MAX_FILES: usize = 5;
 /// An uploaded file, stored already (`storage::store`), to attach to a question.
 pub struct NewFile {
     pub question_key: String,
+    /// The id of a file of the same question this one takes the place of.
+    pub replaces: Option<String>,
     pub stored_name: String,
     pub original_name: String,
     pub content_type: String,
@@ -774,14 +776,15 @@ pub struct NewFile {
 
 /// Attach a stored file to a file question of a draft (or a 보완 answer): the question's
 /// types and count are checked, the answer lists the file's id. The caller removes the
-/// stored file when this fails.
+/// stored file when this fails. With `replaces`, that file of the question is taken out
+/// (row and answer) and its stored name returned, for the caller to remove from disk.
 pub fn add_file(
     conn: &mut DbConnection,
     user_id: &str,
     id: &str,
     f: NewFile,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> AppResult<Option<String>> {
     use crate::db::schema::application_files;
     conn.transaction(|conn| {
         let app = of_member(conn, id, user_id)?;
@@ -813,6 +816,20 @@ pub fn add_file(
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
+        let mut replaced = None;
+        if let Some(old) = &f.replaces {
+            let stored: String = application_files::table
+                .filter(application_files::id.eq(old))
+                .filter(application_files::application_id.eq(&app.id))
+                .filter(application_files::question_key.eq(&q.key))
+                .select(application_files::stored_name)
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| invalid("바꿀 파일이 이 질문에 없습니다. 다시 골라 주세요."))?;
+            diesel::delete(application_files::table.find(old)).execute(conn)?;
+            list.retain(|v| v.as_str() != Some(old.as_str()));
+            replaced = Some(stored);
+        }
         let most = q.max_files.map(|n| n as usize).unwrap_or(DEFAULT_MAX_FILES);
         if list.len() >= most {
             return Err(invalid(format!(
@@ -843,7 +860,60 @@ pub fn add_file(
                 applications::updated_at.eq(now),
             ))
             .execute(conn)?;
-        Ok(())
+        Ok(replaced)
+    })
+}
+
+/// The event of a draft moved to a newer version of its form.
+pub const FORM_MOVED: &str = "form_moved";
+
+/// Would `builder::form_for_draft` move this draft to a newer version of the form?
+pub fn newer_form_pending(conn: &mut DbConnection, app: &Application) -> AppResult<bool> {
+    Ok(super::builder::form_for_draft(conn, app)?.id != app.form_id)
+}
+
+/// Move a draft to the newer version of its form when `builder::form_for_draft` says so
+/// (answers kept by key; `form::check` drops those of removed questions), with an event.
+/// `Some` (the moved draft) only for the call that moved it, so the owner is told once.
+pub fn follow_newer_form(
+    conn: &mut DbConnection,
+    app: &Application,
+    now: NaiveDateTime,
+) -> AppResult<Option<Application>> {
+    conn.transaction(|conn| {
+        let form = super::builder::form_for_draft(conn, app)?;
+        if form.id == app.form_id {
+            return Ok(None);
+        }
+        let changed = diesel::update(
+            applications::table
+                .find(&app.id)
+                .filter(applications::form_id.eq(&app.form_id))
+                .filter(applications::status.eq(AppStatus::Draft.as_str())),
+        )
+        .set((
+            applications::form_id.eq(&form.id),
+            applications::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        store::add_event(
+            conn,
+            &app.id,
+            None,
+            FORM_MOVED,
+            None,
+            &format!("신청 양식 {}판으로 옮김", form.version),
+            None,
+            now,
+        )?;
+        Ok(Some(Application {
+            form_id: form.id,
+            updated_at: now,
+            ..app.clone()
+        }))
     })
 }
 
