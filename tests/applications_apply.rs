@@ -11,6 +11,8 @@ use diesel::prelude::*;
 
 use common::apply::*;
 use common::*;
+use jiwon::applications::form::Kind;
+use jiwon::applications::store;
 use jiwon::db::schema::{application_events, applications, jobs};
 
 fn route_jobs(app: &TestApp, id: &str) -> Vec<String> {
