@@ -317,7 +317,7 @@ pub fn start(
     announcement_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<Application> {
-    let result = conn.transaction(|conn| {
+    let result = crate::db::write_transaction(conn, |conn| {
         let a = public_announcement(conn, announcement_id)?;
         let b = business_for(conn, user_id, now)?;
         if let Some(app) = store::application_of(conn, &a.id, &b.id)? {
@@ -360,7 +360,7 @@ pub fn start(
         Err(AppError::Db(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        ))) => conn.transaction(|conn| {
+        ))) => crate::db::write_transaction(conn, |conn| {
             let b = business_for(conn, user_id, now)?;
             store::application_of(conn, announcement_id, &b.id)?.ok_or(AppError::NotFound)
         }),
@@ -392,7 +392,7 @@ pub fn save(
     step: i32,
     now: NaiveDateTime,
 ) -> AppResult<Result<Application, Problems>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let app = of_member(conn, id, user_id)?;
         if !editable(&app) {
             return Err(invalid("이미 접수된 신청서는 고칠 수 없습니다."));
@@ -449,7 +449,7 @@ pub fn submit(
     consented: bool,
     now: NaiveDateTime,
 ) -> AppResult<Result<Application, Problems>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let app = of_member(conn, id, user_id)?;
         let resubmit = match app.status() {
             AppStatus::Draft => false,
@@ -561,7 +561,7 @@ pub fn cancel(
     id: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let app = of_member(conn, id, user_id)?;
         if !app.status().applicant_may_cancel() {
             return Err(invalid(
@@ -709,7 +709,7 @@ pub fn add_file(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     use crate::db::schema::application_files;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let app = of_member(conn, id, user_id)?;
         if !editable(&app) {
             return Err(invalid("이미 접수된 신청서에는 파일을 올릴 수 없습니다."));

@@ -74,7 +74,7 @@ pub fn set_url(
     url: &str,
     now: NaiveDateTime,
 ) -> AppResult<Option<String>> {
-    conn.transaction(|conn| match of_agency(conn, agency_id)? {
+    crate::db::write_transaction(conn, |conn| match of_agency(conn, agency_id)? {
         Some(h) => {
             diesel::update(agency_webhooks::table.find(&h.id))
                 .set((
@@ -105,7 +105,7 @@ pub fn set_url(
 /// A new secret (returned to show once); the old one keeps signing until the next rotation.
 /// `None` when the agency has no webhook yet.
 pub fn rotate(conn: &mut DbConnection, agency_id: &str) -> AppResult<Option<String>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(h) = of_agency(conn, agency_id)? else {
             return Ok(None);
         };
@@ -208,7 +208,7 @@ pub fn replay(
     delivery_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let found: Option<String> = webhook_deliveries::table
             .inner_join(agency_webhooks::table)
             .filter(webhook_deliveries::id.eq(delivery_id))
