@@ -628,7 +628,7 @@ fn run(o: &Opts) -> Res<()> {
                     Err(e) => failed.lock().expect("lock").push(e),
                 }
                 let done = ready.lock().expect("lock").len();
-                if done % 50 == 0 && done > 0 {
+                if done.is_multiple_of(50) && done > 0 {
                     eprintln!("    prepared {done}/{n}");
                 }
             });
