@@ -147,6 +147,7 @@ for backend in $BACKENDS; do
     case "$backend" in
         sqlite)
             run_backend sqlite "sqlite://$WORK/sqlite/bench.db" || STATUS=1
+            stop_all
             ;;
         postgres)
             if ! pg_cluster_start; then
@@ -157,6 +158,7 @@ for backend in $BACKENDS; do
             fi
             url=$(pg_cluster_createdb jiwon_bench_apply) || { STATUS=1; continue; }
             run_backend postgres "$url" || STATUS=1
+            stop_all
             pg_cluster_stop
             ;;
         *)
