@@ -64,7 +64,7 @@ pub fn save_settings(
         show_count: form.get("show_count") == "yes",
         updated_at: now,
     };
-    conn.transaction(|conn| store::save_settings(conn, &s))?;
+    crate::db::write_transaction(conn, |conn| store::save_settings(conn, &s))?;
     Ok(Ok(s))
 }
 
@@ -189,7 +189,7 @@ pub fn editing(
     by: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<FormVersion> {
-    conn.transaction(|conn| editing_in(conn, a, by, now))
+    crate::db::write_transaction(conn, |conn| editing_in(conn, a, by, now))
 }
 
 /// Change the version being edited with `change`; saved only when the whole schema has
@@ -203,7 +203,7 @@ pub fn change_draft(
     focus: Option<&str>,
     change: impl FnOnce(&mut FormSchema) -> Result<(), FieldErrors>,
 ) -> AppResult<Result<FormVersion, FieldErrors>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let d = editing_in(conn, a, by, now)?;
         let mut schema = d.schema();
         if let Err(e) = change(&mut schema) {
@@ -258,7 +258,7 @@ pub fn publish(
     a: &Announcement,
     now: NaiveDateTime,
 ) -> AppResult<FormVersion> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(d) = store::draft_form(conn, &a.id)? else {
             return Err(AppError::BadRequest(
                 "게시할 새 버전이 없습니다. 먼저 질문을 고쳐 주세요.".into(),
@@ -583,7 +583,7 @@ pub fn save_to_bank(
     by: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<Result<(), FieldErrors>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let d = editing_in(conn, a, by, now)?;
         let mut schema = d.schema();
         let Some(q) = schema

@@ -120,7 +120,7 @@ pub fn accept(
             "이 초대는 다른 이메일 주소로 보낸 것입니다. 초대받은 주소의 계정으로 로그인해 주세요.",
         ));
     }
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if store::is_member(conn, &invite.business_id, user_id)? {
             return Ok(());
         }

@@ -314,7 +314,7 @@ pub fn confirm_pickup(
     key_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<NaiveDateTime> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         review::owned(conn, id, agency_id)?;
         let existing: Option<NaiveDateTime> = application_pickups::table
             .find((id, key_id))

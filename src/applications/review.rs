@@ -6,7 +6,6 @@
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::Connection;
 use serde::Serialize;
 
 use super::model::{AppStatus, Application, Business, Event};
@@ -228,7 +227,7 @@ pub fn decide(
     now: NaiveDateTime,
 ) -> AppResult<Result<Application, FieldErrors>> {
     let staff = user.staff()?;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let app = owned(conn, id, &staff.agency.id)?;
         let (to, due_date) = match check(&app, d, now) {
             Ok(x) => x,

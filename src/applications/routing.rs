@@ -2,8 +2,6 @@
 //! agency the announcement names): the inbox it lands in is `applications.agency_id`, set
 //! at submission; this job records its arrival and tells the agency's staff by email.
 
-use diesel::Connection;
-
 use crate::error::AppResult;
 use crate::jobs::WorkerContext;
 
@@ -16,7 +14,7 @@ pub fn route(ctx: &WorkerContext, application_id: &str, event: &str) -> AppResul
         .unwrap_or_default();
     let now = ctx.now();
     let mut conn = ctx.conn()?;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(&mut conn, |conn| {
         let Some(app) = super::store::application(conn, application_id)? else {
             return Ok(()); // deleted since: nothing to route
         };

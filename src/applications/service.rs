@@ -350,7 +350,7 @@ pub fn start(
     announcement_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<Application> {
-    let result = conn.transaction(|conn| {
+    let result = crate::db::write_transaction(conn, |conn| {
         let a = public_announcement(conn, announcement_id)?;
         let b = business_for(conn, user_id, now)?;
         if let Some(app) = store::application_of(conn, &a.id, &b.id)? {
@@ -396,7 +396,7 @@ pub fn start(
         Err(AppError::Db(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        ))) => conn.transaction(|conn| {
+        ))) => crate::db::write_transaction(conn, |conn| {
             let b = business_for(conn, user_id, now)?;
             store::application_of(conn, announcement_id, &b.id)?.ok_or(AppError::NotFound)
         }),
@@ -466,7 +466,7 @@ pub fn save(
     step: i32,
     now: NaiveDateTime,
 ) -> AppResult<Result<Application, Problems>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let app = of_member(conn, id, user_id)?;
         if !editable(&app) {
             return Err(invalid("이미 접수된 신청서는 고칠 수 없습니다."));
@@ -523,7 +523,7 @@ pub fn submit(
     consented: bool,
     now: NaiveDateTime,
 ) -> AppResult<Result<Application, Problems>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let app = of_member(conn, id, user_id)?;
         let resubmit = match app.status() {
             AppStatus::Draft => false,
@@ -635,7 +635,7 @@ pub fn cancel(
     id: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let app = of_member(conn, id, user_id)?;
         if !app.status().applicant_may_cancel() {
             return Err(invalid(
@@ -786,7 +786,7 @@ pub fn add_file(
     now: NaiveDateTime,
 ) -> AppResult<Option<String>> {
     use crate::db::schema::application_files;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let app = of_member(conn, id, user_id)?;
         if !editable(&app) {
             return Err(invalid("이미 접수된 신청서에는 파일을 올릴 수 없습니다."));
@@ -880,7 +880,7 @@ pub fn follow_newer_form(
     app: &Application,
     now: NaiveDateTime,
 ) -> AppResult<Option<Application>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let form = super::builder::form_for_draft(conn, app)?;
         if form.id == app.form_id {
             return Ok(None);

@@ -88,7 +88,7 @@ pub fn set_url(
     url: &str,
     now: NaiveDateTime,
 ) -> AppResult<Option<String>> {
-    conn.transaction(|conn| match of_agency(conn, agency_id)? {
+    crate::db::write_transaction(conn, |conn| match of_agency(conn, agency_id)? {
         Some(h) => {
             diesel::update(agency_webhooks::table.find(&h.id))
                 .set((
@@ -124,7 +124,7 @@ pub fn rotate(
     agency_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<Option<String>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(h) = of_agency(conn, agency_id)? else {
             return Ok(None);
         };
@@ -228,7 +228,7 @@ pub fn replay(
     delivery_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let found: Option<String> = webhook_deliveries::table
             .inner_join(agency_webhooks::table)
             .filter(webhook_deliveries::id.eq(delivery_id))

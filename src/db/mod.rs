@@ -141,6 +141,46 @@ pub fn connect(url: &str, max_size: u32) -> Result<Pool, AppError> {
         .map_err(|e| AppError::Config(format!("database connection failed: {e}")))
 }
 
+/// A transaction that will write, for code that reads before it writes. On SQLite it
+/// starts with `BEGIN IMMEDIATE`: the write lock is taken first, waiting up to the busy
+/// timeout. A plain (deferred) `BEGIN` that reads and then writes while another connection
+/// writes fails at once with "database is locked" — SQLite cannot wait there, since the
+/// read snapshot may be stale — which is what 200 owners submitting at once found
+/// (`scripts/bench-apply.sh`). On PostgreSQL, and inside an open transaction (a savepoint),
+/// this is `conn.transaction(f)`.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let outermost = match conn {
+        DbConnection::Sqlite(lite) => AnsiTransactionManager::transaction_manager_status_mut(lite)
+            .transaction_depth()?
+            .is_none(),
+        DbConnection::Postgres(_) => false,
+    };
+    if !outermost {
+        return conn.transaction(f);
+    }
+    if let DbConnection::Sqlite(lite) = conn {
+        AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?;
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        // As diesel's own `transaction`: the caller's error, unless the rollback failed.
+        Err(e) => {
+            match <DbConnection as Connection>::TransactionManager::rollback_transaction(conn) {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+                Err(rollback) => Err(rollback.into()),
+            }
+        }
+    }
+}
+
 /// Apply pending migrations for whichever engine the connection speaks.
 pub fn migrate(conn: &mut DbConnection) -> Result<usize, AppError> {
     let applied = match conn {
@@ -185,4 +225,71 @@ pub fn table_count(url: &str) -> Result<i64, AppError> {
         }
     };
     Ok(count.n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// While another connection holds the write lock, a deferred transaction that reads
+    /// and then writes fails at once ("database is locked"); `write_transaction` waits for
+    /// the lock and succeeds.
+    #[test]
+    fn a_write_transaction_waits_for_another_writer_where_a_deferred_one_fails() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let pool = connect(&url, 4).expect("pool");
+        pool.get()
+            .expect("conn")
+            .batch_execute("CREATE TABLE t (n INTEGER NOT NULL); INSERT INTO t VALUES (0);")
+            .expect("table");
+        let bump = |c: &mut DbConnection| c.batch_execute("UPDATE t SET n = n + 1");
+        let read = |c: &mut DbConnection| c.batch_execute("SELECT n FROM t");
+
+        let (locked, release) = (mpsc::channel(), mpsc::channel::<()>());
+        let p2 = pool.clone();
+        let writer = std::thread::spawn(move || {
+            let mut c = p2.get().expect("conn");
+            write_transaction(&mut c, |c| {
+                bump(c)?;
+                locked.0.send(()).expect("send");
+                release.1.recv().expect("recv");
+                std::thread::sleep(Duration::from_millis(300));
+                Ok::<_, diesel::result::Error>(())
+            })
+        });
+        locked.1.recv().expect("the writer holds the lock");
+        let mut c = pool.get().expect("conn");
+        let deferred = c.transaction(|c| {
+            read(c)?;
+            bump(c)
+        });
+        assert!(
+            deferred.is_err(),
+            "a deferred read-then-write should fail while another connection writes"
+        );
+        release.0.send(()).expect("release");
+        write_transaction(&mut c, |c| {
+            read(c)?;
+            bump(c)
+        })
+        .expect("write_transaction waits for the lock");
+        writer
+            .join()
+            .expect("writer")
+            .expect("writer's transaction");
+
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            n: i32,
+        }
+        let n: N = diesel::sql_query("SELECT n FROM t")
+            .get_result(&mut c)
+            .expect("n");
+        assert_eq!(n.n, 2);
+        // Nested: a savepoint inside, as `transaction` makes.
+        write_transaction(&mut c, |c| write_transaction(c, bump)).expect("nested");
+    }
 }
