@@ -220,7 +220,7 @@ fn seed(o: &Opts) -> Res<()> {
     .map_err(e)?
     .map_err(|x| format!("form: {x:?}"))?;
     builder::publish(&mut conn, &a, now).map_err(e)?;
-    let secret = webhooks::set_url(&mut conn, &agency.id, &hook, now)
+    let secret = webhooks::set_url(&mut conn, &SeedAs(agency.id.clone()), &hook, now)
         .map_err(e)?
         .ok_or("the agency already had a webhook")?;
     std::fs::write(&secret_file, &secret).map_err(|x| x.to_string())?;
@@ -894,4 +894,19 @@ fn inbox_ids(html: &str) -> BTreeSet<String> {
         .filter_map(|s| s.split('"').next())
         .map(String::from)
         .collect()
+}
+
+/// The seeding acting for the agency (the audit log names it).
+struct SeedAs(String);
+
+impl jiwon::audit::Actor for SeedAs {
+    fn actor_id(&self) -> &str {
+        "bench-apply"
+    }
+    fn actor_label(&self) -> String {
+        "신청 벤치 준비".into()
+    }
+    fn agency_id(&self) -> Option<&str> {
+        Some(&self.0)
+    }
 }

@@ -51,6 +51,12 @@ pub const LABELS: &[(&str, &str)] = &[
     ("staff.disable", "계정 사용 중지"),
     ("agency.add", "기관 등록"),
     ("application.status", "신청 상태 변경"),
+    ("webhook.set", "웹훅 주소 설정"),
+    ("webhook.rotate", "웹훅 비밀키 교체"),
+    ("webhook.deactivate", "웹훅 끔"),
+    ("webhook.replay", "웹훅 다시 보냄"),
+    ("api_key.create", "API 키 발급"),
+    ("api_key.revoke", "API 키 폐기"),
 ];
 
 /// The Korean words for an action code; a code without them shows as "기타 작업".

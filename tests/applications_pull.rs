@@ -340,6 +340,18 @@ fn two_keys_of_one_agency_each_take_the_application_and_confirm_only_for_themsel
     let r = api(&app, "GET", &path, Some(&k2));
     assert_eq!(r.status, 401);
     assert_eq!(api(&app, "GET", &path, Some(&k1)).status, 200);
+
+    // The agency's audit log names who made and revoked keys (never the key itself);
+    // the other agency's does not show them.
+    let log = ad.get("/console/audit");
+    assert_eq!(log.status, 200);
+    assert_eq!(log.body.matches("API 키 발급").count(), 2, "{}", log.body);
+    assert_eq!(log.body.matches("API 키 폐기").count(), 1);
+    assert!(log.body.contains("사업관리 시스템"));
+    assert!(!log.body.contains(&k1) && !log.body.contains(&k2));
+    let theirs = oa.get("/console/audit");
+    assert!(theirs.body.contains("울산 시스템"));
+    assert!(!theirs.body.contains("사업관리 시스템") && !theirs.body.contains("전자문서 시스템"));
 }
 
 #[test]

@@ -193,6 +193,15 @@ fn a_submission_is_delivered_signed_retried_logged_and_replayed_only_by_its_agen
     assert_eq!(reqs.len(), 5, "{reqs:?}");
     assert_eq!(reqs[4]["verified"], true, "the new secret");
 
+    // Each admin action is in the agency's audit log, without the secrets.
+    let log = ad.get("/console/audit");
+    assert_eq!(log.status, 200);
+    for action in ["웹훅 주소 설정", "웹훅 비밀키 교체", "웹훅 다시 보냄"] {
+        assert!(log.body.contains(action), "{action}: {}", log.body);
+    }
+    assert!(!log.body.contains("whsec_"));
+    assert!(!ot.get("/console/audit").body.contains("웹훅 주소 설정"));
+
     // Deactivated: the next submission sends nothing.
     post(&ad, "/console/webhooks/deactivate", &[]);
     submit(&app, &ann, &owner, "2234567890", "부산 카페");

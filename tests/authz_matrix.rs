@@ -65,6 +65,21 @@ enum Who {
     RevokedKey,
 }
 
+/// The matrix's own setup acting for an agency (API keys are made before any call).
+struct SetUp(String);
+
+impl jiwon::audit::Actor for SetUp {
+    fn actor_id(&self) -> &str {
+        "authz-matrix"
+    }
+    fn actor_label(&self) -> String {
+        "권한표 준비".into()
+    }
+    fn agency_id(&self) -> Option<&str> {
+        Some(&self.0)
+    }
+}
+
 const CALLERS: [Who; 10] = [
     Who::Anonymous,
     Who::Owner(Side::A),
@@ -786,11 +801,10 @@ impl World {
                 (Who::Key(Side::B), Side::B, "나기관 시스템"),
                 (Who::RevokedKey, Side::A, "가기관 옛 시스템"),
             ] {
-                let (row, key) =
-                    api_keys::create(&mut conn, &world.agency[&side].id, name, now).expect("key");
+                let by = SetUp(world.agency[&side].id.clone());
+                let (row, key) = api_keys::create(&mut conn, &by, name, now).expect("key");
                 if who == Who::RevokedKey {
-                    api_keys::revoke(&mut conn, &world.agency[&side].id, &row.id, now)
-                        .expect("revoke");
+                    api_keys::revoke(&mut conn, &by, &row.id, now).expect("revoke");
                 }
                 world.keys.insert(who, key);
             }

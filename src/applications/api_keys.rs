@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::audit::{self, Actor};
 use crate::db::schema::agency_api_keys;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -37,23 +38,27 @@ pub fn hash(key: &str) -> String {
 /// Make a key named `name` for the agency. Returns the row and the key, to show once.
 pub fn create(
     conn: &mut DbConnection,
-    agency_id: &str,
+    by: &dyn Actor,
     name: &str,
     now: NaiveDateTime,
 ) -> AppResult<(ApiKey, String)> {
+    let agency_id = super::agency_of(by)?;
     let key = format!("{PREFIX}{}", random_token(40));
     let row = ApiKey {
         id: new_id(),
-        agency_id: agency_id.into(),
+        agency_id,
         name: name.into(),
         key_hash: hash(&key),
         created_at: now,
         revoked_at: None,
         last_used_at: None,
     };
-    diesel::insert_into(agency_api_keys::table)
-        .values(&row)
-        .execute(conn)?;
+    crate::db::write_transaction(conn, |conn| {
+        diesel::insert_into(agency_api_keys::table)
+            .values(&row)
+            .execute(conn)?;
+        audit::record(conn, by, "api_key.create", "api_key", &row.id, name, now)
+    })?;
     Ok((row, key))
 }
 
@@ -73,26 +78,33 @@ pub fn of_agency(conn: &mut DbConnection, agency_id: &str) -> AppResult<Vec<ApiK
 /// first time.
 pub fn revoke(
     conn: &mut DbConnection,
-    agency_id: &str,
+    by: &dyn Actor,
     id: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let found = agency_api_keys::table
-        .find(id)
-        .filter(agency_api_keys::agency_id.eq(agency_id))
-        .count()
-        .get_result::<i64>(conn)?;
-    if found == 0 {
-        return Err(AppError::NotFound);
-    }
-    diesel::update(
-        agency_api_keys::table
+    let agency_id = super::agency_of(by)?;
+    crate::db::write_transaction(conn, |conn| {
+        let name: Option<String> = agency_api_keys::table
             .find(id)
-            .filter(agency_api_keys::revoked_at.is_null()),
-    )
-    .set(agency_api_keys::revoked_at.eq(Some(now)))
-    .execute(conn)?;
-    Ok(())
+            .filter(agency_api_keys::agency_id.eq(&agency_id))
+            .select(agency_api_keys::name)
+            .first(conn)
+            .optional()?;
+        let Some(name) = name else {
+            return Err(AppError::NotFound);
+        };
+        let changed = diesel::update(
+            agency_api_keys::table
+                .find(id)
+                .filter(agency_api_keys::revoked_at.is_null()),
+        )
+        .set(agency_api_keys::revoked_at.eq(Some(now)))
+        .execute(conn)?;
+        if changed > 0 {
+            audit::record(conn, by, "api_key.revoke", "api_key", id, &name, now)?;
+        }
+        Ok(())
+    })
 }
 
 /// The unrevoked key whose hash this is.

@@ -117,7 +117,7 @@ async fn create(
     form: web::Form<CreateForm>,
 ) -> AppResult<HttpResponse> {
     csrf.verify(&form.csrf_token)?;
-    let staff = user.require_admin()?;
+    user.require_admin()?;
     let name = form.name.trim().to_string();
     let mut errors = FieldErrors::new();
     if name.is_empty() {
@@ -133,10 +133,10 @@ async fn create(
         return render_page(&state, &user, &csrf, shown, errors).await;
     }
     let now = state.now();
-    let agency = staff.agency.id.clone();
+    let by = user.clone();
     let saved = name.clone();
     let (_, key) = state
-        .db(move |conn| api_keys::create(conn, &agency, &saved, now))
+        .db(move |conn| api_keys::create(conn, &by, &saved, now))
         .await?;
     let shown = Shown {
         made: Some((name, key)),
@@ -158,14 +158,15 @@ async fn revoke(
     form: web::Form<RevokeForm>,
 ) -> AppResult<HttpResponse> {
     csrf.verify(&form.csrf_token)?;
-    let agency = user.require_admin()?.agency.id;
+    user.require_admin()?;
+    let by = user.clone();
     let id = form.key.trim().to_string();
     if id.is_empty() {
         return Err(AppError::BadRequest("폐기할 키를 골라 주세요.".into()));
     }
     let now = state.now();
     state
-        .db(move |conn| api_keys::revoke(conn, &agency, &id, now))
+        .db(move |conn| api_keys::revoke(conn, &by, &id, now))
         .await?;
     Ok(redirect("/console/api-keys?revoked=1"))
 }

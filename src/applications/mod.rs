@@ -36,3 +36,11 @@ pub mod service;
 pub mod store;
 pub mod webhooks;
 pub mod webhooks_web;
+
+/// The agency an admin's action is for: the actor's own (so no path or form can name
+/// another). Staff-only services take the actor and write the audit entry with it.
+pub(crate) fn agency_of(by: &dyn crate::audit::Actor) -> crate::error::AppResult<String> {
+    by.agency_id()
+        .map(String::from)
+        .ok_or(crate::error::AppError::Forbidden)
+}

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use super::model::Application;
+use crate::audit::{self, Actor};
 use crate::clock::format_kst;
 use crate::db::schema::{agency_webhooks, announcements, businesses, webhook_deliveries};
 use crate::db::DbConnection;
@@ -84,36 +85,42 @@ pub fn of_agency(conn: &mut DbConnection, agency_id: &str) -> AppResult<Option<W
 /// once): a first webhook gets one; changing the URL keeps the secret.
 pub fn set_url(
     conn: &mut DbConnection,
-    agency_id: &str,
+    by: &dyn Actor,
     url: &str,
     now: NaiveDateTime,
 ) -> AppResult<Option<String>> {
-    crate::db::write_transaction(conn, |conn| match of_agency(conn, agency_id)? {
-        Some(h) => {
-            diesel::update(agency_webhooks::table.find(&h.id))
-                .set((
-                    agency_webhooks::url.eq(url),
-                    agency_webhooks::active.eq(true),
-                ))
-                .execute(conn)?;
-            Ok(None)
-        }
-        None => {
-            let secret = new_secret();
-            diesel::insert_into(agency_webhooks::table)
-                .values(&Webhook {
-                    id: new_id(),
-                    agency_id: agency_id.into(),
-                    url: url.into(),
-                    secret: secret.clone(),
-                    previous_secret: None,
-                    active: true,
-                    created_at: now,
-                    rotated_at: None,
-                })
-                .execute(conn)?;
-            Ok(Some(secret))
-        }
+    let agency_id = super::agency_of(by)?;
+    crate::db::write_transaction(conn, |conn| {
+        let (id, secret) = match of_agency(conn, &agency_id)? {
+            Some(h) => {
+                diesel::update(agency_webhooks::table.find(&h.id))
+                    .set((
+                        agency_webhooks::url.eq(url),
+                        agency_webhooks::active.eq(true),
+                    ))
+                    .execute(conn)?;
+                (h.id, None)
+            }
+            None => {
+                let secret = new_secret();
+                let id = new_id();
+                diesel::insert_into(agency_webhooks::table)
+                    .values(&Webhook {
+                        id: id.clone(),
+                        agency_id: agency_id.clone(),
+                        url: url.into(),
+                        secret: secret.clone(),
+                        previous_secret: None,
+                        active: true,
+                        created_at: now,
+                        rotated_at: None,
+                    })
+                    .execute(conn)?;
+                (id, Some(secret))
+            }
+        };
+        audit::record(conn, by, "webhook.set", "webhook", &id, url, now)?;
+        Ok(secret)
     })
 }
 
@@ -121,11 +128,12 @@ pub fn set_url(
 /// [`ROTATION_HOURS`] (or until the next rotation). `None` when the agency has no webhook yet.
 pub fn rotate(
     conn: &mut DbConnection,
-    agency_id: &str,
+    by: &dyn Actor,
     now: NaiveDateTime,
 ) -> AppResult<Option<String>> {
+    let agency_id = super::agency_of(by)?;
     crate::db::write_transaction(conn, |conn| {
-        let Some(h) = of_agency(conn, agency_id)? else {
+        let Some(h) = of_agency(conn, &agency_id)? else {
             return Ok(None);
         };
         let secret = new_secret();
@@ -136,15 +144,22 @@ pub fn rotate(
                 agency_webhooks::rotated_at.eq(Some(now)),
             ))
             .execute(conn)?;
+        audit::record(conn, by, "webhook.rotate", "webhook", &h.id, "", now)?;
         Ok(Some(secret))
     })
 }
 
-pub fn deactivate(conn: &mut DbConnection, agency_id: &str) -> AppResult<()> {
-    diesel::update(agency_webhooks::table.filter(agency_webhooks::agency_id.eq(agency_id)))
-        .set(agency_webhooks::active.eq(false))
-        .execute(conn)?;
-    Ok(())
+pub fn deactivate(conn: &mut DbConnection, by: &dyn Actor, now: NaiveDateTime) -> AppResult<()> {
+    let agency_id = super::agency_of(by)?;
+    crate::db::write_transaction(conn, |conn| {
+        let Some(h) = of_agency(conn, &agency_id)? else {
+            return Ok(());
+        };
+        diesel::update(agency_webhooks::table.filter(agency_webhooks::agency_id.eq(&agency_id)))
+            .set(agency_webhooks::active.eq(false))
+            .execute(conn)?;
+        audit::record(conn, by, "webhook.deactivate", "webhook", &h.id, "", now)
+    })
 }
 
 /// A delivery row as the log shows it (with the application's receipt number).
@@ -224,15 +239,16 @@ fn enqueue_attempt(
 /// Send a delivery of the agency's again (replay): 404 for another agency's.
 pub fn replay(
     conn: &mut DbConnection,
-    agency_id: &str,
+    by: &dyn Actor,
     delivery_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    let agency_id = super::agency_of(by)?;
     crate::db::write_transaction(conn, |conn| {
         let found: Option<String> = webhook_deliveries::table
             .inner_join(agency_webhooks::table)
             .filter(webhook_deliveries::id.eq(delivery_id))
-            .filter(agency_webhooks::agency_id.eq(agency_id))
+            .filter(agency_webhooks::agency_id.eq(&agency_id))
             .select(webhook_deliveries::id)
             .first(conn)
             .optional()?;
@@ -240,6 +256,7 @@ pub fn replay(
         diesel::update(webhook_deliveries::table.find(&id))
             .set(webhook_deliveries::status.eq("pending"))
             .execute(conn)?;
+        audit::record(conn, by, "webhook.replay", "webhook_delivery", &id, "", now)?;
         enqueue_attempt(conn, &id, now)
     })
 }

@@ -107,7 +107,7 @@ async fn set_url(
     form: web::Form<UrlForm>,
 ) -> AppResult<HttpResponse> {
     csrf.verify(&form.csrf_token)?;
-    let staff = user.require_admin()?;
+    user.require_admin()?;
     let url = form.url.trim().to_string();
     let allow_private = state.config.push_allow_private;
     let check = url.clone();
@@ -118,10 +118,10 @@ async fn set_url(
         return render_page(&state, &user, &csrf, None, Some(url), errors).await;
     }
     let now = state.now();
-    let agency = staff.agency.id.clone();
+    let by = user.clone();
     let saved = url.clone();
     let secret = state
-        .db(move |conn| webhooks::set_url(conn, &agency, &saved, now))
+        .db(move |conn| webhooks::set_url(conn, &by, &saved, now))
         .await?;
     if secret.is_none() {
         return Ok(redirect("/console/webhooks"));
@@ -141,11 +141,12 @@ async fn rotate(
     form: web::Form<CsrfOnly>,
 ) -> AppResult<HttpResponse> {
     csrf.verify(&form.csrf_token)?;
-    let agency = user.require_admin()?.agency.id;
+    user.require_admin()?;
+    let by = user.clone();
     let now = state.now();
     // No webhook yet: nothing to rotate, back to the page.
     let Some(secret) = state
-        .db(move |conn| webhooks::rotate(conn, &agency, now))
+        .db(move |conn| webhooks::rotate(conn, &by, now))
         .await?
     else {
         return Ok(redirect("/console/webhooks"));
@@ -160,9 +161,11 @@ async fn deactivate(
     form: web::Form<CsrfOnly>,
 ) -> AppResult<HttpResponse> {
     csrf.verify(&form.csrf_token)?;
-    let agency = user.require_admin()?.agency.id;
+    user.require_admin()?;
+    let by = user.clone();
+    let now = state.now();
     state
-        .db(move |conn| webhooks::deactivate(conn, &agency))
+        .db(move |conn| webhooks::deactivate(conn, &by, now))
         .await?;
     Ok(redirect("/console/webhooks"))
 }
@@ -180,7 +183,8 @@ async fn replay(
     form: web::Form<ReplayForm>,
 ) -> AppResult<HttpResponse> {
     csrf.verify(&form.csrf_token)?;
-    let agency = user.require_admin()?.agency.id;
+    user.require_admin()?;
+    let by = user.clone();
     let id = form.delivery.trim().to_string();
     if id.is_empty() {
         return Err(AppError::BadRequest(
@@ -189,7 +193,7 @@ async fn replay(
     }
     let now = state.now();
     state
-        .db(move |conn| webhooks::replay(conn, &agency, &id, now))
+        .db(move |conn| webhooks::replay(conn, &by, &id, now))
         .await?;
     Ok(redirect("/console/webhooks"))
 }
