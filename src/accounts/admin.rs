@@ -41,7 +41,7 @@ pub fn add_agency(
             "기관 종류는 ministry, local, public 중 하나입니다 (입력: {kind}). / --kind must be ministry, local or public."
         )));
     }
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if store::find_agency_by_name(conn, &name)?.is_some() {
             return Err(AppError::Conflict(format!(
                 "이미 있는 기관입니다: {name} / The agency already exists."
@@ -112,7 +112,7 @@ pub fn add_staff(
             "올바른 이메일 주소가 아닙니다: {email} / Not an email address."
         )));
     }
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let agency = match (role, agency_name) {
             (StaffRole::Admin, Some(name)) => Some(
                 store::find_agency_by_name(conn, name.trim())?.ok_or_else(|| {
@@ -149,7 +149,9 @@ pub fn add_staff(
             id: new_id(),
             agency_id: agency.as_ref().map(|a| a.id.clone()),
             email: email.clone(),
-            agency_role: agency.as_ref().map(|_| AgencyRole::Admin.as_str().to_string()),
+            agency_role: agency
+                .as_ref()
+                .map(|_| AgencyRole::Admin.as_str().to_string()),
             token_hash: sha256_hex(&token),
             invited_by: None,
             created_at: now,
@@ -285,7 +287,7 @@ pub fn list_staff(
 /// pending for its address stop working. Also cancels an invitation not yet accepted.
 pub fn disable_staff(conn: &mut DbConnection, email: &str, now: NaiveDateTime) -> AppResult<()> {
     let email = email.trim().to_lowercase();
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let user = store::find_user_by_email(conn, &email)?;
         let revoked = revoke_invitations(conn, &email, now)?;
         let Some(user) = user else {
@@ -313,8 +315,8 @@ pub fn disable_staff(conn: &mut DbConnection, email: &str, now: NaiveDateTime) -
         diesel::update(users::table.find(&user.id))
             .set(users::active.eq(false))
             .execute(conn)?;
-        let ended = diesel::delete(sessions::table.filter(sessions::user_id.eq(&user.id)))
-            .execute(conn)?;
+        let ended =
+            diesel::delete(sessions::table.filter(sessions::user_id.eq(&user.id))).execute(conn)?;
         audit::record_system(
             conn,
             CLI_ACTOR,

@@ -2,7 +2,6 @@
 //! one transaction with its audit entry; `accounts::web` parses, calls one and renders.
 
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use super::model::{AgencyRole, Invitation, User};
 use super::{store, CurrentUser};
@@ -25,7 +24,7 @@ pub fn invite(
     actor: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         store::insert_invitation(conn, inv)?;
         // The invitation email goes out as a delivery in the same transaction.
         queue_email(
@@ -60,7 +59,7 @@ pub fn set_role(
     user: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let target = store::find_user(conn, target_id)?.ok_or(AppError::NotFound)?;
         if target.agency_id.as_deref() != Some(agency_id) || !target.active || target.is_operator {
             return Err(AppError::Forbidden);
@@ -86,7 +85,7 @@ pub fn remove(
     user: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let target = store::find_user(conn, target_id)?.ok_or(AppError::NotFound)?;
         // An agency admin manages their agency's staff, never an operator.
         if target.agency_id.as_deref() != Some(agency_id) || target.is_operator {
@@ -115,7 +114,7 @@ pub fn accept(
     session_hash: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let user = match store::find_user_by_email(conn, &inv.email)? {
             Some(existing) if existing.active => {
                 return Err(AppError::Conflict("이미 가입된 이메일입니다.".into()))

@@ -351,7 +351,7 @@ pub fn rate_hit(
     now: NaiveDateTime,
 ) -> Result<i64, AppError> {
     use crate::db::schema::rate_limits as rl;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let row = (
             rl::action.eq(action),
             rl::key.eq(key),

@@ -259,7 +259,7 @@ pub fn insert_all(
 ) -> AppResult<usize> {
     let mut created = 0;
     for chunk in items.chunks(500) {
-        created += conn.transaction(|conn| {
+        created += crate::db::write_transaction(conn, |conn| {
             let mut n = 0;
             for d in chunk {
                 if d.channel == "email" && d.address.is_empty() {
@@ -355,7 +355,7 @@ pub fn claim(
     now: NaiveDateTime,
     limit: i64,
 ) -> AppResult<Vec<Delivery>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let ids = queue::claim(conn, &DELIVERIES, worker, now, limit, None)?;
         if ids.is_empty() {
             return Ok(Vec::new());

@@ -92,7 +92,7 @@ pub fn send_code(
     user_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<bool> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(p) = store::find_profile(conn, user_id)? else {
             return Ok(false);
         };
@@ -159,7 +159,7 @@ pub fn confirm(
     typed: &str,
     now: NaiveDateTime,
 ) -> AppResult<Checked> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(p) = store::find_profile(conn, user_id)? else {
             return Ok(Checked::NoCode);
         };

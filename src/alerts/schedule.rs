@@ -148,7 +148,7 @@ pub fn build_digests(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<u
             Some(u) => format!("u:{u}"),
             None => format!("e:{}", address.to_lowercase()),
         };
-        let made = conn.transaction(|conn| {
+        let made = crate::db::write_transaction(conn, |conn| {
             let d = NewDelivery {
                 user_id: user.clone(),
                 subscription_id: None,

@@ -692,7 +692,7 @@ pub fn mutes_of(
 /// bookmarks, push endpoints, deliveries, tokens and sessions (foreign keys cascade),
 /// plus email-only subscriptions made with the same address.
 pub fn delete_owner(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let email: Option<String> = users::table
             .find(user_id)
             .select(users::email)

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
-use diesel::Connection;
 
 use super::criteria::{self, Criteria};
 use super::{delivery, store};
@@ -94,7 +93,7 @@ pub fn subscribe(
     base_url: &str,
     now: NaiveDateTime,
 ) -> AppResult<Subscribed> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let who = match &s.owner_id {
             Some(u) => store::Subscriber::Owner {
                 user_id: u,
@@ -142,7 +141,7 @@ pub fn subscribe(
 /// Follow a confirmation link: the subscription becomes active, with a consent record
 /// per channel. False when the link is unknown, used or expired.
 pub fn confirm(conn: &mut DbConnection, token: &str, now: NaiveDateTime) -> AppResult<bool> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(t) = store::use_token(conn, "confirm_subscription", token, now)? else {
             return Ok(false);
         };
@@ -176,7 +175,7 @@ pub fn delete(
     id: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let s = store::find_subscription(conn, id)?.ok_or(AppError::NotFound)?;
         if s.user_id.as_deref() != Some(user_id) {
             return Err(AppError::NotFound);
@@ -217,7 +216,7 @@ pub fn update(
     s: &NewSubscription,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let old = owned(conn, user_id, id)?;
         store::update_subscription(conn, id, s, now)?;
         let (before, after) = (old.channel_list(), &s.channels);
@@ -244,7 +243,7 @@ pub fn set_paused(
     paused: bool,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let s = owned(conn, user_id, id)?;
         let (from, to) = if paused {
             ("active", "paused")
@@ -262,7 +261,7 @@ pub fn set_paused(
 /// `m:<kind>:<announcement>:<recipient>`). `true` when it was already done (a used
 /// link): nothing changes then, and the page says so.
 pub fn unsubscribe(conn: &mut DbConnection, scope: &str, now: NaiveDateTime) -> AppResult<bool> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if store::unsubscribe_done(conn, scope)? {
             return Ok(true);
         }
@@ -280,7 +279,7 @@ pub fn add_push_endpoint(
     auth: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         store::save_push_endpoint(conn, user_id, endpoint, p256dh, auth, now)?;
         store::record_consent(
             conn,
@@ -302,7 +301,7 @@ pub fn remove_push_endpoint(
     endpoint: &str,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let n = store::remove_push_endpoint(conn, user_id, endpoint)?;
         store::record_consent(
             conn,
@@ -329,7 +328,7 @@ pub fn carry_out(
     now: NaiveDateTime,
 ) -> AppResult<Option<String>> {
     use crate::accounts::intent::Action;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if store::find_profile(conn, user_id)?.is_none() {
             return Ok(None);
         }

@@ -3,7 +3,6 @@
 //! the console's handlers open none.
 
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use super::model::{Announcement, Attachment, FieldChange};
 use super::rules::{resolve_agencies, Validated};
@@ -34,7 +33,7 @@ pub fn create(
     actor: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<Announcement> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let confirmed = resolve_agencies(conn, &mut v, own, None)?;
         let a = service::create(conn, &v.content, forecast, actor, now)?;
         store::set_owner_confirmed(conn, &a.id, confirmed)?;
@@ -51,7 +50,7 @@ pub fn edit(
     actor: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let confirmed = resolve_agencies(conn, &mut v, own, Some(a))?;
         service::edit(conn, &a.id, &v.content, actor, now)?;
         store::set_owner_confirmed(conn, &a.id, confirmed)
@@ -69,7 +68,7 @@ pub fn correct(
     actor: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<Vec<FieldChange>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let confirmed = resolve_agencies(conn, &mut v, own, Some(a))?;
         let changes = service::correct(conn, &a.id, &v.content, reason, Actor::User(actor), now)?;
         store::set_owner_confirmed(conn, &a.id, confirmed)?;
@@ -85,7 +84,7 @@ pub fn add_attachment(
     actor: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         owned(conn, &att.announcement_id, own)?;
         att.position = store::attachments_of(conn, &att.announcement_id)?.len() as i32;
         store::insert_attachment(conn, &att)?;
@@ -111,7 +110,7 @@ pub fn delete_attachment(
     actor: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<Option<String>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         owned(conn, announcement_id, own)?;
         let f = store::find_attachment(conn, attachment_id)?.ok_or(AppError::NotFound)?;
         if f.announcement_id != announcement_id {

@@ -3,7 +3,6 @@
 //! writes its jobs and its audit entry in the same transaction.
 
 use chrono::NaiveDateTime;
-use diesel::Connection;
 use serde::Serialize;
 
 use super::jobs::{self as ann_jobs, ById, CloseAnnouncement, PublishAnnouncement};
@@ -357,7 +356,7 @@ pub fn create(
     actor: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<Announcement> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let status = if forecast {
             Status::Forecast
         } else {
@@ -394,7 +393,7 @@ pub fn edit(
     actor: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<Announcement> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let mut a = store::find(conn, id)?.ok_or(AppError::NotFound)?;
         if !matches!(
             a.status(),
@@ -456,7 +455,7 @@ pub fn publish_now(
     actor: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let a = store::find(conn, id)?.ok_or(AppError::NotFound)?;
         if !matches!(
             a.status(),
@@ -522,7 +521,7 @@ pub fn schedule(
     actor: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let mut a = store::find(conn, id)?.ok_or(AppError::NotFound)?;
         if !matches!(
             a.status(),
@@ -568,7 +567,7 @@ pub fn schedule(
 /// The publish job: publish if still scheduled and due; otherwise (rescheduled,
 /// unpublished) do nothing.
 pub fn publish_due(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(a) = store::find(conn, id)? else {
             return Ok(());
         };
@@ -594,7 +593,7 @@ pub fn publish_due(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> App
 
 /// The close job: close if published and past the deadline.
 pub fn close_due(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(mut a) = store::find(conn, id)? else {
             return Ok(());
         };
@@ -627,7 +626,7 @@ pub fn unpublish(
     actor: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let mut a = store::find(conn, id)?.ok_or(AppError::NotFound)?;
         if !matches!(
             a.status(),
@@ -661,7 +660,7 @@ pub fn close(
     actor: &CurrentUser,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let mut a = store::find(conn, id)?.ok_or(AppError::NotFound)?;
         if a.status() != Status::Published {
             return Err(AppError::Conflict(
@@ -695,7 +694,7 @@ pub fn correct(
     actor: Actor<'_>,
     now: NaiveDateTime,
 ) -> AppResult<Vec<FieldChange>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let mut a = store::find(conn, id)?.ok_or(AppError::NotFound)?;
         if !matches!(a.status(), Status::Published | Status::Closed) {
             return Err(AppError::Conflict(

@@ -239,7 +239,7 @@ pub fn import_at(
 /// transaction; idempotent. Returns how many rows were merged or renamed.
 pub fn normalize_agencies(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> {
     use crate::accounts::model::{agency_key, guess_agency_kind, normalize_agency_name};
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let all = accounts_store::list_agencies(conn)?;
         let with_staff: std::collections::HashSet<String> = crate::db::schema::users::table
             .filter(crate::db::schema::users::agency_id.is_not_null())
@@ -389,10 +389,10 @@ fn store_records(
     let mut candidates = load_candidates(conn, other)?;
     let mut done = 0;
     for batch in parsed.records.chunks(BATCH) {
-        conn.transaction(|conn| -> AppResult<()> {
+        crate::db::write_transaction(conn, |conn| -> AppResult<()> {
             for (i, rec) in batch.iter().enumerate() {
                 let hash = content_hash(rec);
-                let outcome = conn.transaction(|conn| {
+                let outcome = crate::db::write_transaction(conn, |conn| {
                     store_one(
                         conn,
                         source,

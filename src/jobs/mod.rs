@@ -178,7 +178,7 @@ pub fn claim_next(
     kind: Option<&str>,
     release_key_of: &[&str],
 ) -> AppResult<Option<QueuedJob>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let ids = queue::claim(conn, &JOBS, worker, now, 1, kind)?;
         let Some(id) = ids.into_iter().next() else {
             return Ok(None);

@@ -91,7 +91,7 @@ pub fn save_profile(
     after: &OwnerProfile,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         alerts_store::save_profile(conn, after)?;
         alerts_store::refresh_profile_subscriptions(conn, after, now)?;
         let (old, new) = (

@@ -2,7 +2,6 @@
 //! transaction; `owners::web` parses, calls one of these and renders.
 
 use chrono::NaiveDateTime;
-use diesel::Connection;
 use serde_json::json;
 
 use super::{RESET_PASSWORD, VERIFY_EMAIL};
@@ -58,7 +57,7 @@ pub fn sign_up(
     intent: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if accounts_store::find_user_by_email(conn, email)?.is_some() {
             return Ok(());
         }
@@ -89,7 +88,7 @@ pub fn resend_verification(
     email: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(user) = accounts_store::find_user_by_email(conn, email)? else {
             return Ok(());
         };
@@ -115,7 +114,7 @@ pub fn verify_email(
     intent: Option<&Intent>,
     now: NaiveDateTime,
 ) -> AppResult<Option<String>> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(t) = alerts_store::use_token(conn, VERIFY_EMAIL, token, now)? else {
             return Ok(None);
         };
@@ -146,7 +145,7 @@ pub fn request_password_reset(
     email: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(user) = accounts_store::find_user_by_email(conn, email)? else {
             return Ok(());
         };
@@ -181,7 +180,7 @@ pub fn reset_password(
     password_hash: &str,
     now: NaiveDateTime,
 ) -> AppResult<bool> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(t) = alerts_store::use_token(conn, RESET_PASSWORD, token, now)? else {
             return Ok(false);
         };

@@ -180,7 +180,7 @@ struct NewCategory {
 
 /// Load the reference tables if they are empty. Idempotent.
 pub fn seed(conn: &mut DbConnection) -> Result<(), AppError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let have: i64 = categories::table.count().get_result(conn)?;
         if have == 0 {
             let mut rows = Vec::new();
