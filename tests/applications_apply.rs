@@ -585,9 +585,7 @@ fn a_file_question_has_one_input_and_its_upload_is_listed_and_replaceable() {
     assert!(r.location().contains("q=proof"), "{}", r.location());
     let r = c.get(r.location());
     assert_eq!(r.status, 422);
-    r.assert_contains(
-        "<p class=\"field-error\" id=\"q.proof-error\">바꿀 파일이 이 질문에 없습니다",
-    );
+    r.assert_contains("<p class=\"field-error\" id=\"q.proof-error\">그 파일이 이 질문에 없습니다");
     r.assert_contains("href=\"#i-q.proof\"");
     assert_eq!(file_rows(&app, &id).len(), 1);
     // A file whose content is not what its name says: the message at the question too.
@@ -620,6 +618,20 @@ fn a_file_question_has_one_input_and_its_upload_is_listed_and_replaceable() {
         "<a href=\"/me/applications/{id}?step=1\">‘신청 자격’ 고치기</a>"
     ));
     r.assert_contains("연도 2025, 매출 120,000,000 원");
+    // A second file, then taken out again ("빼기"): in a draft its row and bytes go.
+    assert_eq!(upload(&c, &id, "부록.pdf", first, None).status, 303);
+    let extra = file_rows(&app, &id)
+        .into_iter()
+        .find(|r| r.1 == "부록.pdf")
+        .expect("the second file");
+    c.get(&format!("/me/applications/{id}?step=3"))
+        .assert_contains(&format!(
+            "name=\"remove\" value=\"{}\" aria-label=\"부록.pdf 빼기\">빼기</button>",
+            extra.0
+        ));
+    assert_eq!(remove(&c, &id, &extra.0).status, 303);
+    assert_eq!(file_rows(&app, &id).len(), 1);
+    assert!(!app.state.config.upload_dir.join(&extra.2).exists());
     assert_eq!(submit(&c, &id).status, 303);
     // … and on the 접수증 and the application page afterwards.
     for path in [
@@ -635,6 +647,58 @@ fn a_file_question_has_one_input_and_its_upload_is_listed_and_replaceable() {
     let r = c.get(&format!("/me/applications/{id}/receipt"));
     assert!(!r.body.contains("onclick"), "{}", r.body);
     r.assert_contains("data-print");
+
+    // In a 보완 answer the file the agency received is replaced in the answer but kept:
+    // the history's first version still names it, and the reviewer can still open it;
+    // the application lists only the new one.
+    diesel::update(applications::table.find(&id))
+        .set(applications::status.eq("supplement"))
+        .execute(&mut app.conn())
+        .expect("supplement");
+    let sent = file_rows(&app, &id)[0].clone();
+    let third = b"%PDF-1.4\n% the plan after the agency asked\n%%EOF\n";
+    assert_eq!(
+        upload(&c, &id, "보완 계획서.pdf", third, Some(&sent.0)).status,
+        303
+    );
+    assert_eq!(file_rows(&app, &id).len(), 2);
+    assert!(app.state.config.upload_dir.join(&sent.2).exists());
+    let (_, reviewer, rpw) = app.staff("울산경제일자리진흥원", "reviewer");
+    let rv = app.client();
+    rv.login(&reviewer, &rpw);
+    let page = rv.get(&format!("/console/applications/{id}"));
+    assert_eq!(page.status, 200);
+    page.assert_contains("보완 계획서.pdf");
+    assert!(
+        !page.body.contains("고친 계획서.pdf"),
+        "only the answer's files listed"
+    );
+    let (code, bytes) = rv.get_bytes(&format!("/console/applications/{id}/files/{}", sent.0));
+    assert_eq!((code, bytes.as_slice()), (200, &second[..]));
+    // Taken out in the 보완 answer: gone from the answer, still stored.
+    let now = file_rows(&app, &id)
+        .into_iter()
+        .find(|r| r.1 == "보완 계획서.pdf")
+        .expect("the new file");
+    assert_eq!(remove(&c, &id, &now.0).status, 303);
+    assert_eq!(file_rows(&app, &id).len(), 2);
+    assert!(!rv
+        .get(&format!("/console/applications/{id}"))
+        .body
+        .contains("보완 계획서.pdf"));
+}
+
+fn remove(c: &Client, id: &str, file: &str) -> Resp {
+    let csrf = c.csrf(&format!("/me/applications/{id}?step=3"));
+    c.post_multipart(
+        &format!("/me/applications/{id}/files?q=proof"),
+        &[
+            ("csrf_token", &csrf),
+            ("question", "proof"),
+            ("remove", file),
+        ],
+        ("", b""),
+    )
 }
 
 #[test]

@@ -622,6 +622,28 @@ async fn upload_file(
         return Ok(to);
     }
     let replaces = Some(up.field("replace").to_string()).filter(|r| !r.is_empty());
+    let remove = up.field("remove").to_string();
+    if !remove.is_empty() {
+        let (i3, q3, now, dir) = (
+            id.clone(),
+            question.clone(),
+            state.now(),
+            state.config.upload_dir.clone(),
+        );
+        return match state
+            .db(move |conn| service::remove_file(conn, &uid, &i3, &q3, &remove, now))
+            .await
+        {
+            Ok(gone) => {
+                if let Some(old) = gone {
+                    crate::storage::remove(&dir, &old);
+                }
+                Ok(redirect(&format!("/me/applications/{id}?step=3&saved=1")))
+            }
+            Err(AppError::Invalid { message, .. }) => Ok(back(&message)),
+            Err(e) => Err(e),
+        };
+    }
     let Some((_, original, bytes)) = up.file.filter(|(_, n, _)| !n.is_empty()) else {
         return Ok(back("올릴 파일을 선택해 주세요."));
     };

@@ -503,13 +503,24 @@ pub fn file_of(conn: &mut DbConnection, application_id: &str, id: &str) -> AppRe
         .ok_or(AppError::NotFound)
 }
 
+/// The files the application's answers name now. A file replaced or taken out in a 보완
+/// answer stays stored (the history's earlier version names it, and [`file_of`] still
+/// serves it) but is not listed here.
 pub fn files(conn: &mut DbConnection, application_id: &str) -> AppResult<Vec<FileRow>> {
     use crate::db::schema::application_files as f;
+    let answers: String = applications::table
+        .find(application_id)
+        .select(applications::answers_json)
+        .first(conn)?;
+    let named = |id: &str| answers.contains(&format!("\"{id}\""));
     Ok(f::table
         .filter(f::application_id.eq(application_id))
         .order((f::created_at.asc(), f::id.asc()))
         .select(FileRow::as_select())
-        .load(conn)?)
+        .load(conn)?
+        .into_iter()
+        .filter(|r| named(&r.id))
+        .collect())
 }
 
 /// The files of the applications in `agency_id`'s inbox: one application's (`Some`) or

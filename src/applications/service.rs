@@ -818,17 +818,7 @@ pub fn add_file(
             .unwrap_or_default();
         let mut replaced = None;
         if let Some(old) = &f.replaces {
-            let stored: String = application_files::table
-                .filter(application_files::id.eq(old))
-                .filter(application_files::application_id.eq(&app.id))
-                .filter(application_files::question_key.eq(&q.key))
-                .select(application_files::stored_name)
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| invalid("바꿀 파일이 이 질문에 없습니다. 다시 골라 주세요."))?;
-            diesel::delete(application_files::table.find(old)).execute(conn)?;
-            list.retain(|v| v.as_str() != Some(old.as_str()));
-            replaced = Some(stored);
+            replaced = detach_file(conn, &app, &q.key, old, &mut list)?;
         }
         let most = q.max_files.map(|n| n as usize).unwrap_or(DEFAULT_MAX_FILES);
         if list.len() >= most {
@@ -861,6 +851,67 @@ pub fn add_file(
             ))
             .execute(conn)?;
         Ok(replaced)
+    })
+}
+
+/// Take file `file_id` out of the answer `list` of question `key`. A file the agency has
+/// received (the application was submitted before: a 보완 answer) stays stored — the
+/// history's earlier version still names it — and `None` comes back; a draft's file row
+/// goes, and its stored name comes back for the caller to delete the bytes.
+fn detach_file(
+    conn: &mut DbConnection,
+    app: &Application,
+    key: &str,
+    file_id: &str,
+    list: &mut Vec<Value>,
+) -> AppResult<Option<String>> {
+    use crate::db::schema::application_files;
+    let stored: String = application_files::table
+        .filter(application_files::id.eq(file_id))
+        .filter(application_files::application_id.eq(&app.id))
+        .filter(application_files::question_key.eq(key))
+        .select(application_files::stored_name)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| invalid("그 파일이 이 질문에 없습니다. 다시 골라 주세요."))?;
+    list.retain(|v| v.as_str() != Some(file_id));
+    if app.receipt_no.is_some() {
+        return Ok(None);
+    }
+    diesel::delete(application_files::table.find(file_id)).execute(conn)?;
+    Ok(Some(stored))
+}
+
+/// Remove one uploaded file from question `key` of a draft or 보완 answer. Returns the
+/// stored name whose bytes may go (see [`detach_file`]).
+pub fn remove_file(
+    conn: &mut DbConnection,
+    user_id: &str,
+    id: &str,
+    key: &str,
+    file_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<String>> {
+    crate::db::write_transaction(conn, |conn| {
+        let app = of_member(conn, id, user_id)?;
+        if !editable(&app) {
+            return Err(invalid("이미 접수된 신청서의 파일은 뺄 수 없습니다."));
+        }
+        let mut answers = app.answers();
+        let mut list: Vec<Value> = answers
+            .get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let gone = detach_file(conn, &app, key, file_id, &mut list)?;
+        answers.insert(key.to_string(), Value::Array(list));
+        diesel::update(applications::table.find(&app.id))
+            .set((
+                applications::answers_json.eq(Value::Object(answers).to_string()),
+                applications::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(gone)
     })
 }
 
