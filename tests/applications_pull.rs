@@ -8,11 +8,11 @@
 mod common;
 
 use common::api::api;
-use common::applications::submit;
+use common::applications::{attach, submit};
 use common::{create_announcement, Client, TestApp};
 use diesel::prelude::*;
-use jiwon::db::schema::{agency_api_keys, application_files, application_pickups, applications};
-use jiwon::ids::{new_id, sha256_hex};
+use jiwon::db::schema::{agency_api_keys, application_pickups, applications};
+use jiwon::ids::sha256_hex;
 use serde_json::Value;
 
 const PW: &str = "owner password 123";
@@ -30,31 +30,6 @@ fn make_key(c: &Client, name: &str) -> String {
     assert!(key.starts_with("jw_live_") && key.len() > 40, "{key}");
     assert!(made.body.contains(name));
     key
-}
-
-/// A stored file answering the application's `plan` question.
-fn attach(app: &TestApp, application: &str, name: &str, bytes: &[u8]) -> String {
-    let dir = &app.state.config.upload_dir;
-    std::fs::create_dir_all(dir).expect("upload dir");
-    let stored = jiwon::storage::store(dir, bytes).expect("store");
-    let id = new_id();
-    diesel::insert_into(application_files::table)
-        .values((
-            application_files::id.eq(&id),
-            application_files::application_id.eq(application),
-            application_files::question_key.eq("plan"),
-            application_files::stored_name.eq(&stored),
-            application_files::original_name.eq(name),
-            application_files::content_type.eq("application/pdf"),
-            application_files::size_bytes.eq(bytes.len() as i64),
-            application_files::sha256
-                .eq(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))),
-            application_files::created_by.eq(None::<String>),
-            application_files::created_at.eq(app.now()),
-        ))
-        .execute(&mut app.conn())
-        .expect("application file");
-    id
 }
 
 fn listed(app: &TestApp, key: &str, query: &str) -> Vec<String> {

@@ -8,13 +8,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::applications::submit;
+use common::applications::{attach, submit};
 use common::smtp::SmtpSink;
 use common::{create_announcement, TestApp};
-use diesel::prelude::*;
 use jiwon::applications::model::Application;
 use jiwon::applications::store;
-use jiwon::ids::new_id;
 
 const PW: &str = "owner password 123";
 
@@ -73,28 +71,7 @@ fn routing_puts_it_in_the_agency_inbox_and_emails_its_staff_and_no_one_else_sees
     page.assert_contains("김사장");
     page.assert_contains("기관 신청함 도착");
     // An uploaded answer downloads through the staff-only route; another agency gets 404.
-    let stored = format!("{}.bin", new_id());
-    std::fs::create_dir_all(&app.state.config.upload_dir).expect("dir");
-    std::fs::write(app.state.config.upload_dir.join(&stored), b"%PDF-1.4 plan").expect("file");
-    let file_id = new_id();
-    {
-        use jiwon::db::schema::application_files as f;
-        diesel::insert_into(f::table)
-            .values((
-                f::id.eq(&file_id),
-                f::application_id.eq(&id),
-                f::question_key.eq("plan"),
-                f::stored_name.eq(&stored),
-                f::original_name.eq("사업계획서.pdf"),
-                f::content_type.eq("application/pdf"),
-                f::size_bytes.eq(13i64),
-                f::sha256.eq("x"),
-                f::created_by.eq(Some(owner.clone())),
-                f::created_at.eq(app.now()),
-            ))
-            .execute(&mut app.conn())
-            .expect("file row");
-    }
+    let file_id = attach(&app, &id, "사업계획서.pdf", b"%PDF-1.4 plan");
     let href = format!("/console/applications/{id}/files/{file_id}");
     rv.get(&format!("/console/applications/{id}"))
         .assert_contains(&href);

@@ -46,6 +46,7 @@ pub fn submit(app: &TestApp, announcement: &str, owner: &str, number: &str, name
                         plan,
                         Question::new("amount", Kind::Money, "신청 금액"),
                         Question::new("export", Kind::YesNo, "수출 경험"),
+                        Question::new("plan_file", Kind::File, "사업계획서 파일"),
                     ],
                 }],
             };
@@ -101,5 +102,50 @@ pub fn submit(app: &TestApp, announcement: &str, owner: &str, number: &str, name
     jobs::enqueue_route(&mut conn, &id, "submitted", now).expect("route job");
     drop(conn);
     app.tick();
+    id
+}
+
+/// A stored PDF answering the application's `plan_file` question, the way an upload
+/// leaves it: the bytes under a generated name, the `application_files` row, and its id
+/// in the answers. Returns the file's id.
+pub fn attach(app: &TestApp, application: &str, name: &str, bytes: &[u8]) -> String {
+    use jiwon::db::schema::application_files as f;
+    let dir = &app.state.config.upload_dir;
+    std::fs::create_dir_all(dir).expect("upload dir");
+    let stored = jiwon::storage::store(dir, bytes).expect("store");
+    let id = new_id();
+    let mut conn = app.conn();
+    diesel::insert_into(f::table)
+        .values((
+            f::id.eq(&id),
+            f::application_id.eq(application),
+            f::question_key.eq("plan_file"),
+            f::stored_name.eq(&stored),
+            f::original_name.eq(name),
+            f::content_type.eq("application/pdf"),
+            f::size_bytes.eq(bytes.len() as i64),
+            f::sha256.eq(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))),
+            f::created_by.eq(None::<String>),
+            f::created_at.eq(app.now()),
+        ))
+        .execute(&mut conn)
+        .expect("application file");
+    let answers: String = applications::table
+        .find(application)
+        .select(applications::answers_json)
+        .first(&mut conn)
+        .expect("answers");
+    let mut answers: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&answers).expect("answers JSON");
+    let list = answers
+        .entry("plan_file")
+        .or_insert_with(|| serde_json::json!([]));
+    list.as_array_mut()
+        .expect("a file list")
+        .push(id.clone().into());
+    diesel::update(applications::table.find(application))
+        .set(applications::answers_json.eq(serde_json::Value::Object(answers).to_string()))
+        .execute(&mut conn)
+        .expect("answers");
     id
 }
