@@ -675,6 +675,22 @@ fn a_file_question_has_one_input_and_its_upload_is_listed_and_replaceable() {
     );
     let (code, bytes) = rv.get_bytes(&format!("/console/applications/{id}/files/{}", sent.0));
     assert_eq!((code, bytes.as_slice()), (200, &second[..]));
+    // The application's ZIP keeps both, and its index says which version each is.
+    let (code, zipped) = rv.get_bytes(&format!("/console/applications/{id}/files.zip"));
+    assert_eq!(code, 200);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zipped)).expect("a ZIP");
+    let mut index = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("index.csv").expect("index"), &mut index)
+        .expect("index text");
+    let line = |name: &str| {
+        index
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} in {index}"))
+            .to_string()
+    };
+    assert!(line("고친 계획서.pdf").ends_with("이전 제출본"), "{index}");
+    assert!(line("보완 계획서.pdf").ends_with("현재 답변"), "{index}");
     // Taken out in the 보완 answer: gone from the answer, still stored.
     let now = file_rows(&app, &id)
         .into_iter()

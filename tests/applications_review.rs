@@ -102,7 +102,7 @@ fn routing_puts_it_in_the_agency_inbox_and_emails_its_staff_and_no_one_else_sees
                  assert len(data) == 1, names\n\
                  assert z.read(data[0]) == b'%PDF-1.4 plan'\n\
                  idx = z.read('index.csv').decode('utf-8-sig')\n\
-                 assert '사업계획서.pdf' in idx and '포함' in idx, idx\n\
+                 assert '사업계획서.pdf' in idx and '포함' in idx and '현재 답변' in idx, idx\n\
                  print('ZIP OK', len(names))",
             )
             .arg(&path)

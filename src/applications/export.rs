@@ -1,6 +1,7 @@
 //! ZIP downloads for reviewers: one application's files, or every file of a program's
 //! applications in the agency's inbox, each ZIP with `index.csv` (which application,
-//! which question, the original name, size and SHA-256). Entries are deflated by the
+//! which question, the original name, size, SHA-256, and whether the answers name it now
+//! or an earlier 보완 version did). Entries are deflated by the
 //! `zip` crate; names inside are generated (`{application}/{n}_{name}`), never a path
 //! an applicant chose.
 
@@ -20,6 +21,9 @@ pub struct Entry {
     pub original_name: String,
     pub size_bytes: i64,
     pub sha256: String,
+    /// Named by the application's answers now; `false` for a file of an earlier version
+    /// (replaced or taken out in a 보완 answer, kept for the history).
+    pub current: bool,
 }
 
 /// A name safe inside a ZIP: no separators, no leading dots, at most 100 characters.
@@ -50,7 +54,7 @@ pub fn build(dir: &Path, entries: &[Entry]) -> AppResult<Vec<u8>> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let mut index =
-        String::from("\u{feff}파일,접수번호,질문,원래 이름,크기(바이트),SHA-256,상태\r\n");
+        String::from("\u{feff}파일,접수번호,질문,원래 이름,크기(바이트),SHA-256,상태,버전\r\n");
     for (n, e) in entries.iter().enumerate() {
         let name = format!("{}/{}_{}", safe(&e.folder), n + 1, safe(&e.original_name));
         let state = match std::fs::read(dir.join(&e.stored_name)) {
@@ -70,6 +74,12 @@ pub fn build(dir: &Path, entries: &[Entry]) -> AppResult<Vec<u8>> {
             e.size_bytes.to_string(),
             e.sha256.clone(),
             state.to_string(),
+            if e.current {
+                "현재 답변"
+            } else {
+                "이전 제출본"
+            }
+            .to_string(),
         ];
         index.push_str(
             &row.iter()

@@ -541,7 +541,17 @@ pub fn zip_entries(
     if let Some(id) = application_id {
         q = q.filter(applications::id.eq(id.to_string()));
     }
-    type Row = (Option<String>, String, String, String, String, i64, String);
+    type Row = (
+        Option<String>,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        String,
+    );
     let rows: Vec<Row> = q
         .order((
             applications::submitted_at.asc(),
@@ -551,6 +561,8 @@ pub fn zip_entries(
         .select((
             applications::receipt_no,
             applications::id,
+            applications::answers_json,
+            f::id,
             f::question_key,
             f::stored_name,
             f::original_name,
@@ -561,7 +573,17 @@ pub fn zip_entries(
     Ok(rows
         .into_iter()
         .map(
-            |(receipt, app_id, question_key, stored_name, original_name, size_bytes, sha256)| {
+            |(
+                receipt,
+                app_id,
+                answers,
+                file_id,
+                question_key,
+                stored_name,
+                original_name,
+                size_bytes,
+                sha256,
+            )| {
                 super::export::Entry {
                     folder: receipt.unwrap_or(app_id),
                     question_key,
@@ -569,6 +591,7 @@ pub fn zip_entries(
                     original_name,
                     size_bytes,
                     sha256,
+                    current: answers.contains(&format!("\"{file_id}\"")),
                 }
             },
         )
