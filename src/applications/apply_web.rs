@@ -1137,16 +1137,10 @@ async fn join_context(
         super::members::verify_invite(&state.keys, token, state.now()).ok_or(AppError::NotFound)?;
     let bid = invite.business_id.clone();
     let name = state
-        .db(move |conn| {
-            use diesel::prelude::*;
-            Ok(crate::db::schema::businesses::table
-                .find(&bid)
-                .select(crate::db::schema::businesses::name)
-                .first::<String>(conn)
-                .optional()?)
-        })
+        .db(move |conn| store::business(conn, &bid))
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?
+        .name;
     let mut ctx = page(user, Some(csrf));
     ctx.insert("business_name", &name);
     ctx.insert("email", &invite.email);

@@ -238,15 +238,7 @@ async fn show_page(
             let program = crate::announcements::store::find(conn, &app.announcement_id)?
                 .map(|a| a.title)
                 .unwrap_or_default();
-            let business: Option<super::model::Business> = {
-                use crate::db::schema::businesses;
-                use diesel::prelude::*;
-                businesses::table
-                    .find(&app.business_id)
-                    .select(super::model::Business::as_select())
-                    .first(conn)
-                    .optional()?
-            };
+            let business = super::store::business(conn, &app.business_id)?;
             let schema = super::store::form_by_id(conn, &app.form_id)?
                 .map(|f| f.schema())
                 .unwrap_or_default();

@@ -132,6 +132,15 @@ pub fn publish_draft_form(
     }))
 }
 
+/// A business by id.
+pub fn business(conn: &mut DbConnection, id: &str) -> AppResult<Option<Business>> {
+    Ok(businesses::table
+        .find(id)
+        .select(Business::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn business_by_number(conn: &mut DbConnection, number: &str) -> AppResult<Option<Business>> {
     Ok(businesses::table
         .filter(businesses::business_number.eq(number))
